@@ -1,0 +1,63 @@
+"""Configuration from the environment: one nameko config dict per service."""
+import os
+import secrets
+from pathlib import Path
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+SERVICES = ("identity", "projects", "backups", "verification", "registry-sync")
+
+
+def var_dir() -> Path:
+    path = Path(os.environ.get("HGRIP_VAR", "var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def env_key(service: str) -> str:
+    return service.upper().replace("-", "_")
+
+
+def database_url(service: str) -> str:
+    explicit = os.environ.get(f"HGRIP_{env_key(service)}_DATABASE_URL")
+    if explicit:
+        return explicit
+    db_dir = var_dir() / "db"
+    db_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{db_dir / (service.replace('-', '_') + '.sqlite')}"
+
+
+def shared_secret(name: str) -> str:
+    """A secret from HGRIP_<NAME>, else from var/secrets/<name>, created once on first use."""
+    explicit = os.environ.get(f"HGRIP_{name.upper()}")
+    if explicit:
+        return explicit
+    path = var_dir() / "secrets" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def service_config(service: str, **overrides) -> dict:
+    config = {
+        "SERVICE_NAME": service,
+        "AMQP_URI": os.environ.get("HGRIP_AMQP_URI", DEFAULT_AMQP_URI),
+        "VAR_DIR": str(var_dir()),
+        "TOKEN_SECRET": shared_secret("token_secret"),
+        "HGRG_SHARED_SECRET": shared_secret("hgrg_shared_secret"),
+        "WEB_SERVER_ADDRESS": os.environ.get("HGRIP_GATEWAY_ADDRESS", "127.0.0.1:8000"),
+        "RELAY_ENABLED": os.environ.get("HGRIP_RELAY_ENABLED", "1") not in ("0", "false", "no"),
+        "MAX_DELIVERY_ATTEMPTS": int(os.environ.get("HGRIP_MAX_DELIVERY_ATTEMPTS", "5")),
+        "RETRY_DELAY_MS": int(os.environ.get("HGRIP_RETRY_DELAY_MS", "1000")),
+        "serializer": "json",
+    }
+    if service in SERVICES:
+        config["DATABASE_URL"] = database_url(service)
+    # Any other HGRIP_* variable reaches the service under its bare name (HGRIP_SMTP_HOST → SMTP_HOST).
+    for key, value in os.environ.items():
+        if key.startswith("HGRIP_"):
+            config.setdefault(key[len("HGRIP_"):], value)
+    config.update(overrides)
+    return config

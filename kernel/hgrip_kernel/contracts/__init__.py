@@ -1,0 +1,58 @@
+"""Versioned payload schemas of the events that cross service boundaries.
+
+Each ``contracts/<source>.py`` registers its schemas on import; ``registry.validate`` checks an
+envelope's payload on write (producer) and on read (consumer). Events with no registered schema
+are private to their service and pass unchecked.
+"""
+import importlib
+import pkgutil
+
+from marshmallow import Schema, ValidationError
+
+from ..errors import InvalidInput
+
+
+class EventRegistry:
+    def __init__(self):
+        self._schemas: dict[tuple[str, str, int], type[Schema]] = {}
+        self._loaded = False
+
+    def register(self, source: str, event_type: str, version: int = 1):
+        """Class decorator: ``@registry.register("projects", "ProjectCreated", 1)``."""
+        def decorate(schema_cls: type[Schema]) -> type[Schema]:
+            self._schemas[(source, event_type, version)] = schema_cls
+            return schema_cls
+        return decorate
+
+    def schema_for(self, source: str, event_type: str, version: int) -> Schema | None:
+        self._load_all()
+        cls = self._schemas.get((source, event_type, version))
+        return cls() if cls else None
+
+    def known(self) -> list[tuple[str, str, int]]:
+        self._load_all()
+        return sorted(self._schemas)
+
+    def validate(self, source: str, event_type: str, version: int, data: dict) -> dict:
+        schema = self.schema_for(source, event_type, version)
+        if schema is None:
+            return data
+        try:
+            schema.load(data)
+        except ValidationError as exc:
+            raise InvalidInput("invalid_event_payload",
+                               f"The payload of {source}.{event_type} v{version} is invalid.",
+                               f"事件 {source}.{event_type} v{version} 的内容无效。",
+                               exc.normalized_messages()) from exc
+        return data
+
+    def _load_all(self):
+        # Import every contracts module once, so a consumer validates without importing producers.
+        if self._loaded:
+            return
+        self._loaded = True
+        for module in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
+registry = EventRegistry()

@@ -1,0 +1,96 @@
+"""Public events of the identity service (consumed by projects, backups, HGRG, …).
+
+No payload ever carries a password, a hash or a token: PasswordSet only says that it happened.
+Account payloads carry the full profile (not a diff), so a consumer that missed or reordered an
+event still converges on the latest one it sees (compare the envelope's stream_version).
+"""
+from marshmallow import RAISE, Schema, fields, validate
+
+from . import registry
+
+ROLES = ("natural_person", "legal_person", "unit_admin", "operator")
+
+
+class _Closed(Schema):
+    class Meta:
+        unknown = RAISE  # v1 is a closed contract: a new field means a new schema version
+
+
+class UnitV1(_Closed):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class _InstitutionV1(_Closed):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    foreign = fields.Boolean(required=True)  # foreign-controlled: may never be an applicant
+    units = fields.List(fields.Nested(UnitV1), required=True)  # the full list after the change
+
+
+@registry.register("identity", "InstitutionRegistered", 1)
+class InstitutionRegisteredV1(_InstitutionV1):
+    """HGRG registered a legal person (法人) with its units."""
+
+
+@registry.register("identity", "InstitutionUpdated", 1)
+class InstitutionUpdatedV1(_InstitutionV1):
+    """HGRG changed an institution; ``changed`` names the top-level fields that differ."""
+    changed = fields.List(fields.String(validate=validate.OneOf(("code", "name", "foreign", "units"))),
+                          required=True)
+
+
+_PROFILE_FIELDS = ("username", "name", "mobile", "role", "institution", "unit",
+                   "real_name_verified", "authorised", "authorised_at", "employed")
+
+
+class _AccountV1(_Closed):
+    account_id = fields.UUID(required=True)
+    username = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))  # real name
+    mobile = fields.String(required=True, allow_none=True)  # clear: legacy backups match on it
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    institution = fields.String(required=True, allow_none=True)  # institution code
+    unit = fields.String(required=True, allow_none=True)         # unit code
+    real_name_verified = fields.Boolean(required=True)
+    authorised = fields.Boolean(required=True)
+    authorised_at = fields.AwareDateTime(required=True, allow_none=True)
+    employed = fields.Boolean(required=True)
+
+
+@registry.register("identity", "AccountProvisioned", 1)
+class AccountProvisionedV1(_AccountV1):
+    """HGRG provisioned an account (shared by HGRG and HGRIP)."""
+
+
+@registry.register("identity", "AccountUpdated", 1)
+class AccountUpdatedV1(_AccountV1):
+    """HGRG changed an account; ``changed`` names the profile fields that differ."""
+    changed = fields.List(fields.String(validate=validate.OneOf(_PROFILE_FIELDS)), required=True)
+
+
+@registry.register("identity", "PasswordSet", 1)
+class PasswordSetV1(_Closed):
+    account_id = fields.UUID(required=True)
+
+
+@registry.register("identity", "LoginSucceeded", 1)
+class LoginSucceededV1(_Closed):
+    """``first_login`` lets backups attach legacy backups at a natural person's first login."""
+    account_id = fields.UUID(required=True)
+    at = fields.AwareDateTime(required=True)
+    first_login = fields.Boolean(required=True)
+
+
+@registry.register("identity", "LoginFailed", 1)
+class LoginFailedV1(_Closed):
+    account_id = fields.UUID(required=True)
+    at = fields.AwareDateTime(required=True)
+    failures = fields.Integer(required=True, validate=validate.Range(min=1))  # consecutive
+
+
+@registry.register("identity", "AccountLocked", 1)
+class AccountLockedV1(_Closed):
+    account_id = fields.UUID(required=True)
+    locked_until = fields.AwareDateTime(required=True)
+    failures = fields.Integer(required=True, validate=validate.Range(min=1))

@@ -1,0 +1,24 @@
+"""Public events of the projects service (consumed by backups, HGRG, …)."""
+from marshmallow import RAISE, Schema, fields, validate
+
+from . import registry
+
+
+@registry.register("projects", "ProjectCreated", 1)
+class ProjectCreatedV1(Schema):
+    """A natural person created a project; it never changes afterwards."""
+
+    class Meta:
+        unknown = RAISE  # v1 is a closed contract: a new field means a new schema version
+
+    project_id = fields.UUID(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    pi_name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    pi_email = fields.Email(required=True, validate=validate.Length(max=254))
+    institution_code = fields.String(required=True, validate=validate.Length(min=1))
+    institution_name = fields.String(required=True, validate=validate.Length(min=1))
+    unit_code = fields.String(required=True, allow_none=True)
+    unit_name = fields.String(required=True, allow_none=True)
+    owner_id = fields.String(required=True, validate=validate.Length(min=1))
+    owner_username = fields.String(required=True, validate=validate.Length(min=1))
+    created_at = fields.AwareDateTime(required=True)

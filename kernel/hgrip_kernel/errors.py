@@ -1,0 +1,65 @@
+"""Domain errors: a stable code, an English and a Chinese message, optional details.
+
+The constructor takes exactly (code, message, message_zh, details) as positional args so that the
+nameko shell can rebuild the same class on the caller's side of an RPC from ``exc.args``.
+"""
+
+
+class DomainError(Exception):
+    http_status = 400
+
+    def __init__(self, code: str, message: str, message_zh: str, details: dict | None = None):
+        super().__init__(code, message, message_zh, details or {})
+        self.code = code
+        self.message = message
+        self.message_zh = message_zh
+        self.details = details or {}
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "message_zh": self.message_zh,
+                "details": self.details}
+
+
+class InvalidInput(DomainError):
+    http_status = 400
+
+
+class Unauthorized(DomainError):
+    http_status = 401
+
+
+class Forbidden(DomainError):
+    http_status = 403
+
+
+class NotFound(DomainError):
+    http_status = 404
+
+
+class Conflict(DomainError):
+    http_status = 409
+
+
+class ConcurrencyError(Conflict):
+    """Another writer appended to the stream first; the caller may reload and retry."""
+
+
+class Locked(DomainError):
+    http_status = 423
+
+
+class TooManyRequests(DomainError):
+    http_status = 429
+
+
+ALL_ERRORS = (DomainError, InvalidInput, Unauthorized, Forbidden, NotFound, Conflict,
+              ConcurrencyError, Locked, TooManyRequests)
+
+
+def invalid_input(details: dict) -> InvalidInput:
+    """The one error for payloads that fail their schema."""
+    return InvalidInput("invalid_input", "The request contains invalid fields.",
+                        "请求中有字段不符合要求。", details)

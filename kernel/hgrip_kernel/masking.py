@@ -1,0 +1,58 @@
+"""Personal data and secrets never reach a log line or a response in clear."""
+import re
+
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+_EMAIL = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-]+")
+_SECRET_IN_TEXT = re.compile(r"(?i)((?:code|验证码|password|passwd|secret|token)\s*[:=：]\s*)[^\s,;]+")
+_CODE_DIGITS = re.compile(r"(?i)((?:code|验证码)\s*(?:is|为|是)?\s*)\d{4,8}(?!\d)")
+
+SECRET_KEYS = frozenset({"password", "new_password", "old_password", "token", "access_token",
+                         "refresh_token", "code", "sms_code", "verification_code", "secret",
+                         "authorization", "signature", "password_hash", "code_hash"})
+MOBILE_KEYS = frozenset({"mobile", "phone", "legacy_mobile", "old_mobile"})
+EMAIL_KEYS = frozenset({"email", "pi_email", "submission_account", "to", "recipient"})
+
+
+def mask_mobile(mobile: str | None) -> str | None:
+    if not mobile:
+        return mobile
+    digits = re.sub(r"\D", "", mobile)[-11:]
+    if len(digits) < 7:
+        return "****"
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def mask_email(email: str | None) -> str | None:
+    if not email or "@" not in email:
+        return email
+    local, domain = email.rsplit("@", 1)
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_text(text: str) -> str:
+    text = _JWT.sub("***token***", text)
+    text = _BEARER.sub(r"\1***", text)
+    text = _SECRET_IN_TEXT.sub(r"\1***", text)
+    text = _CODE_DIGITS.sub(r"\1***", text)
+    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+
+
+def mask_value(key: str | None, value):
+    """Mask by key name first (secrets vanish entirely), then by pattern in free text."""
+    lowered = (key or "").lower()
+    if lowered in SECRET_KEYS:
+        return "***" if value not in (None, "") else value
+    if isinstance(value, dict):
+        return {k: mask_value(k, v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_value(None, v) for v in value]
+    if isinstance(value, str):
+        if lowered in MOBILE_KEYS:
+            return mask_mobile(value)
+        if lowered in EMAIL_KEYS:
+            return mask_email(value) if "@" in value else mask_text(value)
+        return mask_text(value)
+    return value

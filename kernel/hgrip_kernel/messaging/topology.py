@@ -1,0 +1,39 @@
+"""Exchange and queue names, and their declarations (the same arguments everywhere, or the broker refuses)."""
+from kombu import Exchange, Queue
+
+EVENTS_EXCHANGE = "hgrip.events"
+UNROUTABLE_EXCHANGE = "hgrip.unroutable"
+UNROUTABLE_QUEUE = "hgrip.unroutable"
+DEAD_LETTER_QUEUE = "hgrip.dead-letters"
+
+ATTEMPTS_HEADER = "x-hgrip-attempts"
+ORIGIN_QUEUE_HEADER = "x-hgrip-queue"
+ERROR_HEADER = "x-hgrip-error"
+FAILED_AT_HEADER = "x-hgrip-failed-at"
+CORRELATION_HEADER = "nameko.correlation_id"  # nameko turns nameko.* headers into context data
+
+events_exchange = Exchange(EVENTS_EXCHANGE, type="topic", durable=True,
+                           arguments={"alternate-exchange": UNROUTABLE_EXCHANGE})
+unroutable_exchange = Exchange(UNROUTABLE_EXCHANGE, type="fanout", durable=True)
+unroutable_queue = Queue(UNROUTABLE_QUEUE, exchange=unroutable_exchange, durable=True)
+dead_letter_queue = Queue(DEAD_LETTER_QUEUE, exchange=Exchange(""), routing_key=DEAD_LETTER_QUEUE,
+                          durable=True)
+
+
+def consumer_queue(name: str, routing_key: str) -> Queue:
+    return Queue(name, exchange=events_exchange, routing_key=routing_key, durable=True)
+
+
+def retry_queue(name: str, delay_ms: int) -> Queue:
+    """Holds a failed message for ``delay_ms``, then dead-letters it back to queue ``name``."""
+    return Queue(f"{name}.retry", exchange=Exchange(""), routing_key=f"{name}.retry", durable=True,
+                 queue_arguments={"x-message-ttl": int(delay_ms), "x-dead-letter-exchange": "",
+                                  "x-dead-letter-routing-key": name})
+
+
+def declare_topology(channel) -> None:
+    """Declare the shared exchanges and queues on a kombu channel (idempotent)."""
+    unroutable_exchange(channel).declare()
+    events_exchange(channel).declare()
+    unroutable_queue(channel).declare()
+    dead_letter_queue(channel).declare()

@@ -1,0 +1,10 @@
+"""The nameko shell around the kernel: the only place in hgrip_kernel that imports nameko."""
+from .errors import register_rpc_errors
+from .event_consumer import EventConsumer, event_consumer
+from .request_context import RequestContext
+from .store_provider import EventStoreProvider
+
+register_rpc_errors()
+
+__all__ = ["EventConsumer", "EventStoreProvider", "RequestContext", "event_consumer",
+           "register_rpc_errors"]

@@ -1,0 +1,98 @@
+"""``@event_consumer(source, event_type)``: an event handler with bounded retries and a dead-letter queue.
+
+nameko's own event handler either acks a failed message (it is lost) or requeues it forever. Here
+a failure is re-published to ``<queue>.retry`` (a TTL queue that returns it after a delay) until
+MAX_DELIVERY_ATTEMPTS, then to ``hgrip.dead-letters``; the original is acked only after the broker
+confirmed the re-publish, so a message is never lost on the way. Invalid envelopes dead-letter at once.
+"""
+from datetime import datetime, timezone
+from functools import partial
+
+from kombu import Connection
+from nameko.amqp.publish import Publisher
+from nameko.exceptions import ContainerBeingKilled
+from nameko.messaging import Consumer
+
+from ..contracts import registry
+from ..envelope import load_envelope
+from ..errors import DomainError
+from ..logging import get_logger
+from ..messaging.topology import (ATTEMPTS_HEADER, DEAD_LETTER_QUEUE, ERROR_HEADER,
+                                  FAILED_AT_HEADER, ORIGIN_QUEUE_HEADER, consumer_queue,
+                                  declare_topology, retry_queue)
+
+log = get_logger("hgrip.consumer")
+
+
+class EventConsumer(Consumer):
+    def __init__(self, source: str, event_type: str, **kwargs):
+        self.source = source
+        self.event_type = event_type
+        super().__init__(queue=None, requeue_on_error=False, **kwargs)
+
+    def setup(self):
+        config = self.container.config
+        self.queue_name = f"{self.container.service_name}.{self.method_name}"
+        self.max_attempts = int(config.get("MAX_DELIVERY_ATTEMPTS", 5))
+        delay = int(config.get("RETRY_DELAY_MS", 1000))
+        self.queue = consumer_queue(self.queue_name, f"{self.source}.{self.event_type}")
+        self.retry = retry_queue(self.queue_name, delay)
+        self.publisher = Publisher(config["AMQP_URI"], use_confirms=True, serializer="json",
+                                   delivery_mode=2)
+        with Connection(config["AMQP_URI"]) as connection:
+            channel = connection.default_channel
+            declare_topology(channel)
+            self.queue(channel).declare()
+            self.retry(channel).declare()
+        super().setup()
+
+    def handle_message(self, body, message):
+        try:
+            envelope = load_envelope(body)
+            registry.validate(envelope.source, envelope.event_type, envelope.schema_version,
+                              envelope.data)
+        except DomainError as exc:
+            # Retrying cannot fix a malformed message: straight to the dead letters.
+            self._forward(message, body, DEAD_LETTER_QUEUE, attempts=0, error=exc)
+            return
+        context_data = self.unpack_message_headers(message)
+        context_data.setdefault("correlation_id", envelope.correlation_id)
+        context_data["causation_id"] = envelope.event_id
+        handle_result = partial(self.handle_result, message, body)
+        try:
+            self.container.spawn_worker(self, (envelope,), {}, context_data=context_data,
+                                        handle_result=handle_result)
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def handle_result(self, message, body, worker_ctx, result=None, exc_info=None):
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return result, exc_info
+        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+        target = self.retry.name if attempts < self.max_attempts else DEAD_LETTER_QUEUE
+        log.warning("event_handler_failed", queue=self.queue_name, attempts=attempts,
+                    error=repr(exc_info[1]), next=target)
+        self._forward(message, body, target, attempts, exc_info[1])
+        return result, exc_info
+
+    def _forward(self, message, body, target: str, attempts: int, error: BaseException):
+        headers = dict(message.headers or {})
+        headers.update({ATTEMPTS_HEADER: attempts, ORIGIN_QUEUE_HEADER: self.queue_name,
+                        ERROR_HEADER: repr(error)[:1000],
+                        FAILED_AT_HEADER: datetime.now(timezone.utc).isoformat()})
+        headers.pop("x-death", None)
+        properties = message.properties or {}
+        try:
+            self.publisher.publish(body, exchange="", routing_key=target, headers=headers,
+                                   message_id=properties.get("message_id"),
+                                   correlation_id=properties.get("correlation_id"),
+                                   type=properties.get("type"))
+        except Exception as exc:  # could not park it: give it back to the queue, never drop it
+            log.error("event_forward_failed", queue=self.queue_name, error=repr(exc))
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+
+event_consumer = EventConsumer.decorator

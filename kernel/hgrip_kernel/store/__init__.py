@@ -1,0 +1,4 @@
+from .engine import create_engine, is_sqlite
+from .event_store import EventStore, UnitOfWork
+
+__all__ = ["EventStore", "UnitOfWork", "create_engine", "is_sqlite"]

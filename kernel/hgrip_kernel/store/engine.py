@@ -1,0 +1,51 @@
+"""Engines for PostgreSQL (production) and SQLite (embedded default)."""
+import threading
+
+import sqlalchemy
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+
+def is_sqlite(engine_or_url) -> bool:
+    url = engine_or_url.url if hasattr(engine_or_url, "url") else make_url(str(engine_or_url))
+    return url.get_backend_name() == "sqlite"
+
+
+def create_engine(url: str, **kwargs) -> sqlalchemy.Engine:
+    if is_sqlite(url):
+        return _sqlite_engine(url, **kwargs)
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return sqlalchemy.create_engine(url, **kwargs)
+
+
+def _sqlite_engine(url: str, **kwargs) -> sqlalchemy.Engine:
+    engine = sqlalchemy.create_engine(
+        url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        # Writers take the write lock up front: a deferred transaction upgrading later can fail
+        # with "database is locked" instead of waiting.
+        immediate = connection.get_execution_options().get("hgrip_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    # sqlite3 waits for a lock inside C, blocking every green thread of the process; so writers of
+    # one process queue on a (green) lock and only other processes ever wait on SQLite's lock.
+    engine.hgrip_write_lock = threading.RLock()
+    return engine
+
+
+def write_lock(engine):
+    return getattr(engine, "hgrip_write_lock", None)

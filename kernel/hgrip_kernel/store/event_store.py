@@ -1,0 +1,165 @@
+"""Append-only event store with per-stream optimistic concurrency and a transactional outbox.
+
+Everything a unit of work writes (events, outbox rows, projections, inbox marks) commits in one
+database transaction, or none of it does.
+"""
+import json
+import uuid
+from contextlib import contextmanager, nullcontext
+from typing import Callable, Iterable
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from .. import faults
+from ..aggregate import Aggregate
+from ..contracts import registry as default_registry
+from ..envelope import Envelope, dump_envelope, utcnow, validate_envelope
+from ..errors import ConcurrencyError
+from ..events import DomainEvent
+from .engine import write_lock
+from .tables import events, inbox, outbox
+
+
+def _row_to_envelope(row) -> Envelope:
+    return Envelope(
+        event_id=row.event_id, event_type=row.event_type, schema_version=row.schema_version,
+        source=row.source, stream_type=row.stream_type, stream_id=row.stream_id,
+        stream_version=row.stream_version, occurred_at=row.occurred_at, actor=row.actor,
+        correlation_id=row.correlation_id, causation_id=row.causation_id, data=row.data,
+        position=row.position)
+
+
+def read_stream(connection, stream_id: str) -> list[Envelope]:
+    rows = connection.execute(
+        select(events).where(events.c.stream_id == stream_id).order_by(events.c.stream_version))
+    return [validate_envelope(_row_to_envelope(row)) for row in rows]
+
+
+class UnitOfWork:
+    """One transaction: load aggregates, save them, update projections, mark consumed events."""
+
+    def __init__(self, store: "EventStore", connection, actor, correlation_id, causation_id):
+        self.store = store
+        self.connection = connection
+        self.actor = actor
+        self.correlation_id = correlation_id or str(uuid.uuid4())
+        self.causation_id = causation_id
+        self.appended: list[Envelope] = []
+
+    def load(self, aggregate_cls: type[Aggregate], stream_id: str):
+        stored = read_stream(self.connection, stream_id)
+        return aggregate_cls.rehydrate(stream_id, stored) if stored else None
+
+    def read_stream(self, stream_id: str) -> list[Envelope]:
+        return read_stream(self.connection, stream_id)
+
+    def save(self, aggregate: Aggregate) -> list[Envelope]:
+        stored = self.append(aggregate.stream_type, aggregate.id, aggregate.version, aggregate.pending)
+        aggregate.mark_saved()
+        return stored
+
+    def append(self, stream_type: str, stream_id: str, expected_version: int,
+               new_events: Iterable[DomainEvent]) -> list[Envelope]:
+        new_events = list(new_events)
+        if not new_events:
+            return []
+        current = self.connection.execute(
+            select(func.coalesce(func.max(events.c.stream_version), 0))
+            .where(events.c.stream_id == stream_id)).scalar_one()
+        if current != expected_version:
+            raise _concurrency_error(stream_id, expected_version, current)
+        now = utcnow()
+        stored = []
+        for offset, event in enumerate(new_events, start=1):
+            envelope = validate_envelope(Envelope(
+                event_id=str(uuid.uuid4()), event_type=event.type, schema_version=event.schema_version,
+                source=self.store.source, stream_type=stream_type, stream_id=stream_id,
+                stream_version=expected_version + offset, occurred_at=now, actor=self.actor,
+                correlation_id=self.correlation_id, causation_id=self.causation_id, data=event.data))
+            self.store.registry.validate(envelope.source, envelope.event_type,
+                                         envelope.schema_version, envelope.data)
+            stored.append(self._insert(envelope, now))
+        self.appended.extend(stored)
+        return stored
+
+    def _insert(self, envelope: Envelope, now) -> Envelope:
+        row = {k: v for k, v in envelope.__dict__.items() if k != "position"}
+        try:
+            # A savepoint keeps a lost race from aborting the caller's whole transaction on PostgreSQL.
+            with self.connection.begin_nested():
+                position = self.connection.execute(insert(events).values(**row)).inserted_primary_key[0]
+        except IntegrityError as exc:
+            raise _concurrency_error(envelope.stream_id, envelope.stream_version - 1, None) from exc
+        envelope = envelope.with_position(position)
+        self.connection.execute(insert(outbox).values(
+            event_id=envelope.event_id, routing_key=envelope.routing_key,
+            body=json.dumps(dump_envelope(envelope), ensure_ascii=False),
+            correlation_id=envelope.correlation_id, event_type=envelope.event_type, created_at=now))
+        return envelope
+
+    def first_time(self, consumer: str, event_id: str) -> bool:
+        """Record that ``consumer`` applies ``event_id``; False if it already did (a duplicate).
+
+        A concurrent duplicate blocks on the primary key until the first commits, then sees it.
+        """
+        values = {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()}
+        dialect = self.connection.dialect.name
+        if dialect == "postgresql":
+            statement = postgresql.insert(inbox).values(**values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite.insert(inbox).values(**values).on_conflict_do_nothing()
+        else:  # pragma: no cover - other backends are not supported
+            raise NotImplementedError(dialect)
+        return self.connection.execute(statement).rowcount == 1
+
+
+def _concurrency_error(stream_id, expected, current) -> ConcurrencyError:
+    return ConcurrencyError(
+        "concurrent_modification",
+        "The record was changed by someone else at the same time; please reload and try again.",
+        "该记录同时被他人修改，请刷新后重试。",
+        {"stream_id": stream_id, "expected_version": expected, "current_version": current})
+
+
+class EventStore:
+    def __init__(self, engine, source: str, registry=default_registry,
+                 on_commit: Callable[[list[Envelope]], None] | None = None):
+        self.engine = engine
+        self.source = source
+        self.registry = registry
+        self._on_commit = [on_commit] if on_commit else []
+
+    def add_commit_listener(self, listener: Callable[[list[Envelope]], None]) -> None:
+        self._on_commit.append(listener)
+
+    def writing(self):
+        """The per-process writer lock (SQLite only; PostgreSQL needs none)."""
+        lock = write_lock(self.engine)
+        return lock if lock is not None else nullcontext()
+
+    @contextmanager
+    def unit_of_work(self, actor: str | None = None, correlation_id: str | None = None,
+                     causation_id: str | None = None):
+        with self.writing(), self.engine.connect() as connection:
+            connection.execution_options(hgrip_write=True)
+            with connection.begin():
+                uow = UnitOfWork(self, connection, actor, correlation_id, causation_id)
+                yield uow
+            faults.point("after_commit")
+        if uow.appended:
+            for listener in self._on_commit:
+                listener(uow.appended)
+
+    def read_stream(self, stream_id: str) -> list[Envelope]:
+        with self.engine.connect() as connection:
+            return read_stream(connection, stream_id)
+
+    def read_all(self, after_position: int = 0, limit: int = 1000) -> list[Envelope]:
+        """Events in global order (by position) for readers that replay the whole store."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(events).where(events.c.position > after_position)
+                .order_by(events.c.position).limit(limit))
+            return [validate_envelope(_row_to_envelope(row)) for row in rows]

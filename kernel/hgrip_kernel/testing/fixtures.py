@@ -1,0 +1,146 @@
+"""pytest plugin (entry point ``hgrip``): real PostgreSQL databases and RabbitMQ vhosts for tests.
+
+Registered before conftest files load, so the eventlet monkey patch happens here, first.
+nameko's own plugin gives ``rabbit_config`` / ``amqp_uri`` (a fresh vhost per test) and
+``container_factory``; this module points them at our broker and adds database fixtures.
+"""
+import warnings
+
+warnings.filterwarnings("ignore", message=".*Eventlet is deprecated.*")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import time  # noqa: E402
+import uuid  # noqa: E402
+
+import pytest  # noqa: E402
+from sqlalchemy import create_engine as sa_create_engine  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from .servers import PostgresServer, RabbitServer  # noqa: E402
+
+
+def pytest_configure(config):
+    # Point nameko's --amqp-uri / --rabbit-ctl-uri options at the server we use (container or local).
+    server = RabbitServer()
+    amqp, ctl = server.start()
+    config._hgrip_rabbit = server
+    if config.getoption("AMQP_URI", None) in (None, "pyamqp://guest:guest@localhost"):
+        config.option.AMQP_URI = amqp
+    if config.getoption("RABBIT_CTL_URI", None) in (None, "http://guest:guest@localhost:15672"):
+        config.option.RABBIT_CTL_URI = ctl
+    config.addinivalue_line("markers", "slow: end-to-end or fault tests that start processes")
+
+
+def pytest_unconfigure(config):
+    server = getattr(config, "_hgrip_rabbit", None)
+    if server:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    server = PostgresServer()
+    url = server.start()
+    yield url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def make_database(pg_admin_url):
+    """``make_database(service=None) -> url``: a fresh PostgreSQL database, migrated for ``service``
+    (Alembic, as in production) or holding just the kernel tables when service is None."""
+    admin = sa_create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    created = []
+
+    def make(service: str | None = None) -> str:
+        name = f"hgrip_t_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        url = make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
+        if service is None:
+            from ..store import create_engine
+            from ..store.tables import metadata
+            engine = create_engine(url)
+            metadata.create_all(engine)
+            engine.dispose()
+        else:
+            from ..cli.migrate import upgrade
+            upgrade(service, url)
+        return url
+
+    yield make
+    with admin.connect() as connection:
+        for name in created:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'hgrip.sqlite'}"
+
+
+@pytest.fixture
+def service_config(amqp_uri, tmp_path):
+    """``service_config(name, database_url=None, **extra) -> nameko config dict`` for a test."""
+    from ..config import service_config as build
+
+    def make(name: str, database_url: str | None = None, **extra) -> dict:
+        config = build(name, AMQP_URI=amqp_uri, VAR_DIR=str(tmp_path), TOKEN_SECRET="test-token-secret",
+                       HGRG_SHARED_SECRET="test-hgrg-secret", RETRY_DELAY_MS=100,
+                       MAX_DELIVERY_ATTEMPTS=3, WEB_SERVER_ADDRESS="127.0.0.1:0", **extra)
+        if database_url:
+            config["DATABASE_URL"] = database_url
+        return config
+
+    return make
+
+
+@pytest.fixture
+def start_service(container_factory):
+    """``start_service(ServiceClass, config) -> running container`` (stopped after the test)."""
+    from ..nameko import register_rpc_errors
+    register_rpc_errors()
+
+    def start(service_cls, config):
+        container = container_factory(service_cls, config)
+        container.start()
+        return container
+
+    return start
+
+
+@pytest.fixture
+def rpc_proxy(amqp_uri):
+    """``with rpc_proxy() as cluster: cluster.identity.health()`` — a standalone RPC client."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from ..nameko import register_rpc_errors
+    register_rpc_errors()
+
+    def make(timeout: float = 15, **context):
+        return ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=timeout, context_data=context or None)
+
+    return make
+
+
+def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, message: str = "condition"):
+    """Poll ``predicate`` until it returns a truthy value; fail the test after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {message}")
+        eventlet.sleep(interval)
+
+
+@pytest.fixture(name="wait_until")
+def wait_until_fixture():
+    return wait_until

@@ -1,0 +1,70 @@
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from hgrip_kernel.aggregate import Aggregate
+from hgrip_kernel.envelope import Envelope, dump_envelope, load_envelope
+from hgrip_kernel.errors import InvalidInput
+
+
+def envelope(**overrides):
+    values = dict(event_id=str(uuid.uuid4()), event_type="ThingHappened", schema_version=1,
+                  source="tests", stream_type="thing", stream_id="thing-1", stream_version=1,
+                  occurred_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), actor="acc-1",
+                  correlation_id="req-1", causation_id=None, data={"n": 1})
+    values.update(overrides)
+    return Envelope(**values)
+
+
+def test_round_trip_keeps_every_field():
+    original = envelope()
+    assert load_envelope(dump_envelope(original)) == original
+
+
+@pytest.mark.parametrize("field,value", [
+    ("event_id", "not-a-uuid"), ("stream_version", 0), ("event_type", "has space"),
+    ("correlation_id", ""), ("data", "text"),
+])
+def test_invalid_envelope_names_the_field(field, value):
+    raw = dump_envelope(envelope())
+    raw[field] = value
+    with pytest.raises(InvalidInput) as caught:
+        load_envelope(raw)
+    assert caught.value.code == "invalid_envelope"
+    assert field in caught.value.details
+    assert caught.value.message_zh
+
+
+def test_naive_timestamp_is_refused():
+    raw = dump_envelope(envelope())
+    raw["occurred_at"] = "2026-01-02T03:04:05"
+    with pytest.raises(InvalidInput):
+        load_envelope(raw)
+
+
+class Counter(Aggregate):
+    stream_type = "counter"
+
+    def __init__(self, stream_id):
+        super().__init__(stream_id)
+        self.total = 0
+
+    def apply_Added(self, data):
+        self.total += data["n"]
+
+
+def test_aggregate_folds_history_and_records_new_events():
+    history = [envelope(event_type="Added", data={"n": 2}, stream_version=1),
+               envelope(event_type="Added", data={"n": 3}, stream_version=2)]
+    counter = Counter.rehydrate("c-1", history)
+    assert (counter.total, counter.version) == (5, 2)
+    counter.record("Added", {"n": 4})
+    assert counter.total == 9 and len(counter.pending) == 1 and counter.version == 2
+    counter.mark_saved()
+    assert counter.version == 3 and counter.pending == []
+
+
+def test_unknown_event_type_is_an_error():
+    with pytest.raises(TypeError):
+        Counter.rehydrate("c-1", [envelope(event_type="Removed")])
