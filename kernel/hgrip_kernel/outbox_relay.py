@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select, update
 
+from . import faults
 from .logging import get_logger
 from .messaging.confirming_publisher import ConfirmingPublisher
 from .messaging.topology import CORRELATION_HEADER, EVENTS_EXCHANGE
@@ -80,6 +81,7 @@ class OutboxRelay:
                                        .values(attempts=outbox.c.attempts + 1, last_error=repr(exc)[:500]))
                     log.warning("outbox_publish_failed", error=repr(exc), rows=len(rows))
                     return 0
+                faults.point("after_publish")  # published, not yet marked: a re-publish follows
                 done = [row.id for row, ok in zip(rows, confirmed) if ok]
                 if done:
                     connection.execute(update(outbox).where(outbox.c.id.in_(done))

@@ -144,3 +144,28 @@ def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, message
 @pytest.fixture(name="wait_until")
 def wait_until_fixture():
     return wait_until
+
+
+@pytest.fixture(scope="session")
+def make_vhost(request):
+    """``make_vhost() -> amqp uri`` of a fresh vhost that outlives one test (for process-level tests)."""
+    import requests
+    from urllib.parse import quote, urlparse
+
+    ctl = urlparse(request.config.getoption("RABBIT_CTL_URI"))
+    base = f"{ctl.scheme}://{ctl.hostname}:{ctl.port}/api"
+    auth = (ctl.username or "guest", ctl.password or "guest")
+    broker = urlparse(request.config.getoption("AMQP_URI"))
+    made = []
+
+    def make() -> str:
+        name = f"hgrip-t-{uuid.uuid4().hex[:10]}"
+        requests.put(f"{base}/vhosts/{quote(name, safe='')}", auth=auth, timeout=10).raise_for_status()
+        requests.put(f"{base}/permissions/{quote(name, safe='')}/{auth[0]}", auth=auth, timeout=10,
+                     json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        made.append(name)
+        return f"amqp://{broker.username or 'guest'}:{broker.password or 'guest'}@{broker.hostname}:{broker.port or 5672}/{name}"
+
+    yield make
+    for name in made:
+        requests.delete(f"{base}/vhosts/{quote(name, safe='')}", auth=auth, timeout=10)

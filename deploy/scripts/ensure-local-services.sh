@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Make sure the servers the platform and its tests use are up: PostgreSQL and RabbitMQ (with the
+# management plugin, which the tests use to create a vhost per test). Skipped for a remote broker or
+# database named by HGRIP_AMQP_URI / HGRIP_TEST_PG_URL. Idempotent.
+set -euo pipefail
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() { for _ in $(seq 1 60); do port_open "$1" && return 0; sleep 1; done; echo "port $1 did not open" >&2; return 1; }
+
+if [ -z "${HGRIP_TEST_PG_URL:-}" ] && ! port_open 5432; then
+  if command -v pg_ctlcluster >/dev/null; then
+    echo "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
+    wait_port 5432
+  else
+    echo "PostgreSQL is not running on 127.0.0.1:5432 and cannot be started here" >&2; exit 1
+  fi
+fi
+
+if [ -z "${HGRIP_TEST_AMQP_URI:-}" ] && command -v rabbitmq-plugins >/dev/null; then
+  if ! port_open 5672; then
+    echo "starting RabbitMQ"
+    rabbitmq-server -detached
+    wait_port 5672
+  fi
+  if ! port_open 15672; then
+    echo "enabling rabbitmq_management"
+    rabbitmq-plugins enable rabbitmq_management >/dev/null
+    wait_port 15672
+  fi
+fi

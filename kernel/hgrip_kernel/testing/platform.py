@@ -1,0 +1,88 @@
+"""Runs the platform as real processes (``hgrip serve``) for end-to-end and fault tests."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+PLATFORM_SERVICES = ("identity", "projects", "backups", "verification", "registry-sync")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Platform:
+    def __init__(self, env: dict, log_dir: Path):
+        self.env = {**os.environ, **env}
+        self.log_dir = log_dir
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.gateway_url = f"http://{env['HGRIP_GATEWAY_ADDRESS']}"
+        self._bin = Path(sys.executable).parent
+
+    def migrate(self, *services):
+        subprocess.run([str(self._bin / "hgrip"), "migrate", *services], env=self.env, check=True,
+                       capture_output=True)
+
+    def start(self, name: str, instance: str | None = None, **extra_env) -> subprocess.Popen:
+        key = instance or name
+        log = open(self.log_dir / f"{key}.log", "ab")
+        process = subprocess.Popen([str(self._bin / "hgrip"), "serve", name],
+                                   env={**self.env, **extra_env}, stdout=log, stderr=subprocess.STDOUT)
+        self.processes[key] = process
+        return process
+
+    def stop(self, key: str, sig=signal.SIGTERM, timeout: float = 20) -> int | None:
+        process = self.processes.pop(key, None)
+        if process is None or process.poll() is not None:
+            return process.returncode if process else None
+        process.send_signal(sig)
+        try:
+            return process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait()
+
+    def wait_exit(self, key: str, timeout: float = 20) -> int:
+        process = self.processes[key]
+        code = process.wait(timeout)
+        self.processes.pop(key)
+        return code
+
+    def stop_all(self):
+        for key in list(self.processes):
+            self.stop(key)
+
+    def wait_healthy(self, timeout: float = 60):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                last = requests.get(f"{self.gateway_url}/api/v1/healthz", timeout=5)
+                if last.status_code == 200:
+                    return last.json()
+            except requests.RequestException as exc:
+                last = exc
+            time.sleep(0.3)
+        raise AssertionError(f"platform not healthy after {timeout}s: {getattr(last, 'text', last)}\n"
+                             + self.tail_logs())
+
+    def tail_logs(self, lines: int = 30) -> str:
+        out = []
+        for path in sorted(self.log_dir.glob("*.log")):
+            text = path.read_text(errors="replace").splitlines()[-lines:]
+            out.append(f"--- {path.name}\n" + "\n".join(text))
+        return "\n".join(out)
+
+    def log_text(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("*.log")))
+
+
+__all__ = ["Platform", "PLATFORM_SERVICES", "free_port", "signal"]
