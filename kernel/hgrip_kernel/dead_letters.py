@@ -9,8 +9,14 @@ from dataclasses import dataclass
 from kombu import Connection, Producer
 
 from .masking import mask_text
-from .messaging.topology import (ATTEMPTS_HEADER, DEAD_LETTER_QUEUE, ERROR_HEADER,
-                                 FAILED_AT_HEADER, ORIGIN_QUEUE_HEADER, dead_letter_queue)
+from .messaging.topology import (
+    ATTEMPTS_HEADER,
+    DEAD_LETTER_QUEUE,
+    ERROR_HEADER,
+    FAILED_AT_HEADER,
+    ORIGIN_QUEUE_HEADER,
+    dead_letter_queue,
+)
 
 
 @dataclass

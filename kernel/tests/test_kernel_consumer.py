@@ -1,7 +1,4 @@
 """The nameko shell end to end on a real broker and database: producer service → event → consumer."""
-import io
-import json
-import os
 
 import pytest
 from nameko.rpc import RpcProxy, rpc

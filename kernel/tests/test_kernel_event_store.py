@@ -1,9 +1,8 @@
-import threading
 
 import eventlet
 import pytest
 from marshmallow import Schema, fields
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from hgrip_kernel.contracts import EventRegistry
 from hgrip_kernel.errors import ConcurrencyError, InvalidInput

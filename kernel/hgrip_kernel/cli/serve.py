@@ -4,7 +4,7 @@ from importlib.metadata import entry_points
 
 def _run(args) -> int:
     import warnings
-    warnings.filterwarnings("ignore", message=".*Eventlet is deprecated.*")
+    warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
     import eventlet
     eventlet.monkey_patch()  # before anything opens a socket
 

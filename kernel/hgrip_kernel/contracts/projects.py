@@ -14,11 +14,14 @@ class ProjectCreatedV1(Schema):
     project_id = fields.UUID(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     pi_name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    # The key for matching repository submission accounts later (brief §3 step 3).
     pi_email = fields.Email(required=True, validate=validate.Length(max=254))
-    institution_code = fields.String(required=True, validate=validate.Length(min=1))
-    institution_name = fields.String(required=True, validate=validate.Length(min=1))
-    unit_code = fields.String(required=True, allow_none=True)
-    unit_name = fields.String(required=True, allow_none=True)
-    owner_id = fields.String(required=True, validate=validate.Length(min=1))
-    owner_username = fields.String(required=True, validate=validate.Length(min=1))
+    institution_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    institution_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    unit_code = fields.String(required=True, allow_none=True,
+                              validate=validate.Length(min=1, max=64))
+    unit_name = fields.String(required=True, allow_none=True,
+                              validate=validate.Length(min=1, max=200))
+    owner_id = fields.UUID(required=True)
+    owner_username = fields.String(required=True, validate=validate.Length(min=1, max=100))
     created_at = fields.AwareDateTime(required=True)

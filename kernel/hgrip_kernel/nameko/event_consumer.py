@@ -17,9 +17,16 @@ from ..contracts import registry
 from ..envelope import load_envelope
 from ..errors import DomainError
 from ..logging import get_logger
-from ..messaging.topology import (ATTEMPTS_HEADER, DEAD_LETTER_QUEUE, ERROR_HEADER,
-                                  FAILED_AT_HEADER, ORIGIN_QUEUE_HEADER, consumer_queue,
-                                  declare_topology, retry_queue)
+from ..messaging.topology import (
+    ATTEMPTS_HEADER,
+    DEAD_LETTER_QUEUE,
+    ERROR_HEADER,
+    FAILED_AT_HEADER,
+    ORIGIN_QUEUE_HEADER,
+    consumer_queue,
+    declare_topology,
+    retry_queue,
+)
 
 log = get_logger("hgrip.consumer")
 

@@ -3,7 +3,12 @@ import structlog
 from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Request
 
-from ..context import bind_request_context, clear_request_context, new_id, sane_request_id
+from ..context import (
+    bind_request_context,
+    clear_request_context,
+    new_id,
+    sane_request_id,
+)
 
 
 class WorkerRequestContext:

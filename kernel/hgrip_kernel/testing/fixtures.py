@@ -6,7 +6,7 @@ nameko's own plugin gives ``rabbit_config`` / ``amqp_uri`` (a fresh vhost per te
 """
 import warnings
 
-warnings.filterwarnings("ignore", message=".*Eventlet is deprecated.*")
+warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
 
 import eventlet  # noqa: E402
 
@@ -91,9 +91,11 @@ def service_config(amqp_uri, tmp_path):
     from ..config import service_config as build
 
     def make(name: str, database_url: str | None = None, **extra) -> dict:
-        config = build(name, AMQP_URI=amqp_uri, VAR_DIR=str(tmp_path), TOKEN_SECRET="test-token-secret",
-                       HGRG_SHARED_SECRET="test-hgrg-secret", RETRY_DELAY_MS=100,
-                       MAX_DELIVERY_ATTEMPTS=3, WEB_SERVER_ADDRESS="127.0.0.1:0", **extra)
+        defaults = dict(AMQP_URI=amqp_uri, VAR_DIR=str(tmp_path),
+                        TOKEN_SECRET="test-token-secret-of-at-least-32-bytes",
+                        HGRG_SHARED_SECRET="test-hgrg-shared-secret-of-32-bytes", RETRY_DELAY_MS=100,
+                        MAX_DELIVERY_ATTEMPTS=3, WEB_SERVER_ADDRESS="127.0.0.1:0")
+        config = build(name, **{**defaults, **extra})
         if database_url:
             config["DATABASE_URL"] = database_url
         return config
@@ -149,8 +151,9 @@ def wait_until_fixture():
 @pytest.fixture(scope="session")
 def make_vhost(request):
     """``make_vhost() -> amqp uri`` of a fresh vhost that outlives one test (for process-level tests)."""
-    import requests
     from urllib.parse import quote, urlparse
+
+    import requests
 
     ctl = urlparse(request.config.getoption("RABBIT_CTL_URI"))
     base = f"{ctl.scheme}://{ctl.hostname}:{ctl.port}/api"

@@ -1,0 +1,137 @@
+"""Plumbing shared by the HTTP stand-ins: addresses, the var dir, a JSON request handler, serving."""
+import json
+import os
+import signal
+import sys
+import threading
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+
+def parse_address(value: str, default_port: int) -> tuple[str, int]:
+    """'host:port', ':port' or 'host' → (host, port); host defaults to loopback."""
+    host, _, port = value.rpartition(":") if ":" in value else (value, "", "")
+    return (host or "127.0.0.1"), int(port or default_port)
+
+
+def address_from_env(variable: str, default: str) -> tuple[str, int]:
+    return parse_address(os.environ.get(variable) or default, int(default.rsplit(":", 1)[1]))
+
+
+def var_path(*parts: str) -> Path:
+    """A directory under $HGRIP_VAR (default ./var), created on demand."""
+    path = Path(os.environ.get("HGRIP_VAR", "var")).resolve().joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def file_stamp(moment: datetime) -> str:
+    """A UTC timestamp that sorts lexically and is safe in a file name."""
+    return moment.strftime("%Y%m%dT%H%M%S.%fZ")
+
+
+def log(name: str, message: str) -> None:
+    print(f"{iso(utc_now())} {name} {message}", flush=True)
+
+
+class BadRequest(Exception):
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """Routes `(METHOD, path)` to methods that return `(status, payload)`; always answers JSON."""
+
+    protocol_version = "HTTP/1.1"   # keep-alive; every answer carries Content-Length
+    server_version = "hgrip-standin/0.1"
+    standin_name = "standin"
+    routes: dict[tuple[str, str], str] = {}
+
+    def do_GET(self):
+        self._dispatch()
+
+    def do_POST(self):
+        self._dispatch()
+
+    def do_PUT(self):
+        self._dispatch()
+
+    def do_DELETE(self):
+        self._dispatch()
+
+    def _dispatch(self):
+        url = urlsplit(self.path)
+        self.url_path, self.query = url.path, parse_qs(url.query)
+        self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        name = self.routes.get((self.command, url.path))
+        try:
+            if name is None:
+                known = any(path == url.path for _, path in self.routes)
+                raise BadRequest("method_not_allowed" if known else "not_found",
+                                 f"{self.command} {url.path} is not served here", 405 if known else 404)
+            status, payload = getattr(self, name)()
+        except BadRequest as error:
+            status, payload = error.status, {"error": error.code, "message": error.message}
+        self.send_json(status, payload)
+
+    def json_body(self) -> dict:
+        try:
+            payload = json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise BadRequest("invalid_json", "the body is not UTF-8 JSON")
+        if not isinstance(payload, dict):
+            raise BadRequest("invalid_json", "the body must be a JSON object")
+        return payload
+
+    def send_json(self, status: int, payload) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format, *args):
+        log(self.standin_name, format % args)
+
+
+def make_server(handler: type, host: str, port: int, **attributes) -> ThreadingHTTPServer:
+    """A threaded server; `attributes` become server attributes the handler reads (state, config)."""
+    ThreadingHTTPServer.allow_reuse_address = True
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    for key, value in attributes.items():
+        setattr(server, key, value)
+    return server
+
+
+def start_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, name=type(server).__name__, daemon=True)
+    thread.start()
+    return thread
+
+
+def run_until_signalled(start, stop, name: str) -> None:
+    """Start a server, block until SIGINT/SIGTERM, then stop it (the runner sends SIGTERM)."""
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    start()
+    try:
+        while not stopping.wait(0.5):   # a timed wait so the signal handler gets to run promptly
+            pass
+    finally:
+        log(name, "stopping")
+        stop()
+    sys.exit(0)

@@ -1,0 +1,3 @@
+from hgrip_standins.runner.cli import main
+
+main()

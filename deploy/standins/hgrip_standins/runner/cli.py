@@ -1,0 +1,60 @@
+"""`hgrip-run [--scale service=N …] [--no-provision]` — see docs in deploy/README.md."""
+import argparse
+import os
+import signal
+import sys
+import threading
+
+from hgrip_kernel.config import shared_secret
+from hgrip_standins.hgrg.provision import DEFAULT_ACCOUNTS, load_accounts, provision
+from hgrip_standins.runner import summary
+from hgrip_standins.runner.app import Runner
+from hgrip_standins.runner.plan import child_environment, default_plan, load_plan, parse_scale
+from hgrip_standins.runner.supervisor import Supervisor
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="hgrip-run", description="Run HGRIP with its stand-ins on this machine")
+    parser.add_argument("--scale", action="append", default=[], metavar="SERVICE=N",
+                        help="run N competing processes of a service (repeatable)")
+    parser.add_argument("--accounts", default=DEFAULT_ACCOUNTS, help="demo accounts to provision")
+    parser.add_argument("--no-provision", action="store_true", help="do not provision demo accounts")
+    parser.add_argument("--health-timeout", type=float, default=180, help="seconds to wait for the gateway")
+    parser.add_argument("--stop-timeout", type=float, default=10, help="seconds between SIGTERM and SIGKILL")
+    parser.add_argument("--plan", help="JSON file of commands to run instead of the platform's (tests, debugging)")
+    args = parser.parse_args(argv)
+    try:
+        scale = parse_scale(args.scale)
+    except ValueError as error:
+        parser.error(str(error))
+
+    env = child_environment()
+    os.environ.update(env)   # so that this process resolves secrets and the var dir as the children do
+    # Create the secrets once, before any child races to create them.
+    secret = shared_secret("hgrg_shared_secret")
+    shared_secret("token_secret")
+
+    accounts = [] if args.no_provision else load_accounts(args.accounts)
+    supervisor = Supervisor(env=env, stop_timeout=args.stop_timeout)
+    gateway = summary.gateway_url(env)
+    stop_event = threading.Event()
+
+    def on_signal(signum, _frame):
+        if stop_event.is_set():
+            supervisor.force.set()   # second Ctrl-C: do not wait for graceful shutdown
+        stop_event.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    runner = Runner(
+        load_plan(args.plan) if args.plan else default_plan(scale), supervisor, gateway + "/api/v1/healthz",
+        provision=None if args.no_provision else lambda: provision(
+            args.accounts, gateway, secret, log=lambda message: supervisor.emit("provision", message),
+            cancel=stop_event),
+        summary=lambda provisioned: summary.render(env, accounts, provisioned),
+        health_timeout=args.health_timeout, stop_event=stop_event)
+    sys.exit(runner.run())
+
+
+if __name__ == "__main__":
+    main()

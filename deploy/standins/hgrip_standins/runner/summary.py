@@ -1,0 +1,70 @@
+"""The table `hgrip-run` prints once everything is up: where things are, and who can log in."""
+import re
+import unicodedata
+
+from hgrip_standins.runner.plan import SERVICES, _reachable
+
+_PASSWORD_IN_URL = re.compile(r"(//[^:/@]+:)[^@]*@")
+
+
+def mask_url(url: str) -> str:
+    return _PASSWORD_IN_URL.sub(r"\1***@", url)
+
+
+def _width(text: str) -> int:
+    # CJK characters take two terminal columns; without this the Chinese names break the columns.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    cells = [headers] + [[("" if c is None else str(c)) for c in row] for row in rows]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row):
+        return "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule] + [line(row) for row in cells[1:]])
+
+
+def gateway_url(env: dict) -> str:
+    host, _, port = env.get("HGRIP_GATEWAY_ADDRESS", "127.0.0.1:8000").rpartition(":")
+    return f"http://{_reachable(host)}:{port}"
+
+
+def locations(env: dict) -> list[list[str]]:
+    from hgrip_kernel.config import DEFAULT_AMQP_URI
+
+    var = env["HGRIP_VAR"]
+    gateway = gateway_url(env)
+    rows = [["gateway", gateway + "/api/v1/"],
+            ["health", gateway + "/api/v1/healthz"],
+            ["OpenAPI", gateway + "/api/v1/openapi.json"],
+            ["HGRG stand-in", env["HGRIP_HGRG_URL"] + "/api/v1/backups  (received: " + var + "/hgrg/received.jsonl)"],
+            ["SMTP sink", f"smtp://{env['HGRIP_SMTP_ADDRESS']}  (mail: {var}/mail/, index.jsonl)"],
+            ["SMS sink", env["HGRIP_SMS_URL"] + f"/sms/messages  (messages: {var}/sms/)"],
+            ["broker", mask_url(env.get("HGRIP_AMQP_URI", DEFAULT_AMQP_URI))]]
+    for service in SERVICES:
+        if service == "gateway":
+            continue
+        key = f"HGRIP_{service.upper().replace('-', '_')}_DATABASE_URL"
+        default = f"sqlite:///{var}/db/{service.replace('-', '_')}.sqlite"
+        rows.append([f"db {service}", mask_url(env.get(key, default))])
+    rows.append(["var dir", var])
+    return rows
+
+
+def account_rows(accounts: list[dict]) -> list[list[str]]:
+    return [[a["username"], a["password"], a["role"], a["name"], a.get("institution") or "-",
+             a.get("unit") or "-", "yes" if a.get("authorised") else "no"] for a in accounts]
+
+
+def render(env: dict, accounts: list[dict], provisioned: bool) -> str:
+    parts = ["", "HGRIP is running.", "", table(["what", "where"], locations(env)), ""]
+    if accounts:
+        state = "provisioned" if provisioned else "NOT provisioned, see the log above"
+        parts += [f"Demo accounts ({state}):", "",
+                  table(["username", "password", "role", "name", "institution", "unit", "authorised"],
+                        account_rows(accounts)), ""]
+    parts.append("Ctrl-C stops everything.")
+    return "\n".join(parts)

@@ -1,0 +1,72 @@
+"""A stand-in for a platform process, for the runner tests. Usage: fake_child.py MODE NAME [ARG].
+
+Every event is appended to $FAKE_EVENTS as "<event> <name> <pid>" so the test can read the order.
+"""
+import json
+import os
+import signal
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+mode, name = sys.argv[1], sys.argv[2]
+
+
+def note(event):
+    with open(os.environ["FAKE_EVENTS"], "a") as handle:
+        handle.write(f"{event} {name} {os.getpid()}\n")
+
+
+def graceful(*_):
+    note("graceful-stop")
+    print(f"{name} stopping gracefully", flush=True)
+    sys.exit(0)
+
+
+note("start")
+if mode == "serve":
+    signal.signal(signal.SIGTERM, graceful)
+    print(f"{name} ready", flush=True)
+    while True:
+        time.sleep(0.1)
+elif mode == "crash":
+    print(f"{name} about to crash", flush=True)
+    time.sleep(0.1)
+    sys.exit(3)
+elif mode == "stubborn":
+    signal.signal(signal.SIGTERM, lambda *_: note("ignored-sigterm"))
+    print(f"{name} ready and deaf", flush=True)
+    while True:
+        time.sleep(0.1)
+elif mode == "oneshot":
+    print(f"{name} ran", flush=True)
+    sys.exit(int(sys.argv[3]))
+elif mode == "gateway":
+    from hgrip_kernel.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.reply(200 if self.path == "/api/v1/healthz" else 404)
+
+        def do_PUT(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            ok = verify(os.environ["HGRIP_HGRG_SHARED_SECRET"], "PUT", self.path,
+                        self.headers.get(TIMESTAMP_HEADER), self.headers.get(SIGNATURE_HEADER), body)
+            note(f"put:{'signed' if ok else 'unsigned'}:{self.path}")
+            self.reply(200 if ok else 401)
+
+        def reply(self, status):
+            data = json.dumps({"status": status}).encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    signal.signal(signal.SIGTERM, graceful)
+    host, port = os.environ["HGRIP_GATEWAY_ADDRESS"].split(":")
+    server = HTTPServer((host, int(port)), Handler)
+    print(f"{name} listening", flush=True)
+    server.serve_forever()

@@ -1,0 +1,165 @@
+"""`hgrip-run` against fake commands: start order, prefixed output, restart with backoff, stop."""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+FAKE = str(Path(__file__).with_name("fakes") / "fake_child.py")
+SECRET = "runner-test-secret"
+
+
+def fake(mode, name, *args):
+    return [sys.executable, FAKE, mode, name, *args]
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+class RunnerProcess:
+    def __init__(self, tmp_path: Path, plan: dict, port: int, *extra):
+        self.events_file = tmp_path / "events.log"
+        plan_file = tmp_path / "plan.json"
+        plan_file.write_text(json.dumps(plan))
+        env = {**os.environ, "HGRIP_VAR": str(tmp_path / "var"), "HGRIP_GATEWAY_ADDRESS": f"127.0.0.1:{port}",
+               "HGRIP_HGRG_SHARED_SECRET": SECRET, "FAKE_EVENTS": str(self.events_file), "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hgrip_standins.runner", "--plan", str(plan_file), "--stop-timeout", "2",
+             "--health-timeout", "30", *extra], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for raw in iter(self.process.stdout.readline, b""):
+            self.lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+
+    def events(self) -> list[tuple[str, str, int]]:
+        if not self.events_file.exists():
+            return []
+        return [(e, n, int(p)) for e, n, p in (line.split() for line in self.events_file.read_text().splitlines())]
+
+    def wait_for(self, predicate, timeout=60, what="condition"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError(f"{what} not met; output:\n" + "\n".join(self.lines))
+
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+
+@pytest.fixture
+def kill_leftovers():
+    runners = []
+    yield runners.append
+    for runner in runners:
+        if runner.process.poll() is None:
+            runner.process.kill()
+        for _, _, pid in runner.events():
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_runner_starts_restarts_and_stops(tmp_path, free_port, kill_leftovers):
+    plan = {"standins": [{"name": "fake-sink", "argv": fake("serve", "fake-sink")}],
+            "migrations": [fake("oneshot", "migrate", "0")],
+            "services": [{"name": "svc-a", "argv": fake("serve", "svc-a")},
+                         {"name": "crasher", "argv": fake("crash", "crasher")},
+                         {"name": "stubborn", "argv": fake("stubborn", "stubborn")},
+                         {"name": "gateway", "argv": fake("gateway", "gateway")}]}
+    runner = RunnerProcess(tmp_path, plan, free_port())
+    kill_leftovers(runner)
+
+    runner.wait_for(lambda: "Ctrl-C stops everything." in runner.output(), what="summary printed")
+    out = runner.output()
+    assert re.search(r"^svc-a\s+\| svc-a ready$", out, re.M), out       # output prefixed with the child's name
+    assert re.search(r"^migrate\s+\| migrate ran$", out, re.M), out
+    assert "http://127.0.0.1:" in out and "zhangxiaohan" in out and "张晓寒" in out   # locations and accounts
+
+    # Stand-ins are launched first, then the migration runs to its end, then the services start.
+    assert out.index("started fake-sink") < out.index("migrate ran") < out.index("started svc-a")
+    names = [n for e, n, _ in runner.events() if e == "start"]
+    assert names.index("migrate") < names.index("svc-a")
+    puts = [e for e, _, _ in runner.events() if e.startswith("put:")]
+    assert puts and all(e.startswith("put:signed:") for e in puts)             # provisioned, signed
+    assert any("/api/v1/hgrg/accounts/zhangxiaohan" in e for e in puts)
+
+    # The crasher is restarted, waiting longer each time.
+    runner.wait_for(lambda: names_started(runner, "crasher") >= 3, timeout=30, what="crasher restarted twice")
+    out = runner.output()
+    assert "crasher exited with code 3" in out
+    delays = [float(d) for d in re.findall(r"crasher exited with code 3 after [\d.]+s; restarting in ([\d.]+)s", out)]
+    assert delays[:2] == [1.0, 2.0], delays
+
+    runner.process.send_signal(signal.SIGTERM)
+    assert runner.process.wait(timeout=30) == 0
+    events = runner.events()
+    graceful = [n for e, n, _ in events if e == "graceful-stop"]
+    assert set(graceful) == {"svc-a", "gateway", "fake-sink"}
+    assert graceful[-1] == "fake-sink"                                          # services stop before stand-ins
+    assert ("ignored-sigterm", "stubborn") in [(e, n) for e, n, _ in events]
+    assert "SIGKILL" in runner.output()
+    assert not [pid for _, _, pid in events if alive(pid)]                      # nothing left behind
+
+
+def names_started(runner, name):
+    return [n for e, n, _ in runner.events() if e == "start"].count(name)
+
+
+@pytest.mark.slow
+def test_runner_stops_when_migration_fails(tmp_path, free_port, kill_leftovers):
+    plan = {"standins": [{"name": "fake-sink", "argv": fake("serve", "fake-sink")}],
+            "migrations": [fake("oneshot", "migrate", "2")],
+            "services": [{"name": "svc-a", "argv": fake("serve", "svc-a")}]}
+    runner = RunnerProcess(tmp_path, plan, free_port(), "--no-provision")
+    kill_leftovers(runner)
+    assert runner.process.wait(timeout=30) == 1
+    time.sleep(0.2)
+    assert "failed with exit code 2" in runner.output()
+    started = [n for e, n, _ in runner.events() if e == "start"]
+    assert "svc-a" not in started
+    assert ("graceful-stop", "fake-sink") in [(e, n) for e, n, _ in runner.events()]
+
+
+def test_plan_scale_and_environment(tmp_path):
+    from hgrip_standins.runner.plan import child_environment, default_plan, parse_scale
+    from hgrip_standins.runner.summary import mask_url, table
+
+    plan = default_plan(parse_scale(["projects=3"]), python="py", hgrip="hgrip")
+    assert plan.migrations == [["hgrip", "migrate"]]
+    names = [spec.name for spec in plan.services]
+    assert names[:4] == ["identity", "projects.1", "projects.2", "projects.3"] and "gateway" in names
+    assert all(spec.argv == ["hgrip", "serve", "projects"] for spec in plan.services if spec.name.startswith("projects"))
+    assert [spec.name for spec in plan.standins] == ["smtp-sink", "sms-sink", "hgrg"]
+    for bad in (["nope=2"], ["projects=0"], ["projects"]):
+        with pytest.raises(ValueError):
+            parse_scale(bad)
+
+    env = child_environment({"HGRIP_VAR": "rel/var", "HGRIP_AMQP_URI": "amqp://u:p@h:5672/",
+                             "HGRIP_SMS_ADDRESS": "0.0.0.0:9026"})
+    assert Path(env["HGRIP_VAR"]).is_absolute()
+    assert env["HGRIP_AMQP_URI"] == "amqp://u:p@h:5672/"                    # passes through untouched
+    assert env["HGRIP_SMS_URL"] == "http://127.0.0.1:9026"
+    assert env["HGRIP_SMTP_HOST"] == "127.0.0.1" and env["HGRIP_SMTP_PORT"] == "8025"
+    assert env["HGRIP_HGRG_URL"] == "http://127.0.0.1:8030/hgrg"
+
+    assert mask_url("postgresql+psycopg2://postgres:s3cret@db:5432/x") == "postgresql+psycopg2://postgres:***@db:5432/x"
+    assert mask_url("sqlite:////tmp/x.sqlite") == "sqlite:////tmp/x.sqlite"
+    rendered = table(["a", "b"], [["张晓寒", "x"], ["ab", "y"]]).splitlines()
+    assert rendered[2].index("x") + 3 == rendered[3].index("y")   # 3 CJK characters fill 6 columns: aligned on screen

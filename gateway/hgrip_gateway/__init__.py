@@ -1,0 +1,1 @@
+"""HGRIP gateway: the one public HTTP door (see README.md)."""

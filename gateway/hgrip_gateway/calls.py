@@ -1,0 +1,49 @@
+"""RPC calls with a deadline: nameko's RpcProxy would otherwise wait forever for a stopped service."""
+import time
+
+import eventlet
+from nameko.exceptions import RpcTimeout, UnknownService
+
+DEFAULT_TIMEOUT = 10.0
+
+
+def call(method, *args, timeout: float = DEFAULT_TIMEOUT):
+    """Call ``proxy.method(*args)``; RpcTimeout if no answer in time, UnknownService if no such service."""
+    reply = method.call_async(*args)
+    return _wait(reply, timeout)
+
+
+def gather(methods: dict, timeout: float) -> dict:
+    """Call every method at once and wait at most ``timeout`` in all.
+
+    Returns {name: ("ok", result) | ("unavailable" | "timeout" | "error", None)}.
+    """
+    deadline = time.monotonic() + timeout
+    replies, outcomes = {}, {}
+    for name, method in methods.items():
+        try:
+            replies[name] = method.call_async()
+        except UnknownService:
+            outcomes[name] = ("unavailable", None)
+        except Exception:  # broker trouble: this service cannot be asked
+            outcomes[name] = ("error", None)
+    for name, reply in replies.items():
+        try:
+            outcomes[name] = ("ok", _wait(reply, max(0.0, deadline - time.monotonic())))
+        except RpcTimeout:
+            outcomes[name] = ("timeout", None)
+        except Exception:
+            outcomes[name] = ("error", None)
+    return {name: outcomes[name] for name in methods}
+
+
+def _wait(reply, timeout: float):
+    timer = eventlet.Timeout(timeout)
+    try:
+        return reply.result()
+    except eventlet.Timeout as exc:
+        if exc is not timer:  # somebody else's timeout: not ours to translate
+            raise
+        raise RpcTimeout(f"no reply within {timeout:.1f}s") from None
+    finally:
+        timer.cancel()

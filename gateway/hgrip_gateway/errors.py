@@ -1,0 +1,97 @@
+"""Every failure becomes one JSON error body: {"error": {code, message, message_zh, details}}.
+
+Domain errors raised by the services arrive intact over RPC and keep their own code and messages;
+the table below holds the messages of the errors the gateway itself decides.
+"""
+from eventlet import Timeout as EventletTimeout
+from kombu.exceptions import OperationalError as BrokerError
+from marshmallow import ValidationError
+from nameko.exceptions import RpcTimeout, UnknownService
+from werkzeug.exceptions import HTTPException
+
+from hgrip_kernel.errors import DomainError
+
+# code -> (http status, English, 中文)
+MESSAGES = {
+    "bad_request": (400, "The request cannot be processed.", "请求无法处理。"),
+    "not_found": (404, "No such resource.", "请求的资源不存在。"),
+    "method_not_allowed": (405, "This method is not allowed on this resource.", "该资源不支持此请求方法。"),
+    "invalid_json": (400, "The request body is not a valid JSON document.", "请求体不是有效的 JSON。"),
+    "invalid_input": (400, "The request contains invalid fields.", "请求中有字段不符合要求。"),
+    "payload_too_large": (413, "The request body is too large.", "请求体过大。"),
+    "unauthenticated": (401, "Authentication is required: send an Authorization: Bearer token.",
+                        "需要登录：请在 Authorization 头中携带 Bearer 令牌。"),
+    "invalid_token": (401, "The access token is invalid or has expired.", "访问令牌无效或已过期。"),
+    "invalid_signature": (401, "The HGRG request signature is missing, stale or wrong.",
+                          "人遗系统请求签名缺失、过期或不正确。"),
+    "service_unavailable": (503, "A service is unavailable, please try again later.", "服务暂时不可用，请稍后重试。"),
+    "internal_error": (500, "An internal error occurred; it has been logged.", "服务器内部错误，已记录。"),
+}
+
+# Failures that mean "the service is not there (in time)", not "the request is wrong".
+UNAVAILABLE = (UnknownService, RpcTimeout, EventletTimeout, BrokerError, ConnectionError)
+
+
+class GatewayError(Exception):
+    """An error decided by the gateway; its messages come from MESSAGES."""
+
+    def __init__(self, code: str, details: dict | None = None, headers: dict | None = None):
+        self.http_status, self.message, self.message_zh = MESSAGES[code]
+        self.code = code
+        self.details = details or {}
+        self.headers = headers or {}
+        super().__init__(code, self.details)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+def error_body(code: str, message: str, message_zh: str, details: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "message_zh": message_zh, "details": details or {}}}
+
+
+def gateway_error_body(code: str, details: dict | None = None) -> tuple[int, dict]:
+    status, message, message_zh = MESSAGES[code]
+    return status, error_body(code, message, message_zh, details)
+
+
+def describe(exc: BaseException) -> tuple[int, dict, dict, bool]:
+    """Map an exception to (status, body, extra headers, unexpected?).
+
+    ``unexpected`` is True only for the 500 case, the one that must be logged with its traceback;
+    its body says nothing about the exception itself.
+    """
+    if isinstance(exc, GatewayError):
+        return exc.http_status, error_body(exc.code, exc.message, exc.message_zh, exc.details), exc.headers, False
+    if isinstance(exc, DomainError):
+        status = getattr(exc, "http_status", 400)
+        return status, error_body(exc.code, exc.message, exc.message_zh, exc.details), {}, False
+    if isinstance(exc, ValidationError):
+        status, body = gateway_error_body("invalid_input", _field_details(exc))
+        return status, body, {}, False
+    if isinstance(exc, UNAVAILABLE):
+        details = {"service": exc.args[0]} if isinstance(exc, UnknownService) and exc.args else {}
+        status, body = gateway_error_body("service_unavailable", details)
+        return status, body, {"Retry-After": "5"}, False
+    if isinstance(exc, HTTPException):
+        return _describe_http(exc)
+    status, body = gateway_error_body("internal_error")
+    return status, body, {}, True
+
+
+def _describe_http(exc: HTTPException) -> tuple[int, dict, dict, bool]:
+    """Routing failures from werkzeug (no such route, wrong method, body too large)."""
+    headers = {}
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+    http_status = exc.code or 500
+    code = codes.get(http_status) or ("bad_request" if http_status < 500 else "internal_error")
+    if http_status == 405 and getattr(exc, "valid_methods", None):
+        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    status, body = gateway_error_body(code)
+    # Keep werkzeug's own 4xx status (414, 431...) even when the message is the generic one.
+    return (http_status if code == "bad_request" else status), body, headers, code == "internal_error"
+
+
+def _field_details(exc: ValidationError) -> dict:
+    messages = exc.normalized_messages()
+    return messages if isinstance(messages, dict) else {"_schema": messages}

@@ -1,0 +1,92 @@
+"""One declaration per route: HTTP binding, authentication, request and response schemas.
+
+``route`` wraps a handler so that authentication, body validation, response dumping, error
+mapping and the X-Request-Id header happen the same way everywhere; openapi.py reads the very
+same declarations, so the document cannot drift from what the gateway enforces.
+"""
+import functools
+import inspect
+import time
+from dataclasses import dataclass, field
+
+from marshmallow import Schema
+
+from .auth import CHALLENGE as BEARER_CHALLENGE, authenticate
+from .hgrg_auth import CHALLENGE as HGRG_CHALLENGE, verify_hgrg_request
+from .responses import REQUEST_ID_HEADER, error_response, json_response, read_json
+from .web import api
+
+BEARER, HGRG, PUBLIC = "bearer", "hgrg", None
+# A 401 must say how to authenticate (RFC 9110); login's invalid_credentials points to bearer too.
+CHALLENGES = {BEARER: BEARER_CHALLENGE, HGRG: HGRG_CHALLENGE, PUBLIC: BEARER_CHALLENGE}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    method: str
+    rule: str                              # werkzeug rule, e.g. /api/v1/projects/<project_id>
+    summary: str
+    tag: str
+    auth: str | None = BEARER
+    body: type[Schema] | None = None       # request schema (validates, and documents)
+    response: type[Schema] | None = None   # response schema (dumps, and documents)
+    status: int = 200
+    errors: tuple[int, ...] = ()           # error statuses worth documenting besides the common ones
+    description: str = ""
+
+
+@dataclass
+class Reply:
+    """What a handler returns when the status or headers differ from the route's defaults."""
+    payload: object
+    status: int | None = None
+    headers: dict = field(default_factory=dict)
+
+
+def route(method: str, rule: str, *, summary: str, tag: str, auth: str | None = BEARER,
+          body: type[Schema] | None = None, response: type[Schema] | None = None,
+          status: int = 200, errors: tuple[int, ...] = ()):
+    """Declare a gateway route. The handler is called as handler(self, request, [account], [body], **path)."""
+
+    def decorate(fn):
+        spec = Route(fn.__name__, method, rule, summary, tag, auth, body, response, status, errors,
+                     inspect.cleandoc(fn.__doc__ or ""))
+        body_schema = body() if body else None
+        response_schema = response() if response else None
+
+        @functools.wraps(fn)
+        def handler(self, request, **path):
+            started = time.monotonic()
+            try:
+                kwargs = dict(path)
+                if auth == BEARER:
+                    kwargs["account"] = authenticate(self.identity, request, self.rpc_timeout)
+                elif auth == HGRG:
+                    verify_hgrg_request(request, self.config.get("HGRG_SHARED_SECRET"))
+                if body_schema is not None:
+                    kwargs["body"] = read_json(request, body_schema)
+                result = fn(self, request, **kwargs)
+                if not isinstance(result, Reply):
+                    result = Reply(result)
+                payload = response_schema.dump(result.payload) if response_schema else result.payload
+                response = json_response(payload, result.status or status, result.headers)
+            except Exception as exc:
+                response, unexpected = error_response(exc, CHALLENGES[auth])
+                if unexpected:  # the client sees internal_error only; the log keeps the traceback
+                    self.ctx.log.exception("http.handler_failed", route=spec.name)
+            response.headers[REQUEST_ID_HEADER] = self.ctx.correlation_id
+            self.ctx.log.info("http.request", method=request.method, path=request.path, route=spec.name,
+                              status=response.status_code,
+                              duration_ms=round((time.monotonic() - started) * 1000, 1))
+            return response
+
+        handler.__route__ = spec
+        return api(method, rule)(handler)
+
+    return decorate
+
+
+def routes_of(service_cls) -> list[Route]:
+    """The routes declared on a service class, in definition order."""
+    return [member.__route__ for member in vars(service_cls).values() if hasattr(member, "__route__")]

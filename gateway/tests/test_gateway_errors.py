@@ -1,0 +1,84 @@
+"""Every exception becomes the one error body with the right status, in English and Chinese."""
+import re
+
+import pytest
+from marshmallow import Schema, ValidationError, fields
+from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
+from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound, RequestURITooLarge
+
+from hgrip_gateway.errors import MESSAGES, GatewayError, describe
+from hgrip_gateway.responses import error_response
+from hgrip_kernel.errors import (ConcurrencyError, Conflict, DomainError, Forbidden, InvalidInput, Locked,
+                                 NotFound, TooManyRequests, Unauthorized)
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("code", sorted(MESSAGES))
+def test_every_gateway_message_exists_in_english_and_chinese(code):
+    status, message, message_zh = MESSAGES[code]
+    assert 400 <= status < 600
+    assert message.isascii() and message.strip()
+    assert CJK.search(message_zh)
+
+
+@pytest.mark.parametrize("error_cls, status", [
+    (InvalidInput, 400), (Unauthorized, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409),
+    (ConcurrencyError, 409), (Locked, 423), (TooManyRequests, 429), (DomainError, 400)])
+def test_domain_errors_keep_code_messages_details_and_status(error_cls, status):
+    exc = error_cls("some_code", "English text.", "中文说明。", {"field": ["why"]})
+    got_status, body, headers, unexpected = describe(exc)
+    assert got_status == status and not unexpected and headers == {}
+    assert body == {"error": {"code": "some_code", "message": "English text.", "message_zh": "中文说明。",
+                              "details": {"field": ["why"]}}}
+
+
+def test_gateway_errors_take_their_messages_from_the_table():
+    status, body, headers, _ = describe(GatewayError("invalid_signature", {"reason": "stale"}, {"X-A": "1"}))
+    assert status == 401 and headers == {"X-A": "1"}
+    assert body["error"] == {"code": "invalid_signature", "message": MESSAGES["invalid_signature"][1],
+                             "message_zh": MESSAGES["invalid_signature"][2], "details": {"reason": "stale"}}
+
+
+def test_validation_errors_are_invalid_input_with_details_per_field():
+    class Body(Schema):
+        name = fields.String(required=True)
+        age = fields.Integer()
+
+    with pytest.raises(ValidationError) as caught:
+        Body().load({"age": "x", "extra": 1})
+    status, body, _, _ = describe(caught.value)
+    assert status == 400 and body["error"]["code"] == "invalid_input"
+    assert set(body["error"]["details"]) == {"name", "age", "extra"}
+
+
+@pytest.mark.parametrize("exc", [UnknownService("backups"), RpcTimeout("10 s"), ConnectionRefusedError()])
+def test_unreachable_services_are_503(exc):
+    status, body, headers, unexpected = describe(exc)
+    assert (status, body["error"]["code"], unexpected) == (503, "service_unavailable", False)
+    assert headers["Retry-After"]
+
+
+def test_routing_failures():
+    assert describe(RouteNotFound())[1]["error"]["code"] == "not_found"
+    status, body, headers, _ = describe(MethodNotAllowed(valid_methods=["POST", "GET"]))
+    assert (status, body["error"]["code"], headers) == (405, "method_not_allowed", {"Allow": "GET, POST"})
+    status, body, _, _ = describe(RequestURITooLarge())
+    assert (status, body["error"]["code"]) == (414, "bad_request")
+
+
+@pytest.mark.parametrize("exc", [RuntimeError("password=hunter2 at db.internal"), KeyError("secret"),
+                                 RemoteError("ValueError", "stack trace of projects")])
+def test_anything_else_is_500_and_says_nothing_about_it(exc):
+    status, body, headers, unexpected = describe(exc)
+    assert (status, unexpected, headers) == (500, True, {})
+    assert body["error"]["code"] == "internal_error" and body["error"]["details"] == {}
+    assert str(exc) not in str(body) and "hunter2" not in str(body)
+
+
+def test_a_401_gets_the_challenge_of_its_route():
+    response, _ = error_response(GatewayError("unauthenticated"), challenge='Bearer realm="hgrip"')
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"] == 'Bearer realm="hgrip"'
+    response, _ = error_response(Forbidden("no", "no", "不"), challenge='Bearer realm="hgrip"')
+    assert "WWW-Authenticate" not in response.headers
+    assert response.mimetype == "application/json"

@@ -1,0 +1,162 @@
+"""The OpenAPI document: built from the route declarations and the schemas that validate requests."""
+import json
+
+import pytest
+
+from hgrip_gateway import schemas
+from hgrip_gateway.openapi import build_openapi, openapi_path
+from hgrip_gateway.routing import BEARER, HGRG, routes_of
+from hgrip_gateway.service import GatewayService
+
+EXPECTED = {
+    ("post", "/api/v1/auth/login"), ("get", "/api/v1/me"),
+    ("post", "/api/v1/projects"), ("get", "/api/v1/projects"), ("get", "/api/v1/projects/{project_id}"),
+    ("get", "/api/v1/healthz"), ("get", "/api/v1/openapi.json"),
+    ("put", "/api/v1/hgrg/institutions/{code}"), ("put", "/api/v1/hgrg/accounts/{username}"),
+}
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+
+
+@pytest.fixture(scope="module")
+def routes():
+    return routes_of(GatewayService)
+
+
+@pytest.fixture(scope="module")
+def document(routes):
+    # Round-trip through JSON: what clients get, and proof that it serialises.
+    return json.loads(json.dumps(build_openapi(routes)))
+
+
+def operations(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield method, path, operation
+
+
+def resolve(document, ref):
+    assert ref.startswith("#/"), ref
+    node = document
+    for part in ref[2:].split("/"):
+        assert part in node, f"dangling $ref {ref}"
+        node = node[part]
+    return node
+
+
+def all_refs(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from all_refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from all_refs(value)
+
+
+def test_it_is_openapi_3_0_3(document):
+    assert document["openapi"] == "3.0.3"
+    assert document["info"]["title"] and document["info"]["version"]
+
+
+def test_every_route_is_documented_and_every_operation_is_a_route(document, routes):
+    documented = {(method, path) for method, path, _ in operations(document)}
+    assert documented == EXPECTED
+    assert documented == {(route.method.lower(), openapi_path(route.rule)) for route in routes}
+    assert len({operation["operationId"] for _, _, operation in operations(document)}) == len(EXPECTED)
+
+
+def test_every_ref_resolves(document):
+    refs = set(all_refs(document))
+    assert refs
+    for ref in refs:
+        resolve(document, ref)
+
+
+def test_request_bodies_are_the_validating_schemas(document, routes):
+    by_name = {route.name: route for route in routes}
+    for _, _, operation in operations(document):
+        route = by_name[operation["operationId"]]
+        if route.body is None:
+            assert "requestBody" not in operation
+            continue
+        ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        component = resolve(document, ref)
+        assert ref.endswith("/" + route.body.__name__)
+        assert set(component["properties"]) == set(route.body().fields)
+        assert component["additionalProperties"] is False  # unknown fields are refused
+
+
+def test_login_password_is_write_only(document):
+    assert document["components"]["schemas"]["LoginRequest"]["properties"]["password"]["writeOnly"] is True
+
+
+def test_security_schemes_and_requirements(document, routes):
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearer"] == {"type": "http", "scheme": "bearer",
+                                 "description": schemes["bearer"]["description"]}
+    assert schemes["hgrgSignature"]["name"] == "X-HGRG-Signature"
+    assert schemes["hgrgTimestamp"]["name"] == "X-HGRG-Timestamp"
+    by_name = {route.name: route for route in routes}
+    for _, path, operation in operations(document):
+        auth = by_name[operation["operationId"]].auth
+        expected = {BEARER: [{"bearer": []}], HGRG: [{"hgrgSignature": [], "hgrgTimestamp": []}]}.get(auth, [])
+        assert operation["security"] == expected, path
+    public = {path for _, path, op in operations(document) if op["security"] == []}
+    assert public == {"/api/v1/auth/login", "/api/v1/healthz", "/api/v1/openapi.json"}
+
+
+def test_errors_use_the_error_schema(document):
+    error_ref = "#/components/schemas/ErrorResponse"
+    error = resolve(document, error_ref)
+    assert set(error["properties"]["error"]["$ref"].split("/")[-1:]) == {"ErrorDetail"}
+    detail = document["components"]["schemas"]["ErrorDetail"]
+    assert set(detail["required"]) == {"code", "message", "message_zh", "details"}
+    for method, path, operation in operations(document):
+        responses = operation["responses"]
+        assert "500" in responses and "503" in responses, path
+        if operation["security"]:
+            assert "401" in responses, path
+        for status, response in responses.items():
+            if int(status) >= 400 and operation["operationId"] != "healthz":
+                body = resolve(document, response["$ref"])
+                assert body["content"]["application/json"]["schema"]["$ref"] == error_ref
+
+
+def test_success_responses_reference_the_response_schemas(document, routes):
+    by_name = {route.name: route for route in routes}
+    for _, _, operation in operations(document):
+        route = by_name[operation["operationId"]]
+        success = operation["responses"][str(route.status)]
+        assert "X-Request-Id" in success["headers"]
+        if route.response is not None:
+            ref = success["content"]["application/json"]["schema"]["$ref"]
+            assert ref.endswith("/" + route.response.__name__)
+    create = document["paths"]["/api/v1/projects"]["post"]["responses"]["201"]
+    assert "Location" in create["headers"]
+
+
+def test_path_parameters_are_declared(document):
+    for path, item in document["paths"].items():
+        declared = {parameter["name"] for parameter in item.get("parameters", [])}
+        assert declared == {part[1:-1] for part in path.split("/") if part.startswith("{")}, path
+
+
+def test_gateway_error_codes_are_listed_bilingually(document):
+    codes = document["x-error-codes"]
+    assert {"invalid_json", "invalid_input", "unauthenticated", "invalid_signature",
+            "service_unavailable", "internal_error", "not_found"} <= set(codes)
+    assert all(entry["message"] and entry["message_zh"] for entry in codes.values())
+
+
+def test_the_schemas_module_is_the_source(document):
+    names = set(document["components"]["schemas"])
+    assert {schemas.Account.__name__, schemas.Project.__name__, schemas.ProjectCreateRequest.__name__,
+            schemas.AccountUpsertRequest.__name__, schemas.InstitutionUpsertRequest.__name__} <= names
+
+
+def test_a_full_validator_agrees_when_installed(document):
+    validator = pytest.importorskip("openapi_spec_validator")
+    validator.validate(document)

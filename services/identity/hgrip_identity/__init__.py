@@ -1,0 +1,1 @@
+"""HGRIP identity service: institutions and accounts provisioned by HGRG, login, tokens."""

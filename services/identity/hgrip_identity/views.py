@@ -1,0 +1,24 @@
+"""What identity's RPC returns: plain dicts, personal data masked."""
+from hgrip_kernel.masking import mask_mobile
+
+
+def account_view(row) -> dict:
+    """Account dict from a ``projections.find_account`` row."""
+    institution = None
+    if row.institution_code:
+        institution = {"code": row.institution_code, "name": row.institution_name,
+                       "foreign": bool(row.institution_foreign)}
+    unit = {"code": row.unit_code, "name": row.unit_name} if row.unit_code else None
+    return {
+        "id": row.id, "username": row.username, "name": row.name, "role": row.role,
+        "mobile": mask_mobile(row.mobile) if row.mobile else None,
+        "institution": institution, "unit": unit,
+        "real_name_verified": bool(row.real_name_verified), "authorised": bool(row.authorised),
+        "authorised_at": row.authorised_at.isoformat() if row.authorised_at else None,
+        "employed": bool(row.employed),
+    }
+
+
+def institution_view(institution) -> dict:
+    """Institution dict from the aggregate (units sorted by code)."""
+    return institution.snapshot()

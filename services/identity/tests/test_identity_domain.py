@@ -1,0 +1,221 @@
+"""Identity domain rules in plain Python: no database, no broker."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from hgrip_kernel.contracts import registry
+from hgrip_kernel.errors import InvalidInput
+from hgrip_identity.domain import (Account, Institution, LockoutPolicy, account_id_for, account_stream_id,
+                                   institution_stream_id)
+from hgrip_identity.domain.roles import check_membership, check_placement
+
+NOW = datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
+
+
+class Stored:
+    """What the store hands back to rehydrate: just enough of an Envelope."""
+
+    def __init__(self, event_type, data, stream_version):
+        self.event_type, self.data, self.stream_version = event_type, data, stream_version
+
+
+def saved(aggregate):
+    """Simulate a save + reload, so each test sees state folded from stored events only."""
+    events = getattr(aggregate, "_history", []) + [
+        Stored(e.type, e.data, aggregate.version + i + 1) for i, e in enumerate(aggregate.pending)]
+    fresh = type(aggregate).rehydrate(aggregate.id, events)
+    fresh._history = events
+    return fresh
+
+
+def profile(**overrides):
+    base = {"username": "zhang", "name": "张晓寒", "mobile": "13812345678", "role": "natural_person",
+            "institution": "NGDC", "unit": None, "real_name_verified": True, "authorised": True,
+            "authorised_at": "2023-06-27T03:26:27+00:00", "employed": True}
+    base.update(overrides)
+    return base
+
+
+def new_account(username="zhang"):
+    return Account(account_stream_id(account_id_for(username)))
+
+
+def contract_ok(aggregate):
+    for event in aggregate.pending:
+        registry.validate("identity", event.type, event.schema_version, event.data)
+
+
+# --- institution ----------------------------------------------------------------------------------
+def test_institution_first_upsert_registers_and_repeat_is_a_no_op():
+    inst = Institution(institution_stream_id("NGDC"))
+    units = [{"code": "U2", "name": "二部"}, {"code": "U1", "name": "一部"}]
+    assert inst.upsert("NGDC", "国家基因组科学数据中心", False, units) is True
+    assert [e.type for e in inst.pending] == ["InstitutionRegistered"]
+    contract_ok(inst)
+    inst = saved(inst)
+    # Same content in another unit order is the same institution: nothing recorded.
+    assert inst.upsert("NGDC", "国家基因组科学数据中心", False, list(reversed(units))) is False
+    assert inst.pending == []
+    assert inst.version == 1
+
+
+def test_institution_change_records_update_naming_changed_fields():
+    inst = Institution(institution_stream_id("NGDC"))
+    inst.upsert("NGDC", "NGDC", False, [{"code": "U1", "name": "一部"}])
+    inst = saved(inst)
+    assert inst.upsert("NGDC", "NGDC", True, [{"code": "U9", "name": "九部"}]) is True
+    (event,) = inst.pending
+    assert event.type == "InstitutionUpdated"
+    assert event.data["changed"] == ["foreign", "units"]
+    contract_ok(inst)
+    inst = saved(inst)
+    assert inst.foreign is True and inst.units == {"U9": "九部"}  # HGRG's list replaces ours
+
+
+# --- account provisioning --------------------------------------------------------------------------
+def test_account_id_is_stable_per_username():
+    assert account_id_for("zhang") == account_id_for("zhang") != account_id_for("li")
+
+
+def test_provisioning_is_idempotent():
+    acc = new_account()
+    assert acc.provision(profile(), NOW) is True
+    assert [e.type for e in acc.pending] == ["AccountProvisioned"]
+    contract_ok(acc)
+    acc = saved(acc)
+    assert acc.provision(profile(), NOW + timedelta(hours=1)) is False
+    assert acc.pending == []
+
+
+def test_provisioning_change_records_one_update_with_changed_fields():
+    acc = saved(_provisioned())
+    assert acc.provision(profile(employed=False, mobile="13900000000"), NOW) is True
+    (event,) = acc.pending
+    assert event.type == "AccountUpdated"
+    assert event.data["changed"] == ["employed", "mobile"]
+    assert event.data["employed"] is False  # full profile, not a diff
+    contract_ok(acc)
+
+
+def test_authorised_without_time_takes_now_once_then_keeps_it():
+    acc = new_account()
+    acc.provision(profile(authorised_at=None), NOW)
+    assert acc.pending[0].data["authorised_at"] == NOW.isoformat()
+    acc = saved(acc)
+    # HGRG repeats the payload later, still without a time: not a change.
+    assert acc.provision(profile(authorised_at=None), NOW + timedelta(days=3)) is False
+    assert acc.profile["authorised_at"] == NOW.isoformat()
+
+
+def test_not_authorised_means_no_authorisation_time():
+    acc = new_account()
+    acc.provision(profile(authorised=False, authorised_at="2023-06-27T03:26:27+00:00"), NOW)
+    assert acc.pending[0].data["authorised_at"] is None
+
+
+def test_employed_defaults_to_true():
+    acc = new_account()
+    acc.provision(profile(employed=None), NOW)
+    assert acc.pending[0].data["employed"] is True
+
+
+def test_no_event_ever_holds_a_password():
+    acc = saved(_provisioned())
+    acc.password_set()
+    (event,) = acc.pending
+    assert event.data == {"account_id": acc.account_id}
+
+
+# --- roles -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("role,institution,unit,field", [
+    ("natural_person", None, None, "institution"),
+    ("legal_person", "NGDC", "U1", "unit"),
+    ("unit_admin", "NGDC", None, "unit"),
+    ("unit_admin", None, "U1", "institution"),
+    ("operator", None, "U1", "unit"),
+    ("emperor", "NGDC", None, "role"),
+])
+def test_role_placement_refused(role, institution, unit, field):
+    with pytest.raises(InvalidInput) as info:
+        check_placement(role, institution, unit)
+    assert info.value.code == "invalid_input"
+    assert field in info.value.details
+    assert info.value.message and info.value.message_zh
+
+
+@pytest.mark.parametrize("role,institution,unit", [
+    ("natural_person", "NGDC", None), ("natural_person", "NGDC", "U1"), ("legal_person", "NGDC", None),
+    ("unit_admin", "NGDC", "U1"), ("operator", None, None), ("operator", "NGDC", None),
+])
+def test_role_placement_allowed(role, institution, unit):
+    check_placement(role, institution, unit)
+
+
+def test_provision_applies_role_rules():
+    with pytest.raises(InvalidInput):
+        new_account().provision(profile(role="unit_admin", unit=None), NOW)
+
+
+def test_membership_unknown_institution_and_unit():
+    with pytest.raises(InvalidInput) as info:
+        check_membership("NOPE", None, None)
+    assert "institution" in info.value.details
+    with pytest.raises(InvalidInput) as info:
+        check_membership("NGDC", "U9", {"U1": "一部"})
+    assert "unit" in info.value.details
+    check_membership("NGDC", "U1", {"U1": "一部"})
+    check_membership(None, None, None)  # operator without institution
+
+
+# --- lockout ---------------------------------------------------------------------------------------
+def _provisioned():
+    acc = new_account()
+    acc.provision(profile(), NOW)
+    return acc
+
+
+def test_five_failures_lock_for_fifteen_minutes_then_count_restarts():
+    policy = LockoutPolicy()
+    acc = saved(_provisioned())
+    for attempt in range(1, 5):
+        assert acc.login_failed(NOW, policy) is None
+        acc = saved(acc)
+        assert acc.failures == attempt and not acc.is_locked(NOW)
+    until = acc.login_failed(NOW, policy)
+    assert until == NOW + timedelta(minutes=15)
+    assert [e.type for e in acc.pending] == ["LoginFailed", "AccountLocked"]
+    contract_ok(acc)
+    acc = saved(acc)
+    assert acc.is_locked(NOW + timedelta(minutes=14, seconds=59))
+    assert not acc.is_locked(NOW + timedelta(minutes=15))
+    assert acc.failures == 0  # after the lock a full set of attempts again
+    assert acc.login_failed(NOW + timedelta(minutes=16), policy) is None
+
+
+def test_success_resets_the_failure_count():
+    policy = LockoutPolicy(max_failures=3)
+    acc = saved(_provisioned())
+    acc.login_failed(NOW, policy)
+    acc.login_failed(NOW, policy)
+    acc.login_succeeded(NOW)
+    acc = saved(acc)
+    assert acc.failures == 0
+    assert acc.login_failed(NOW, policy) is None  # 1 of 3 again, not 3 of 3
+
+
+def test_first_login_flag():
+    acc = saved(_provisioned())
+    acc.login_succeeded(NOW)
+    assert acc.pending[-1].data["first_login"] is True
+    acc = saved(acc)
+    acc.login_succeeded(NOW + timedelta(minutes=1))
+    assert acc.pending[-1].data["first_login"] is False
+    contract_ok(acc)
+
+
+def test_lockout_policy_from_config_and_bounds():
+    policy = LockoutPolicy.from_config({"LOGIN_MAX_FAILURES": "3", "LOGIN_LOCK_MINUTES": "0.5"})
+    assert policy.max_failures == 3 and policy.lock_until(NOW) == NOW + timedelta(seconds=30)
+    assert LockoutPolicy.from_config({}) == LockoutPolicy(5, 15)
+    with pytest.raises(ValueError):
+        LockoutPolicy(max_failures=0)

@@ -1,0 +1,49 @@
+"""Validation of RPC payloads. Field errors come back as one ``invalid_input`` with details."""
+from hgrip_kernel.errors import invalid_input
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from .domain import ProjectDetails
+
+
+class Trimmed(fields.String):
+    """A string with surrounding whitespace removed before any length rule is checked."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+def _text(low: int, high: int) -> list:
+    return [validate.Length(min=low, max=high,
+                            error=f"Must be between {low} and {high} characters (after trimming)."),
+            # Names are shown in lists and e-mails; control characters would garble them.
+            validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Must not contain control characters.")]
+
+
+class CreateProjectSchema(Schema):
+    class Meta:
+        # Unknown keys are refused, so that e.g. an "institution" sent by a client is never
+        # mistaken for accepted: the institution always comes from the account's authorisation.
+        unknown = RAISE
+
+    name = Trimmed(required=True, validate=_text(1, 200))
+    pi_name = Trimmed(required=True, validate=_text(1, 50))
+    pi_email = Trimmed(required=True, validate=[
+        validate.Length(max=254), validate.Email(error="Not a valid e-mail address.")])
+    # Checked by the domain (its own code, consent_required), so any value passes here.
+    consent = fields.Raw(load_default=None, allow_none=True)
+
+
+_create = CreateProjectSchema()
+
+
+def load_create_project(payload) -> tuple[ProjectDetails, object]:
+    """Return (details, consent) or raise InvalidInput("invalid_input", details per field)."""
+    if not isinstance(payload, dict):
+        raise invalid_input({"_schema": ["The payload must be an object."]})
+    try:
+        values = _create.load(payload)
+    except ValidationError as exc:
+        raise invalid_input(exc.normalized_messages()) from exc
+    details = ProjectDetails(name=values["name"], pi_name=values["pi_name"],
+                             pi_email=values["pi_email"])
+    return details, values["consent"]

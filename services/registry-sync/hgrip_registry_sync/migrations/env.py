@@ -1,0 +1,5 @@
+"""Alembic environment of the registry-sync database (the kernel does the work)."""
+from hgrip_kernel.migrations import run_env
+from hgrip_registry_sync.projections import metadata
+
+run_env(metadata)
