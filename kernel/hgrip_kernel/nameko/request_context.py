@@ -1,4 +1,9 @@
-"""Per-worker request context: the correlation id from the HTTP request, RPC or event headers."""
+"""Per-worker request context: the correlation id from the HTTP request, RPC or event headers.
+
+Every entrypoint call also leaves one log line saying what ran, for how long, and how it ended.
+"""
+import time
+
 import structlog
 from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Request
@@ -30,7 +35,21 @@ class RequestContext(DependencyProvider):
         entrypoint = f"{self.container.service_name}.{worker_ctx.entrypoint.method_name}"
         bind_request_context(correlation_id, entrypoint=entrypoint)
         log = structlog.get_logger(self.container.service_name).bind(entrypoint=entrypoint)
+        self._started[worker_ctx] = time.monotonic()
         return WorkerRequestContext(correlation_id, data.get("causation_id"), log)
 
+    def setup(self):
+        self._started = {}
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        started = self._started.pop(worker_ctx, None)
+        elapsed = round((time.monotonic() - started) * 1000, 1) if started else None
+        outcome = "ok" if exc_info is None else type(exc_info[1]).__name__
+        code = getattr(exc_info[1], "code", None) if exc_info else None
+        structlog.get_logger(self.container.service_name).info(
+            "entrypoint_done", outcome=outcome, error_code=code, duration_ms=elapsed,
+            causation_id=worker_ctx.data.get("causation_id"))
+
     def worker_teardown(self, worker_ctx):
+        self._started.pop(worker_ctx, None)
         clear_request_context()
