@@ -3,7 +3,6 @@ import json
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
-from sqlalchemy import create_engine, text
 
 from hgrip_kernel.testing.fixtures import wait_until
 
@@ -12,13 +11,6 @@ pytestmark = pytest.mark.slow
 MANUAL_PROJECT = {"name": "三例样本（父母子）的测序数据开放共享备案", "pi_name": "刘晓寒",
                   "pi_email": "data-admin@big.ac.cn", "consent": True}
 
-
-def query(platform, service, sql, **params):
-    engine = create_engine(platform.env[f"HGRIP_{service.upper()}_DATABASE_URL"])
-    with engine.connect() as connection:
-        rows = connection.execute(text(sql), params).all()
-    engine.dispose()
-    return rows
 
 
 def test_the_manual_project_end_to_end(platform, client_for):
@@ -43,15 +35,15 @@ def test_the_manual_project_end_to_end(platform, client_for):
     with ClusterRpcProxy({"AMQP_URI": platform.env["HGRIP_AMQP_URI"]}, timeout=10) as cluster:
         known = wait_until(lambda: cluster.backups.get_known_project(project["id"]), message="backups knows it")
     assert known["owner_id"] == me["id"]
-    event_ids = [r.event_id for r in query(platform, "projects",
+    event_ids = [r.event_id for r in platform.query("projects",
                  "SELECT event_id FROM events WHERE event_type = 'ProjectCreated' AND data::text LIKE :p",
                  p=f"%{project['id']}%")]
     assert len(event_ids) == 1
-    applied = query(platform, "backups", "SELECT consumer FROM inbox WHERE event_id = :e", e=event_ids[0])
+    applied = platform.query("backups", "SELECT consumer FROM inbox WHERE event_id = :e", e=event_ids[0])
     assert len(applied) == 1
 
     # One correlation id from the HTTP request through RPC and the event to the consumer.
-    stored = query(platform, "projects", "SELECT correlation_id, actor FROM events WHERE event_id = :e",
+    stored = platform.query("projects", "SELECT correlation_id, actor FROM events WHERE event_id = :e",
                    e=event_ids[0])[0]
     assert stored.correlation_id == "e2e-create-1" and stored.actor == me["id"]
     lines = [json.loads(line) for line in platform.log_text().splitlines() if line.startswith("{")]

@@ -1,7 +1,6 @@
 """The embedded default (SQLite per service) end to end, and several instances of one service at once."""
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
-from sqlalchemy import create_engine, text
 
 from hgrip_kernel.testing.fixtures import wait_until
 
@@ -11,11 +10,7 @@ PROJECT = {"pi_name": "刘晓寒", "pi_email": "data-admin@big.ac.cn", "consent"
 
 
 def count(platform, service, sql):
-    engine = create_engine(platform.env[f"HGRIP_{service.upper()}_DATABASE_URL"])
-    with engine.connect() as connection:
-        value = connection.execute(text(sql)).scalar_one()
-    engine.dispose()
-    return value
+    return platform.query(service, sql)[0][0]
 
 
 def create_many(platform, names, Client):

@@ -1,7 +1,6 @@
 """Kill a service between commit and publish (and between publish and marking): nothing lost, nothing twice."""
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
-from sqlalchemy import create_engine, text
 
 from hgrip_kernel.testing.fixtures import wait_until
 
@@ -10,16 +9,9 @@ pytestmark = pytest.mark.slow
 PROJECT = {"pi_name": "刘晓寒", "pi_email": "data-admin@big.ac.cn", "consent": True}
 
 
-def rows(platform, service, sql, **params):
-    engine = create_engine(platform.env[f"HGRIP_{service.upper()}_DATABASE_URL"])
-    with engine.connect() as connection:
-        result = connection.execute(text(sql), params).all()
-    engine.dispose()
-    return result
-
 
 def created_event(platform, name):
-    found = rows(platform, "projects", "SELECT event_id, stream_id, data FROM events "
+    found = platform.query("projects", "SELECT event_id, stream_id, data FROM events "
                  "WHERE event_type = 'ProjectCreated'")
     return [r for r in found if r.data["name"] == name]
 
@@ -46,19 +38,19 @@ def test_crash_loses_nothing_and_applies_once(platform, client_for, fault):
     assert len(events) == 1  # the project was committed before the crash
     event_id, project_id = events[0].event_id, events[0].data["project_id"]
     if fault == "after_commit":
-        unpublished = rows(platform, "projects", "SELECT published_at FROM outbox WHERE event_id = :e", e=event_id)
+        unpublished = platform.query("projects", "SELECT published_at FROM outbox WHERE event_id = :e", e=event_id)
         assert unpublished[0].published_at is None  # the crash came before any publish
 
     platform.start("projects")  # a normal instance: its relay publishes what the dead one left
     with ClusterRpcProxy({"AMQP_URI": platform.env["HGRIP_AMQP_URI"]}, timeout=10) as cluster:
         wait_until(lambda: cluster.backups.get_known_project(project_id), timeout=30,
                    message="event delivered after restart")
-    wait_until(lambda: rows(platform, "projects", "SELECT 1 FROM outbox WHERE event_id = :e "
+    wait_until(lambda: platform.query("projects", "SELECT 1 FROM outbox WHERE event_id = :e "
                             "AND published_at IS NOT NULL", e=event_id), message="outbox row marked")
     import time
     time.sleep(1.0)  # give any duplicate time to arrive before counting
-    assert len(rows(platform, "backups", "SELECT 1 FROM inbox WHERE event_id = :e", e=event_id)) == 1
-    assert len(rows(platform, "backups", "SELECT 1 FROM known_projects WHERE project_id = :p",
+    assert len(platform.query("backups", "SELECT 1 FROM inbox WHERE event_id = :e", e=event_id)) == 1
+    assert len(platform.query("backups", "SELECT 1 FROM known_projects WHERE project_id = :p",
                     p=project_id)) == 1
     # The redelivered RPC request found the project made: it exists once.
     assert len(created_event(platform, name)) == 1

@@ -2,21 +2,62 @@
 import zlib
 
 from alembic import context
+import sqlalchemy as sa
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import make_url
 
 from .store.engine import create_engine
-from .store.tables import metadata as kernel_metadata
+from .store.tables import UTCDateTime
 
 
 def create_kernel_tables(op) -> None:
-    """Create events, outbox and inbox inside a service's first migration."""
-    bind = op.get_bind()
-    kernel_metadata.create_all(bind)
+    """Version 1 of events, outbox and inbox, inside a service's first migration.
+
+    Spelled out rather than ``metadata.create_all``: a migration must create the same tables forever,
+    whatever the kernel's model becomes; later kernel changes come as new, named helpers.
+    """
+    position = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    op.create_table(
+        "events",
+        sa.Column("position", position, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("schema_version", sa.Integer, nullable=False),
+        sa.Column("source", sa.String(50), nullable=False),
+        sa.Column("stream_type", sa.String(50), nullable=False),
+        sa.Column("stream_id", sa.String(200), nullable=False),
+        sa.Column("stream_version", sa.Integer, nullable=False),
+        sa.Column("occurred_at", UTCDateTime, nullable=False),
+        sa.Column("actor", sa.String(200)),
+        sa.Column("correlation_id", sa.String(100), nullable=False),
+        sa.Column("causation_id", sa.String(100)),
+        sa.Column("data", sa.JSON, nullable=False),
+        sa.UniqueConstraint("stream_id", "stream_version", name="uq_events_stream_version"))
+    op.create_table(
+        "outbox",
+        sa.Column("id", position, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("routing_key", sa.String(200), nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("correlation_id", sa.String(100), nullable=False),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("published_at", UTCDateTime),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
+        sa.Column("last_error", sa.Text))
+    op.create_index("ix_outbox_unpublished", "outbox", ["id"],
+                    postgresql_where=sa.text("published_at IS NULL"),
+                    sqlite_where=sa.text("published_at IS NULL"))
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.String(200), primary_key=True),
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("processed_at", UTCDateTime, nullable=False))
 
 
 def drop_kernel_tables(op) -> None:
-    kernel_metadata.drop_all(op.get_bind())
+    for table in ("inbox", "outbox", "events"):
+        op.drop_table(table)
 
 
 def run_env(target_metadata: MetaData | None) -> None:

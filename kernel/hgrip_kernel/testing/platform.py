@@ -81,6 +81,18 @@ class Platform:
             out.append(f"--- {path.name}\n" + "\n".join(text))
         return "\n".join(out)
 
+    def query(self, service: str, sql: str, **params) -> list:
+        """Rows from one service's own database (tests look behind the API to prove effects)."""
+        from sqlalchemy import create_engine, text
+
+        from ..config import env_key
+        engine = create_engine(self.env[f"HGRIP_{env_key(service)}_DATABASE_URL"])
+        try:
+            with engine.connect() as connection:
+                return connection.execute(text(sql), params).all()
+        finally:
+            engine.dispose()
+
     def log_text(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("*.log")))
 
