@@ -55,8 +55,13 @@ class TooManyRequests(DomainError):
     http_status = 429
 
 
+class ServiceUnavailable(DomainError):
+    """A peer we depend on (a repository, HGRG, mail) cannot be reached now; nothing was changed."""
+    http_status = 503
+
+
 ALL_ERRORS = (DomainError, InvalidInput, Unauthorized, Forbidden, NotFound, Conflict,
-              ConcurrencyError, Locked, TooManyRequests)
+              ConcurrencyError, Locked, TooManyRequests, ServiceUnavailable)
 
 
 def invalid_input(details: dict) -> InvalidInput:
