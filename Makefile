@@ -8,7 +8,7 @@ PACKAGES := kernel services/identity services/projects services/backups services
 PYPROJECTS := $(wildcard $(addsuffix /pyproject.toml,$(PACKAGES)))
 STAMP := $(VENV)/.installed
 
-.PHONY: setup services run test test-fast clean
+.PHONY: setup services run test test-fast bench clean
 
 setup: $(STAMP) services
 
@@ -30,6 +30,9 @@ test: setup
 
 test-fast: setup
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -75,6 +75,15 @@ def load_envelope(raw: dict) -> Envelope:
                            "事件信封格式无效。", exc.normalized_messages()) from exc
 
 
+def check_envelope(envelope: Envelope) -> dict:
+    """The JSON form of an envelope about to be written, refused if a reader would refuse it."""
+    raw = _schema.dump(envelope)
+    errors = _schema.validate(raw)
+    if errors:
+        raise InvalidInput("invalid_envelope", "The event envelope is invalid.", "事件信封格式无效。", errors)
+    return raw
+
+
 def validate_envelope(envelope: Envelope) -> Envelope:
     """Round-trip through the schema: what we write is exactly what a reader will accept."""
     return load_envelope(dump_envelope(envelope))
@@ -84,5 +93,5 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-__all__ = ["Envelope", "EnvelopeSchema", "dump_envelope", "load_envelope", "validate_envelope",
+__all__ = ["Envelope", "EnvelopeSchema", "check_envelope", "dump_envelope", "load_envelope", "validate_envelope",
            "utcnow", "asdict"]

@@ -5,7 +5,6 @@ late (out of order) leaves its rows unpublished until the next pass picks them u
 skipped, and several relays (one per service instance) share the work without waiting.
 A crash after publishing and before marking re-publishes those rows: consumers are idempotent.
 """
-import json
 from datetime import datetime, timezone
 
 from sqlalchemy import select, update
@@ -22,7 +21,6 @@ log = get_logger("hgrip.relay")
 
 def message_for(row) -> dict:
     body = row.body.encode("utf-8")
-    envelope = json.loads(row.body)
     return {
         "routing_key": row.routing_key,
         "body": body,
@@ -34,7 +32,7 @@ def message_for(row) -> dict:
             "correlation_id": row.correlation_id,
             "type": row.event_type,
             "application_headers": {CORRELATION_HEADER: row.correlation_id,
-                                    "x-hgrip-source": envelope.get("source", "")},
+                                    "x-hgrip-source": row.routing_key.split(".", 1)[0]},
         },
     }
 

@@ -14,7 +14,10 @@ def is_sqlite(engine_or_url) -> bool:
 def create_engine(url: str, **kwargs) -> sqlalchemy.Engine:
     if is_sqlite(url):
         return _sqlite_engine(url, **kwargs)
-    kwargs.setdefault("pool_pre_ping", True)
+    # No ping before every checkout (a round trip per transaction): a connection the server dropped
+    # fails one call, the pool discards it, and callers (RPC clients, the relay, consumers) retry.
+    kwargs.setdefault("pool_pre_ping", False)
+    kwargs.setdefault("pool_recycle", 1800)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return sqlalchemy.create_engine(url, **kwargs)

@@ -8,14 +8,14 @@ import uuid
 from contextlib import contextmanager, nullcontext
 from typing import Callable, Iterable
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from .. import faults
 from ..aggregate import Aggregate
 from ..contracts import registry as default_registry
-from ..envelope import Envelope, dump_envelope, utcnow, validate_envelope
+from ..envelope import Envelope, check_envelope, utcnow, validate_envelope
 from ..errors import ConcurrencyError
 from ..events import DomainEvent
 from .engine import write_lock
@@ -65,39 +65,44 @@ class UnitOfWork:
         new_events = list(new_events)
         if not new_events:
             return []
-        current = self.connection.execute(
-            select(func.coalesce(func.max(events.c.stream_version), 0))
-            .where(events.c.stream_id == stream_id)).scalar_one()
-        if current != expected_version:
-            raise _concurrency_error(stream_id, expected_version, current)
+        if expected_version:  # a new stream needs no look: UNIQUE(stream, version) decides a race
+            current = self.connection.execute(
+                select(func.coalesce(func.max(events.c.stream_version), 0))
+                .where(events.c.stream_id == stream_id)).scalar_one()
+            if current != expected_version:  # behind (lost a race) or ahead (a gap): both refused
+                raise _concurrency_error(stream_id, expected_version, current)
         now = utcnow()
         stored = []
         for offset, event in enumerate(new_events, start=1):
-            envelope = validate_envelope(Envelope(
+            envelope = Envelope(
                 event_id=str(uuid.uuid4()), event_type=event.type, schema_version=event.schema_version,
                 source=self.store.source, stream_type=stream_type, stream_id=stream_id,
                 stream_version=expected_version + offset, occurred_at=now, actor=self.actor,
-                correlation_id=self.correlation_id, causation_id=self.causation_id, data=event.data))
+                correlation_id=self.correlation_id, causation_id=self.causation_id, data=event.data)
+            body = check_envelope(envelope)  # the JSON a reader will get, validated as it will be
             self.store.registry.validate(envelope.source, envelope.event_type,
                                          envelope.schema_version, envelope.data)
-            stored.append(self._insert(envelope, now))
+            stored.append(self._insert(envelope, body, now))
         self.appended.extend(stored)
         return stored
 
-    def _insert(self, envelope: Envelope, now) -> Envelope:
-        row = {k: v for k, v in envelope.__dict__.items() if k != "position"}
+    def _insert(self, envelope: Envelope, body: dict, now) -> Envelope:
+        row = {c: getattr(envelope, c) for c in _EVENT_COLUMNS}
+        outbox_row = {"routing_key": envelope.routing_key, "body": json.dumps(body, ensure_ascii=False),
+                      "correlation_id": envelope.correlation_id, "event_type": envelope.event_type,
+                      "created_at": now}
         try:
-            # A savepoint keeps a lost race from aborting the caller's whole transaction on PostgreSQL.
-            with self.connection.begin_nested():
-                position = self.connection.execute(insert(events).values(**row)).inserted_primary_key[0]
+            if self.connection.dialect.name == "postgresql":
+                # One round trip for the event and its outbox row (a data-modifying CTE).
+                params = {**row, **{f"outbox_{k}": v for k, v in outbox_row.items()}}
+                position = self.connection.execute(_EVENT_WITH_OUTBOX, params).scalar_one()
+            else:
+                position = self.connection.execute(_INSERT_EVENT, row).inserted_primary_key[0]
+                self.connection.execute(_INSERT_OUTBOX, {"event_id": envelope.event_id, **outbox_row})
         except IntegrityError as exc:
+            # A lost race aborts the whole unit of work (callers retry it whole), so no savepoint.
             raise _concurrency_error(envelope.stream_id, envelope.stream_version - 1, None) from exc
-        envelope = envelope.with_position(position)
-        self.connection.execute(insert(outbox).values(
-            event_id=envelope.event_id, routing_key=envelope.routing_key,
-            body=json.dumps(dump_envelope(envelope), ensure_ascii=False),
-            correlation_id=envelope.correlation_id, event_type=envelope.event_type, created_at=now))
-        return envelope
+        return envelope.with_position(position)
 
     def first_time(self, consumer: str, event_id: str) -> bool:
         """Record that ``consumer`` applies ``event_id``; False if it already did (a duplicate).
@@ -113,6 +118,26 @@ class UnitOfWork:
         else:  # pragma: no cover - other backends are not supported
             raise NotImplementedError(dialect)
         return self.connection.execute(statement).rowcount == 1
+
+
+_EVENT_COLUMNS = [c.name for c in events.columns if c.name != "position"]
+_OUTBOX_COLUMNS = ["routing_key", "body", "correlation_id", "event_type", "created_at"]
+
+
+def _event_with_outbox_statement():
+    """One statement, built once: INSERT the event, and from its RETURNING the outbox row (PostgreSQL)."""
+    inserted = (insert(events)
+                .values({c: bindparam(c, type_=events.c[c].type) for c in _EVENT_COLUMNS})
+                .returning(events.c.position, events.c.event_id).cte("e"))
+    outbox_values = [bindparam(f"outbox_{c}", type_=outbox.c[c].type).label(c) for c in _OUTBOX_COLUMNS]
+    return (insert(outbox)
+            .from_select(["event_id", *_OUTBOX_COLUMNS], select(inserted.c.event_id, *outbox_values))
+            .returning(select(inserted.c.position).scalar_subquery()))
+
+
+_EVENT_WITH_OUTBOX = _event_with_outbox_statement()
+_INSERT_EVENT = insert(events)
+_INSERT_OUTBOX = insert(outbox)
 
 
 def _concurrency_error(stream_id, expected, current) -> ConcurrencyError:
