@@ -3,6 +3,8 @@
 Domain errors raised by the services arrive intact over RPC and keep their own code and messages;
 the table below holds the messages of the errors the gateway itself decides.
 """
+import math
+
 from eventlet import Timeout as EventletTimeout
 from kombu.exceptions import OperationalError as BrokerError
 from marshmallow import ValidationError
@@ -22,6 +24,8 @@ MESSAGES = {
     "unauthenticated": (401, "Authentication is required: send an Authorization: Bearer token.",
                         "需要登录：请在 Authorization 头中携带 Bearer 令牌。"),
     "invalid_token": (401, "The access token is invalid or has expired.", "访问令牌无效或已过期。"),
+    "backup_not_submitted": (409, "The backup has not been submitted yet, so it has no registry sync state.",
+                             "该备份尚未提交，尚无向人遗系统同步的状态。"),
     "invalid_signature": (401, "The HGRG request signature is missing, stale or wrong.",
                           "人遗系统请求签名缺失、过期或不正确。"),
     "service_unavailable": (503, "A service is unavailable, please try again later.", "服务暂时不可用，请稍后重试。"),
@@ -65,7 +69,7 @@ def describe(exc: BaseException) -> tuple[int, dict, dict, bool]:
         return exc.http_status, error_body(exc.code, exc.message, exc.message_zh, exc.details), exc.headers, False
     if isinstance(exc, DomainError):
         status = getattr(exc, "http_status", 400)
-        return status, error_body(exc.code, exc.message, exc.message_zh, exc.details), {}, False
+        return status, error_body(exc.code, exc.message, exc.message_zh, exc.details), _retry_after(exc), False
     if isinstance(exc, ValidationError):
         status, body = gateway_error_body("invalid_input", _field_details(exc))
         return status, body, {}, False
@@ -77,6 +81,25 @@ def describe(exc: BaseException) -> tuple[int, dict, dict, bool]:
         return _describe_http(exc)
     status, body = gateway_error_body("internal_error")
     return status, body, {}, True
+
+
+def _retry_after(exc: DomainError) -> dict:
+    """A refusal that says when to come back (e.g. code_resend_too_soon, 429) says it in HTTP too.
+
+    Retry-After wants whole seconds (RFC 9110), so a fraction is rounded up: never too early.
+    The value may arrive as text: nameko stringifies every non-string inside an error's args.
+    """
+    details = exc.details if isinstance(exc.details, dict) else {}
+    seconds = details.get("retry_after_seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float, str)):
+        return {}
+    try:
+        seconds = float(seconds)
+    except ValueError:
+        return {}
+    if not math.isfinite(seconds):
+        return {}
+    return {"Retry-After": str(max(0, math.ceil(seconds)))}
 
 
 def _describe_http(exc: HTTPException) -> tuple[int, dict, dict, bool]:

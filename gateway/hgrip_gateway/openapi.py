@@ -26,6 +26,9 @@ HGRG_TIMESTAMP_SCHEME = {
     "type": "apiKey", "in": "header", "name": TIMESTAMP_HEADER,
     "description": "unix seconds; requests more than 300 s away from the server clock are refused",
 }
+# 429 and 503 say when to try again (errors.describe: details.retry_after_seconds, or the gateway's own).
+RETRY_AFTER_STATUSES = (429, 503)
+RETRY_AFTER_HEADER = {"description": "seconds to wait before trying again", "schema": {"type": "integer"}}
 SECURITY = {BEARER: [{"bearer": []}], HGRG: [{"hgrgSignature": [], "hgrgTimestamp": []}]}
 
 
@@ -51,9 +54,11 @@ def build_openapi(routes: list[Route]) -> dict:
         "description": "the caller's id if it is 1-64 characters of [A-Za-z0-9_-], else a new UUID",
         "schema": {"type": "string"}})
     for status in _error_statuses(routes):
+        headers = {REQUEST_ID_HEADER: {"$ref": f"#/components/headers/{REQUEST_ID_HEADER}"}}
+        if status in RETRY_AFTER_STATUSES:
+            headers["Retry-After"] = RETRY_AFTER_HEADER
         spec.components.response(_response_name(status), {
-            "description": HTTPStatus(status).phrase,
-            "headers": {REQUEST_ID_HEADER: {"$ref": f"#/components/headers/{REQUEST_ID_HEADER}"}},
+            "description": HTTPStatus(status).phrase, "headers": headers,
             "content": {"application/json": {"schema": "ErrorResponse"}}})
     for route in routes:
         spec.path(path=openapi_path(route.rule),

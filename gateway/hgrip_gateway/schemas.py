@@ -4,7 +4,7 @@ Request schemas refuse unknown fields (marshmallow's default RAISE, stated expli
 client never believes a misspelt or forbidden field (e.g. ``institution`` on a project) was taken.
 The services validate their own payloads again; these rules are the public contract's first line.
 """
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 # The roles an HGRG account can hold (identity owns the rules that go with them).
 ROLES = ["natural_person", "legal_person", "unit_admin", "operator"]
@@ -32,9 +32,27 @@ def _text(low: int, high: int) -> list:
             validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Must not contain control characters.")]
 
 
+class StrictFloat(fields.Float):
+    """Only a JSON number: "1.5" is text, not a size (Float alone would convert it)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class RequestSchema(Schema):
     class Meta:
         unknown = RAISE
+
+
+class PatchSchema(RequestSchema):
+    """A partial update: every field optional, but an empty one is a client mistake, not a no-op."""
+
+    @validates_schema
+    def _not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError(f"Give at least one of: {', '.join(sorted(self.fields))}.")
 
 
 # ---- errors -------------------------------------------------------------------------------
@@ -114,6 +132,165 @@ class Project(Schema):
 class ProjectList(Schema):
     items = fields.List(fields.Nested(Project), required=True)
     total = fields.Integer(required=True)
+
+
+# ---- backups ------------------------------------------------------------------------------
+# Shapes and types only: backups owns the taxonomy (known and distinct categories, which detailed
+# types they allow, accession patterns) and the ownership checks, and refuses with its own codes.
+
+_CATEGORIES_HELP = "category codes from GET /api/v1/taxonomy, e.g. wgs, chip, wes"
+_DATETIME = {"format": "date-time"}
+_CODE = validate.Length(min=1, max=64)
+
+
+def _categories(**kwargs) -> fields.List:
+    return fields.List(Trimmed(validate=_CODE), validate=validate.Length(min=1, max=50),
+                       metadata={"description": _CATEGORIES_HELP}, **kwargs)
+
+
+class BackupCreateRequest(RequestSchema):
+    name = Trimmed(required=True, validate=_text(1, 200))
+    categories = _categories(required=True)
+
+
+class BackupUpdateRequest(PatchSchema):
+    name = Trimmed(validate=_text(1, 200))
+    categories = _categories()
+
+
+class _FileFields(RequestSchema):
+    detailed_type = Trimmed(validate=_CODE, metadata={
+        "description": "a detailed type code allowed by the backup's categories (GET /api/v1/taxonomy)"})
+    # The upper bound is storage's (a 32-bit integer), not a business rule.
+    cases = fields.Integer(strict=True, validate=validate.Range(min=1, max=2_147_483_647),
+                           metadata={"description": "number of cases (例数)"})
+    mb_per_case = StrictFloat(validate=validate.Range(min=0, min_inclusive=False),
+                              # apispec drops min_inclusive=False; say it in the document ourselves.
+                              metadata={"description": "data volume per case in MB (每例数据量)",
+                                        "exclusiveMinimum": True})
+    submission_account = Trimmed(validate=[validate.Length(max=254), validate.Email()], metadata={
+        "format": "email", "description": "the account that submitted the dataset to its repository"})
+    accession = Trimmed(validate=_CODE, metadata={
+        "description": "dataset accession in its repository, e.g. HRA000567 (pattern per repository: taxonomy)"})
+
+
+class FileAddRequest(_FileFields):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        for field in self.fields.values():  # every field of a new file is needed
+            field.required = True
+
+
+class FileUpdateRequest(PatchSchema, _FileFields):
+    pass
+
+
+class VerifyRequest(RequestSchema):
+    code = Trimmed(required=True, validate=validate.Regexp(r"^[0-9]{6}$", error="Must be 6 digits."),
+                   metadata={"description": "the 6-digit code e-mailed to the submission account",
+                             "example": "042917"})
+
+
+class DataFile(Schema):
+    id = fields.String(required=True)
+    detailed_type = fields.String(required=True)
+    repository = fields.String(required=True, metadata={"enum": ["GSA-Human", "GWH", "GVM", "GenBase", "OMIX"]})
+    cases = fields.Integer(required=True)
+    mb_per_case = fields.Float(required=True)
+    submission_account = fields.String(required=True)
+    accession = fields.String(required=True)
+    progress = fields.String(required=True, metadata={"enum": ["complete", "pending_verification"]})
+    created_at = fields.String(required=True, metadata=_DATETIME)
+    updated_at = fields.String(required=True, metadata=_DATETIME)
+
+
+class BackupSummary(Schema):
+    """A backup as listed (without its files)."""
+    id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    project_name = fields.String(required=True)
+    name = fields.String(required=True)
+    categories = fields.List(fields.String(), required=True)
+    status = fields.String(required=True, metadata={"enum": ["draft", "completed"]})
+    backup_number = fields.String(required=True, allow_none=True, metadata={
+        "description": "BF + Beijing date YYYYMMDD + 5-digit daily serial; null until submitted",
+        "example": "BF2024060300001"})
+    filing_numbers = fields.List(fields.String(), required=True)
+    file_count = fields.Integer(required=True)
+    total_mb = fields.Float(required=True, metadata={"description": "Σ cases × mb_per_case"})
+    created_at = fields.String(required=True, metadata=_DATETIME)
+    submitted_at = fields.String(required=True, allow_none=True, metadata=_DATETIME)
+
+
+class Backup(BackupSummary):
+    files = fields.List(fields.Nested(DataFile), required=True)
+
+
+class BackupList(Schema):
+    items = fields.List(fields.Nested(BackupSummary), required=True, metadata={"description": "newest first"})
+    total = fields.Integer(required=True)
+
+
+class FileDeleted(Schema):
+    deleted = fields.String(required=True, metadata={"description": "the id of the removed file"})
+
+
+class VerificationCodeSent(Schema):
+    sent_to = fields.String(required=True, metadata={"description": "masked e-mail, e.g. d***@big.ac.cn"})
+    expires_at = fields.String(required=True, metadata=_DATETIME)
+    resend_available_at = fields.String(required=True, metadata=_DATETIME)
+
+
+class HistoryEntry(Schema):
+    at = fields.String(required=True, metadata=_DATETIME)
+    event_type = fields.String(required=True, metadata={"example": "DataFileAdded"})
+    summary_zh = fields.String(required=True)
+    summary_en = fields.String(required=True)
+    actor_id = fields.String(required=True, allow_none=True)
+    actor_name = fields.String(required=True, allow_none=True)
+    correlation_id = fields.String(required=True, allow_none=True)
+    details = fields.Dict(required=True)
+
+
+class History(Schema):
+    items = fields.List(fields.Nested(HistoryEntry), required=True, metadata={"description": "oldest first"})
+
+
+class SyncState(Schema):
+    backup_number = fields.String(required=True)
+    state = fields.String(required=True, metadata={"enum": ["pending", "synced", "failing"]})
+    attempts = fields.Integer(required=True)
+    last_error = fields.String(required=True, allow_none=True)
+    synced_at = fields.String(required=True, allow_none=True, metadata=_DATETIME)
+    next_attempt_at = fields.String(required=True, allow_none=True, metadata=_DATETIME)
+
+
+class TaxonomyCategory(Schema):
+    code = fields.String(required=True)
+    label_zh = fields.String(required=True)
+    label_en = fields.String(required=True)
+    detailed_types = fields.List(fields.String(), required=True)
+
+
+class TaxonomyDetailedType(Schema):
+    code = fields.String(required=True)
+    label_zh = fields.String(required=True)
+    label_en = fields.String(required=True)
+    repository = fields.String(required=True)
+
+
+class TaxonomyRepository(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    accession_pattern = fields.String(required=True, metadata={"description": "anchored regular expression"})
+    accession_example = fields.String(required=True)
+    url = fields.String(required=True)
+
+
+class Taxonomy(Schema):
+    categories = fields.List(fields.Nested(TaxonomyCategory), required=True)
+    detailed_types = fields.List(fields.Nested(TaxonomyDetailedType), required=True)
+    repositories = fields.List(fields.Nested(TaxonomyRepository), required=True)
 
 
 # ---- health -------------------------------------------------------------------------------

@@ -3,10 +3,13 @@ decision about accounts, projects and backups is taken by the service that owns 
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 
+from hgrip_kernel.errors import NotFound
 from hgrip_kernel.nameko import RequestContext
 
 from . import schemas
+from .cache import CachedValue
 from .calls import call, gather
+from .errors import GatewayError
 from .openapi import build_openapi
 from .routing import HGRG, PUBLIC, Reply, route, routes_of
 
@@ -14,6 +17,19 @@ PREFIX = "/api/v1"
 # Name in the health report -> attribute holding the RpcProxy.
 HEALTH_CHECKED = {"identity": "identity", "projects": "projects", "backups": "backups",
                   "verification": "verification", "registry-sync": "registry_sync"}
+TAXONOMY_TTL = 300.0  # seconds; the taxonomy changes only with a release of backups
+
+
+def page(items) -> dict:
+    """The services answer plain lists; the API answers {items, total} (a dict passes as it is)."""
+    return {"items": items, "total": len(items)} if isinstance(items, list) else items
+
+
+def sync_pending(backup_number: str) -> dict:
+    """The state of a submitted backup that registry-sync has not recorded yet: its consumer of
+    BackupSubmitted runs just after the submit, so for a moment there is nothing to read."""
+    return {"backup_number": backup_number, "state": "pending", "attempts": 0, "last_error": None,
+            "synced_at": None, "next_attempt_at": None}
 
 
 class GatewayService:
@@ -26,6 +42,7 @@ class GatewayService:
     backups = RpcProxy("backups")
     verification = RpcProxy("verification")
     registry_sync = RpcProxy("registry-sync")
+    taxonomy_cache = CachedValue(TAXONOMY_TTL)
 
     _openapi = None  # built once per process from the route declarations
 
@@ -59,14 +76,114 @@ class GatewayService:
            response=schemas.ProjectList)
     def list_projects(self, request, account):
         projects = call(self.projects.list_projects, account["id"], timeout=self.rpc_timeout)
-        if isinstance(projects, list):  # the service answers a plain list; the API pages as {items, total}
-            projects = {"items": projects, "total": len(projects)}
-        return projects
+        return page(projects)
 
     @route("GET", f"{PREFIX}/projects/<project_id>", tag="projects", summary="One project",
            response=schemas.Project, errors=(403, 404))
     def get_project(self, request, account, project_id):
         return call(self.projects.get_project, account["id"], project_id, timeout=self.rpc_timeout)
+
+    # ---- backups (docs/backup-lifecycle.md); the backups service checks ownership on every call --
+
+    @route("POST", f"{PREFIX}/projects/<project_id>/backups", tag="backups", summary="Create a backup of a project",
+           body=schemas.BackupCreateRequest, response=schemas.Backup, status=201, errors=(403, 404))
+    def create_backup(self, request, account, body, project_id):
+        backup = call(self.backups.create_backup, account["id"], project_id, body, timeout=self.rpc_timeout)
+        return Reply(backup, headers={"Location": f"{PREFIX}/backups/{backup['id']}"})
+
+    @route("GET", f"{PREFIX}/projects/<project_id>/backups", tag="backups", summary="The backups of a project",
+           response=schemas.BackupList, errors=(403, 404))
+    def list_backups(self, request, account, project_id):
+        return page(call(self.backups.list_backups, account["id"], project_id, timeout=self.rpc_timeout))
+
+    @route("GET", f"{PREFIX}/backups/<backup_id>", tag="backups", summary="One backup with its files",
+           response=schemas.Backup, errors=(404,))
+    def get_backup(self, request, account, backup_id):
+        return call(self.backups.get_backup, account["id"], backup_id, timeout=self.rpc_timeout)
+
+    @route("PATCH", f"{PREFIX}/backups/<backup_id>", tag="backups",
+           summary="Rename a backup or change its categories",
+           body=schemas.BackupUpdateRequest, response=schemas.Backup, errors=(404, 409))
+    def update_backup(self, request, account, body, backup_id):
+        """Refused once submitted (backup_locked), or when new categories would strand files
+        (category_change_strands_files, details.files)."""
+        return call(self.backups.update_backup, account["id"], backup_id, body, timeout=self.rpc_timeout)
+
+    @route("POST", f"{PREFIX}/backups/<backup_id>/files", tag="backups", summary="Add a data file to a backup",
+           body=schemas.FileAddRequest, response=schemas.DataFile, status=201, errors=(404, 409))
+    def add_file(self, request, account, body, backup_id):
+        """The accession must match its repository's pattern and belong to the submission account
+        (dataset_account_mismatch). The file is complete at once when that account is the project's
+        PI e-mail, else pending_verification."""
+        data_file = call(self.backups.add_file, account["id"], backup_id, body, timeout=self.rpc_timeout)
+        return Reply(data_file, headers={"Location": f"{PREFIX}/backups/{backup_id}/files/{data_file['id']}"})
+
+    @route("PATCH", f"{PREFIX}/backups/<backup_id>/files/<file_id>", tag="backups", summary="Change a data file",
+           body=schemas.FileUpdateRequest, response=schemas.DataFile, errors=(404, 409))
+    def update_file(self, request, account, body, backup_id, file_id):
+        """After submission only cases and mb_per_case may change (backup_locked)."""
+        return call(self.backups.update_file, account["id"], backup_id, file_id, body, timeout=self.rpc_timeout)
+
+    @route("DELETE", f"{PREFIX}/backups/<backup_id>/files/<file_id>", tag="backups",
+           summary="Remove a data file (drafts only)", response=schemas.FileDeleted, errors=(404, 409))
+    def delete_file(self, request, account, backup_id, file_id):
+        return call(self.backups.delete_file, account["id"], backup_id, file_id, timeout=self.rpc_timeout)
+
+    @route("POST", f"{PREFIX}/backups/<backup_id>/files/<file_id>/verification-code", tag="backups",
+           summary="E-mail a verification code to the file's submission account",
+           response=schemas.VerificationCodeSent, status=202, errors=(404, 409, 429, 503))
+    def request_verification_code(self, request, account, backup_id, file_id):
+        """One code per file every 5 minutes: sooner is 429 code_resend_too_soon with Retry-After."""
+        return call(self.backups.request_verification_code, account["id"], backup_id, file_id,
+                    timeout=self.rpc_timeout)
+
+    @route("POST", f"{PREFIX}/backups/<backup_id>/files/<file_id>/verify", tag="backups",
+           summary="Confirm a data file with the e-mailed code", body=schemas.VerifyRequest,
+           response=schemas.DataFile, errors=(404, 409, 423))
+    def verify_file(self, request, account, body, backup_id, file_id):
+        """Codes are valid 48 hours; 5 wrong tries lock the code (423) until a new one is requested."""
+        return call(self.backups.verify_file, account["id"], backup_id, file_id, body["code"],
+                    timeout=self.rpc_timeout)
+
+    @route("POST", f"{PREFIX}/backups/<backup_id>/submit", tag="backups",
+           summary="Submit a backup: it gets its backup number and is sent to HGRG",
+           response=schemas.Backup, errors=(404, 409))
+    def submit_backup(self, request, account, backup_id):
+        """Every file must be complete (files_not_verified lists the others)."""
+        return call(self.backups.submit, account["id"], backup_id, timeout=self.rpc_timeout)
+
+    @route("GET", f"{PREFIX}/backups/<backup_id>/history", tag="backups",
+           summary="What happened to a backup, oldest first",
+           response=schemas.History, errors=(404,))
+    def backup_history(self, request, account, backup_id):
+        entries = call(self.backups.history, account["id"], backup_id, timeout=self.rpc_timeout)
+        return {"items": entries}
+
+    @route("GET", f"{PREFIX}/backups/<backup_id>/sync", tag="backups",
+           summary="Where a submitted backup stands in its delivery to HGRG",
+           response=schemas.SyncState, errors=(404, 409))
+    def backup_sync(self, request, account, backup_id):
+        """409 backup_not_submitted before submission. registry-sync keeps retrying while HGRG is away
+        (state failing, with attempts, last_error and next_attempt_at)."""
+        # get_backup first: registry-sync knows nothing of owners, so backups is the access check.
+        backup = call(self.backups.get_backup, account["id"], backup_id, timeout=self.rpc_timeout)
+        number = backup.get("backup_number")
+        if not number:
+            raise GatewayError("backup_not_submitted", {"backup_id": backup_id})
+        try:
+            return call(self.registry_sync.get_sync_state, number, timeout=self.rpc_timeout)
+        except NotFound as exc:
+            if exc.code != "sync_state_not_found":
+                raise
+            return sync_pending(number)
+
+    @route("GET", f"{PREFIX}/taxonomy", auth=PUBLIC, tag="backups",
+           summary="Categories, detailed types and repositories (with accession patterns)",
+           response=schemas.Taxonomy)
+    def taxonomy(self, request):
+        """Reference data, the same for everyone, so no token is needed; cached for 5 minutes."""
+        taxonomy = self.taxonomy_cache.get(lambda: call(self.backups.taxonomy, timeout=self.rpc_timeout))
+        return Reply(taxonomy, headers={"Cache-Control": f"public, max-age={int(TAXONOMY_TTL)}"})
 
     # ---- HGRG provisioning ------------------------------------------------------------------
 

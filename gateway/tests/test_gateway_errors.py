@@ -9,7 +9,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound, Req
 from hgrip_gateway.errors import MESSAGES, GatewayError, describe
 from hgrip_gateway.responses import error_response
 from hgrip_kernel.errors import (ConcurrencyError, Conflict, DomainError, Forbidden, InvalidInput, Locked,
-                                 NotFound, TooManyRequests, Unauthorized)
+                                 NotFound, ServiceUnavailable, TooManyRequests, Unauthorized)
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -82,3 +82,36 @@ def test_a_401_gets_the_challenge_of_its_route():
     response, _ = error_response(Forbidden("no", "no", "不"), challenge='Bearer realm="hgrip"')
     assert "WWW-Authenticate" not in response.headers
     assert response.mimetype == "application/json"
+
+
+@pytest.mark.parametrize("seconds, header", [(120, "120"), (299.2, "300"), (0, "0"), (1e-3, "1"),
+                                             ("241", "241"), ("12.5", "13")])
+def test_a_refusal_with_retry_after_seconds_sets_retry_after(seconds, header):
+    # verification's code_resend_too_soon, passed through backups unchanged.
+    exc = TooManyRequests("code_resend_too_soon", "Wait before asking again.", "请稍后再请求验证码。",
+                          {"retry_after_seconds": seconds})
+    status, body, headers, unexpected = describe(exc)
+    assert (status, headers, unexpected) == (429, {"Retry-After": header}, False)
+    assert body["error"]["details"] == {"retry_after_seconds": seconds}  # the body is not touched
+    response, _ = error_response(exc)
+    assert response.status_code == 429 and response.headers["Retry-After"] == header
+
+
+@pytest.mark.parametrize("details", [{}, {"retry_after_seconds": None}, {"retry_after_seconds": "soon"},
+                                     {"retry_after_seconds": True}, {"retry_after_seconds": float("inf")},
+                                     {"retry_after_seconds": "None"}, {"retry_after_seconds": "nan"}])
+def test_no_usable_retry_after_seconds_means_no_header(details):
+    assert describe(TooManyRequests("slow_down", "Slow down.", "请慢一点。", details))[2] == {}
+
+
+def test_a_services_503_keeps_its_code_and_passes_retry_after_on():
+    exc = ServiceUnavailable("repository_unavailable", "The repository cannot be reached.", "数据仓库暂时无法访问。",
+                             {"retry_after_seconds": 30})
+    status, body, headers, _ = describe(exc)
+    assert (status, body["error"]["code"], headers) == (503, "repository_unavailable", {"Retry-After": "30"})
+
+
+def test_backup_not_submitted_is_a_bilingual_409():
+    status, body, _, _ = describe(GatewayError("backup_not_submitted", {"backup_id": "b-1"}))
+    assert status == 409 and body["error"]["details"] == {"backup_id": "b-1"}
+    assert CJK.search(body["error"]["message_zh"]) and "submitted" in body["error"]["message"]

@@ -13,6 +13,47 @@ EXPECTED = {
     ("post", "/api/v1/projects"), ("get", "/api/v1/projects"), ("get", "/api/v1/projects/{project_id}"),
     ("get", "/api/v1/healthz"), ("get", "/api/v1/openapi.json"),
     ("put", "/api/v1/hgrg/institutions/{code}"), ("put", "/api/v1/hgrg/accounts/{username}"),
+    # the backup lifecycle (docs/backup-lifecycle.md, "Gateway routes")
+    ("post", "/api/v1/projects/{project_id}/backups"), ("get", "/api/v1/projects/{project_id}/backups"),
+    ("get", "/api/v1/backups/{backup_id}"), ("patch", "/api/v1/backups/{backup_id}"),
+    ("post", "/api/v1/backups/{backup_id}/files"),
+    ("patch", "/api/v1/backups/{backup_id}/files/{file_id}"), ("delete", "/api/v1/backups/{backup_id}/files/{file_id}"),
+    ("post", "/api/v1/backups/{backup_id}/files/{file_id}/verification-code"),
+    ("post", "/api/v1/backups/{backup_id}/files/{file_id}/verify"),
+    ("post", "/api/v1/backups/{backup_id}/submit"), ("get", "/api/v1/backups/{backup_id}/history"),
+    ("get", "/api/v1/backups/{backup_id}/sync"), ("get", "/api/v1/taxonomy"),
+}
+# (method, path) -> (request schema or None, success status, response schema) of the backup routes.
+BACKUP_ROUTES = {
+    ("post", "/api/v1/projects/{project_id}/backups"): ("BackupCreateRequest", "201", "Backup"),
+    ("get", "/api/v1/projects/{project_id}/backups"): (None, "200", "BackupList"),
+    ("get", "/api/v1/backups/{backup_id}"): (None, "200", "Backup"),
+    ("patch", "/api/v1/backups/{backup_id}"): ("BackupUpdateRequest", "200", "Backup"),
+    ("post", "/api/v1/backups/{backup_id}/files"): ("FileAddRequest", "201", "DataFile"),
+    ("patch", "/api/v1/backups/{backup_id}/files/{file_id}"): ("FileUpdateRequest", "200", "DataFile"),
+    ("delete", "/api/v1/backups/{backup_id}/files/{file_id}"): (None, "200", "FileDeleted"),
+    ("post", "/api/v1/backups/{backup_id}/files/{file_id}/verification-code"):
+        (None, "202", "VerificationCodeSent"),
+    ("post", "/api/v1/backups/{backup_id}/files/{file_id}/verify"): ("VerifyRequest", "200", "DataFile"),
+    ("post", "/api/v1/backups/{backup_id}/submit"): (None, "200", "Backup"),
+    ("get", "/api/v1/backups/{backup_id}/history"): (None, "200", "History"),
+    ("get", "/api/v1/backups/{backup_id}/sync"): (None, "200", "SyncState"),
+    ("get", "/api/v1/taxonomy"): (None, "200", "Taxonomy"),
+}
+# Field names exactly as docs/backup-lifecycle.md states them.
+CONTRACT_FIELDS = {
+    "Backup": {"id", "project_id", "project_name", "name", "categories", "status", "backup_number",
+               "filing_numbers", "file_count", "total_mb", "created_at", "submitted_at", "files"},
+    "DataFile": {"id", "detailed_type", "repository", "cases", "mb_per_case", "submission_account", "accession",
+                 "progress", "created_at", "updated_at"},
+    "HistoryEntry": {"at", "event_type", "summary_zh", "summary_en", "actor_id", "actor_name", "correlation_id",
+                     "details"},
+    "SyncState": {"backup_number", "state", "attempts", "last_error", "synced_at", "next_attempt_at"},
+    "VerificationCodeSent": {"sent_to", "expires_at", "resend_available_at"},
+    "Taxonomy": {"categories", "detailed_types", "repositories"},
+    "TaxonomyCategory": {"code", "label_zh", "label_en", "detailed_types"},
+    "TaxonomyDetailedType": {"code", "label_zh", "label_en", "repository"},
+    "TaxonomyRepository": {"code", "name", "accession_pattern", "accession_example", "url"},
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
@@ -105,7 +146,7 @@ def test_security_schemes_and_requirements(document, routes):
         expected = {BEARER: [{"bearer": []}], HGRG: [{"hgrgSignature": [], "hgrgTimestamp": []}]}.get(auth, [])
         assert operation["security"] == expected, path
     public = {path for _, path, op in operations(document) if op["security"] == []}
-    assert public == {"/api/v1/auth/login", "/api/v1/healthz", "/api/v1/openapi.json"}
+    assert public == {"/api/v1/auth/login", "/api/v1/healthz", "/api/v1/openapi.json", "/api/v1/taxonomy"}
 
 
 def test_errors_use_the_error_schema(document):
@@ -134,8 +175,8 @@ def test_success_responses_reference_the_response_schemas(document, routes):
         if route.response is not None:
             ref = success["content"]["application/json"]["schema"]["$ref"]
             assert ref.endswith("/" + route.response.__name__)
-    create = document["paths"]["/api/v1/projects"]["post"]["responses"]["201"]
-    assert "Location" in create["headers"]
+    for path in ("/api/v1/projects", "/api/v1/projects/{project_id}/backups", "/api/v1/backups/{backup_id}/files"):
+        assert "Location" in document["paths"][path]["post"]["responses"]["201"]["headers"], path
 
 
 def test_path_parameters_are_declared(document):
@@ -160,3 +201,61 @@ def test_the_schemas_module_is_the_source(document):
 def test_a_full_validator_agrees_when_installed(document):
     validator = pytest.importorskip("openapi_spec_validator")
     validator.validate(document)
+
+
+def schema_name(content) -> str:
+    return content["application/json"]["schema"]["$ref"].split("/")[-1]
+
+
+@pytest.mark.parametrize("method, path", sorted(BACKUP_ROUTES))
+def test_backup_routes_document_their_request_and_response(document, method, path):
+    request, status, response = BACKUP_ROUTES[(method, path)]
+    operation = document["paths"][path][method]
+    assert operation["tags"] == ["backups"]
+    if request is None:
+        assert "requestBody" not in operation
+    else:
+        assert schema_name(operation["requestBody"]["content"]) == request
+    assert [code for code in operation["responses"] if code.startswith("2")] == [status]
+    assert schema_name(operation["responses"][status]["content"]) == response
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT_FIELDS))
+def test_backup_response_schemas_have_the_contract_fields(document, name):
+    assert set(document["components"]["schemas"][name]["properties"]) == CONTRACT_FIELDS[name]
+
+
+def test_a_listed_backup_has_no_files(document):
+    summary = document["components"]["schemas"]["BackupSummary"]["properties"]
+    assert set(summary) == CONTRACT_FIELDS["Backup"] - {"files"}
+    listed = document["components"]["schemas"]["BackupList"]["properties"]
+    assert listed["items"]["items"]["$ref"].endswith("/BackupSummary") and "total" in listed
+
+
+def test_nullable_fields_say_so(document):
+    schemas_ = document["components"]["schemas"]
+    for name, field in [("Backup", "backup_number"), ("Backup", "submitted_at"), ("SyncState", "last_error"),
+                        ("SyncState", "synced_at"), ("SyncState", "next_attempt_at")]:
+        assert schemas_[name]["properties"][field]["nullable"] is True, (name, field)
+
+
+def test_file_rules_are_documented(document):
+    add = document["components"]["schemas"]["FileAddRequest"]
+    assert set(add["required"]) == CONTRACT_FIELDS["DataFile"] & set(add["properties"])
+    assert add["properties"]["cases"]["minimum"] == 1
+    assert add["properties"]["mb_per_case"] == {**add["properties"]["mb_per_case"],
+                                                 "minimum": 0, "exclusiveMinimum": True}
+    assert "required" not in document["components"]["schemas"]["FileUpdateRequest"]  # any of them
+    assert document["components"]["schemas"]["VerifyRequest"]["properties"]["code"]["pattern"] == "^[0-9]{6}$"
+
+
+def test_the_code_resend_refusal_documents_retry_after(document):
+    operation = document["paths"]["/api/v1/backups/{backup_id}/files/{file_id}/verification-code"]["post"]
+    too_many = resolve(document, operation["responses"]["429"]["$ref"])
+    assert too_many["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+    assert "Retry-After" in resolve(document, operation["responses"]["503"]["$ref"])["headers"]
+
+
+def test_the_sync_route_documents_backup_not_submitted(document):
+    assert "409" in document["paths"]["/api/v1/backups/{backup_id}/sync"]["get"]["responses"]
+    assert document["x-error-codes"]["backup_not_submitted"]["status"] == 409

@@ -3,17 +3,22 @@
 The constructor takes exactly (code, message, message_zh, details) as positional args so that the
 nameko shell can rebuild the same class on the caller's side of an RPC from ``exc.args``.
 """
+import json
 
 
 class DomainError(Exception):
     http_status = 400
 
-    def __init__(self, code: str, message: str, message_zh: str, details: dict | None = None):
-        super().__init__(code, message, message_zh, details or {})
+    def __init__(self, code: str, message: str, message_zh: str, details: dict | str | None = None):
+        if isinstance(details, str):  # rebuilt on the far side of an RPC call
+            details = json.loads(details)
+        details = details or {}
+        # nameko turns every non-string in exc.args into text; JSON keeps numbers, lists and nulls.
+        super().__init__(code, message, message_zh, json.dumps(details, ensure_ascii=False, default=str))
         self.code = code
         self.message = message
         self.message_zh = message_zh
-        self.details = details or {}
+        self.details = details
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"

@@ -68,3 +68,18 @@ def test_aggregate_folds_history_and_records_new_events():
 def test_unknown_event_type_is_an_error():
     with pytest.raises(TypeError):
         Counter.rehydrate("c-1", [envelope(event_type="Removed")])
+
+
+def test_domain_errors_rebuild_from_their_args_with_json_types():
+    """nameko rebuilds an error from ``exc.args`` after stringifying non-strings: details must survive."""
+    from nameko.exceptions import deserialize, serialize
+
+    from hgrip_kernel.errors import TooManyRequests
+    from hgrip_kernel.nameko import register_rpc_errors
+    register_rpc_errors()
+    original = TooManyRequests("code_resend_too_soon", "Too soon.", "太快了。",
+                               {"retry_after_seconds": 241, "files": [{"n": 1, "x": None}]})
+    rebuilt = deserialize(serialize(original))
+    assert type(rebuilt) is TooManyRequests and rebuilt.code == "code_resend_too_soon"
+    assert rebuilt.details == {"retry_after_seconds": 241, "files": [{"n": 1, "x": None}]}
+    assert rebuilt.message_zh == "太快了。"

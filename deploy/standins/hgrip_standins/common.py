@@ -74,16 +74,29 @@ class JsonHandler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         self.url_path, self.query = url.path, parse_qs(url.query)
         self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        name = self.routes.get((self.command, url.path))
         try:
-            if name is None:
-                known = any(path == url.path for _, path in self.routes)
+            resolved = self.resolve(self.command, url.path)
+            if resolved is None:
+                known = self.serves_path(url.path)
                 raise BadRequest("method_not_allowed" if known else "not_found",
                                  f"{self.command} {url.path} is not served here", 405 if known else 404)
-            status, payload = getattr(self, name)()
+            name, arguments = resolved
+            status, payload = getattr(self, name)(**arguments)
         except BadRequest as error:
             status, payload = error.status, {"error": error.code, "message": error.message}
         self.send_json(status, payload)
+
+    def resolve(self, method: str, path: str) -> tuple[str, dict] | None:
+        """(handler method name, its keyword arguments) for a request, or None.
+
+        Exact `routes` here; a stand-in with path parameters overrides this.
+        """
+        name = self.routes.get((method, path))
+        return (name, {}) if name else None
+
+    def serves_path(self, path: str) -> bool:
+        """Whether some method is served at `path` (then a wrong method is a 405, not a 404)."""
+        return any(known == path for _, known in self.routes)
 
     def json_body(self) -> dict:
         try:

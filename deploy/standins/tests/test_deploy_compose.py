@@ -20,7 +20,8 @@ def compose():
 
 def test_compose_parses_and_wires_every_service():
     services = compose()["services"]
-    for name in (*PLATFORM, "gateway", "rabbitmq", "postgres", "smtp-sink", "sms-sink", "hgrg", "provision"):
+    for name in (*PLATFORM, "gateway", "rabbitmq", "postgres", "smtp-sink", "sms-sink", "hgrg", "repositories",
+                 "provision"):
         assert name in services, name
     assert services["rabbitmq"]["image"] == "rabbitmq:3-management"
     assert services["postgres"]["image"] == "postgres:15"
@@ -41,6 +42,9 @@ def test_compose_parses_and_wires_every_service():
             assert database in created
     assert services["gateway"]["ports"] == ["8000:8000"]
     assert services["gateway"]["environment"]["HGRIP_GATEWAY_ADDRESS"] == "0.0.0.0:8000"
+    assert services["verification"]["environment"]["HGRIP_REPOSITORIES_URL"] == "http://repositories:8040"
+    assert services["verification"]["depends_on"]["repositories"]["condition"] == "service_healthy"
+    assert services["repositories"]["command"] == ["python", "-m", "hgrip_standins.repositories"]
     assert services["provision"]["restart"] == "no"
     assert services["provision"]["depends_on"]["gateway"]["condition"] == "service_healthy"
 

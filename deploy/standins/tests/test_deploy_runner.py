@@ -139,14 +139,15 @@ def test_runner_stops_when_migration_fails(tmp_path, free_port, kill_leftovers):
 
 def test_plan_scale_and_environment(tmp_path):
     from hgrip_standins.runner.plan import child_environment, default_plan, parse_scale
-    from hgrip_standins.runner.summary import mask_url, table
+    from hgrip_standins.runner.summary import locations, mask_url, table
 
     plan = default_plan(parse_scale(["projects=3"]), python="py", hgrip="hgrip")
     assert plan.migrations == [["hgrip", "migrate"]]
     names = [spec.name for spec in plan.services]
     assert names[:4] == ["identity", "projects.1", "projects.2", "projects.3"] and "gateway" in names
     assert all(spec.argv == ["hgrip", "serve", "projects"] for spec in plan.services if spec.name.startswith("projects"))
-    assert [spec.name for spec in plan.standins] == ["smtp-sink", "sms-sink", "hgrg"]
+    assert [spec.name for spec in plan.standins] == ["smtp-sink", "sms-sink", "hgrg", "repositories"]
+    assert plan.standins[-1].argv == ["py", "-m", "hgrip_standins.repositories"]
     for bad in (["nope=2"], ["projects=0"], ["projects"]):
         with pytest.raises(ValueError):
             parse_scale(bad)
@@ -158,6 +159,14 @@ def test_plan_scale_and_environment(tmp_path):
     assert env["HGRIP_SMS_URL"] == "http://127.0.0.1:9026"
     assert env["HGRIP_SMTP_HOST"] == "127.0.0.1" and env["HGRIP_SMTP_PORT"] == "8025"
     assert env["HGRIP_HGRG_URL"] == "http://127.0.0.1:8030/hgrg"
+    assert env["HGRIP_REPOSITORIES_ADDRESS"] == "127.0.0.1:8040"
+    assert env["HGRIP_REPOSITORIES_URL"] == "http://127.0.0.1:8040"          # the client appends /repositories/…
+    assert child_environment({"HGRIP_REPOSITORIES_ADDRESS": "0.0.0.0:9040"})["HGRIP_REPOSITORIES_URL"] \
+        == "http://127.0.0.1:9040"
+    assert child_environment({"HGRIP_REPOSITORIES_URL": "http://adapter:80"})["HGRIP_REPOSITORIES_URL"] \
+        == "http://adapter:80"                                               # an explicit URL wins
+    where = dict(locations({**env, "HGRIP_VAR": "/v"}))
+    assert where["repositories stand-in"] == "http://127.0.0.1:8040/repositories/{repository}/datasets"
 
     assert mask_url("postgresql+psycopg2://postgres:s3cret@db:5432/x") == "postgresql+psycopg2://postgres:***@db:5432/x"
     assert mask_url("sqlite:////tmp/x.sqlite") == "sqlite:////tmp/x.sqlite"

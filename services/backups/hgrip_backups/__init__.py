@@ -1,4 +1,4 @@
-"""HGRIP backups service (skeleton): backups, files and backup numbers come in the next issues."""
+"""HGRIP backups service: backups under projects, their data files, submission and backup numbers."""
 import os
 
 # Script location for the ``hgrip.migrations`` entry point (``hgrip_backups:migrations``).

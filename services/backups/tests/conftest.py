@@ -4,13 +4,18 @@ Fixtures live here because, under --import-mode=importlib, test modules cannot i
 """
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from kombu import Connection, Producer
 from sqlalchemy import create_engine, func, select
 
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+
 from hgrip_kernel.envelope import Envelope, dump_envelope
+from hgrip_kernel.errors import DomainError, InvalidInput, NotFound, ServiceUnavailable
+from hgrip_kernel.masking import mask_email
 from hgrip_kernel.messaging.topology import events_exchange
 
 
@@ -68,3 +73,279 @@ def project_created():
             stream_version=1, occurred_at=datetime.now(timezone.utc), actor=data["owner_id"],
             correlation_id="req-backups-test", causation_id=None, data=data, position=1))
     return make
+
+
+# --- domain: plain data shaped like the peers' answers -----------------------------------------
+
+OWNER_ID = "5a0c8f2e-3b1d-4c6e-9f7a-0d2b4e6f8a10"
+PI_EMAIL = "data-admin@big.ac.cn"
+
+# Shaped exactly like projects.get_project returns a project (the manual's example project).
+PROJECT = {
+    "id": "7d1e0c3a-9b2f-4e5d-8c6b-1a2b3c4d5e6f", "name": "三例样本（父母子）的测序数据开放共享备案",
+    "pi_name": "刘晓寒", "pi_email": PI_EMAIL,
+    "institution": {"code": "NGDC", "name": "国家基因组科学数据中心"},
+    "unit": {"code": "U1", "name": "数据库部"}, "owner_id": OWNER_ID,
+    "created_at": "2023-06-28T02:30:00+00:00",
+}
+
+
+class ConfirmedAll:
+    """Stands for a repository that confirms every dataset (domain tests of other rules)."""
+
+    def __contains__(self, dataset) -> bool:
+        return True
+
+
+@pytest.fixture
+def domain():
+    """Builders for domain tests: ``domain.backup(categories=...)``, ``domain.details(...)``."""
+    from hgrip_backups.domain import Backup, FileDetails
+
+    class Builders:
+        project = PROJECT
+        now = datetime(2023, 6, 28, 8, 0, tzinfo=timezone.utc)
+        confirmed = ConfirmedAll()
+
+        def backup(self, categories=("targeted",), name="三例样本（父母子）的测序数据对外提供",
+                   **project_changes):
+            project = {**PROJECT, **project_changes}
+            return Backup.create(str(uuid.uuid4()), project, name, list(categories), self.now)
+
+        @staticmethod
+        def details(**changes):
+            values = {"detailed_type": "raw_sequencing", "cases": 50, "mb_per_case": 2000,
+                      "submission_account": PI_EMAIL, "accession": "HRA000567"}
+            values.update(changes)
+            return FileDetails(**values)
+
+        def add(self, backup, **changes):
+            return backup.add_file(str(uuid.uuid4()), self.details(**changes), self.now, self.confirmed)
+
+    return Builders()
+
+
+# --- integration: real identity + projects + backups, a test-only verification peer ------------
+
+# What the fake repository knows: (repository, accession) -> the account that submitted it.
+DATASETS = {
+    ("GSA-Human", "HRA000567"): PI_EMAIL,
+    ("GSA-Human", "HRA000568"): PI_EMAIL,
+    ("GSA-Human", "HRA000569"): "wangwu@big.ac.cn",
+    ("OMIX", "OMIX001226"): "zhangxx@big.ac.cn",
+    ("OMIX", "OMIX001227"): "zhangxx@big.ac.cn",
+    ("OMIX", "OMIX001228"): PI_EMAIL,
+    ("OMIX", "OMIX001229"): "zhangxx@big.ac.cn",
+    ("GVM", "GVM000404"): "gvm-submitter@big.ac.cn",
+}
+UNREACHABLE = ("OMIX", "OMIX999999")  # check_dataset answers repository_unavailable
+THE_CODE = "320000"                        # the code in the manual's example mail
+NGDC = {"code": "NGDC", "name": "国家基因组科学数据中心", "foreign": False,
+        "units": [{"code": "U1", "name": "数据库部"}]}
+
+
+class FakeVerification:
+    """A test-only ``verification`` peer: the contract's answers and refusals, state in memory.
+
+    It is a peer of backups (reached over RabbitMQ like the real one), not a stand-in for our own
+    database or broker. With ``publish`` on, verify_code also publishes verification.DatasetVerified
+    as the real service does through its outbox.
+    """
+    name = "verification"
+    checks: list = []
+    sent: list = []
+    codes: dict = {}
+    publish = False
+
+    config = Config()
+
+    @classmethod
+    def reset(cls):
+        cls.checks, cls.sent, cls.codes, cls.publish = [], [], {}, False
+
+    @rpc(expected_exceptions=DomainError)
+    def check_dataset(self, repository, accession, submission_account):
+        type(self).checks.append((repository, accession, submission_account))
+        if (repository, accession) == UNREACHABLE:
+            raise ServiceUnavailable("repository_unavailable", "The repository cannot be reached now.",
+                                     "数据库暂时无法访问。", {"repository": repository})
+        submitter = DATASETS.get((repository, accession))
+        if submitter is None or submitter.casefold() != submission_account.casefold():
+            raise InvalidInput("dataset_account_mismatch",
+                               "The submission account and the dataset accession do not match.",
+                               "提交账号与数据集序列号不匹配")
+        return {"repository": repository, "accession": accession, "submitter_matches": True}
+
+    @rpc(expected_exceptions=DomainError)
+    def send_code(self, request):
+        now = datetime.now(timezone.utc)
+        type(self).sent.append(dict(request))
+        type(self).codes[request["file_id"]] = {"code": THE_CODE, **request}
+        return {"sent_to": mask_email(request["submission_account"]),
+                "expires_at": (now + timedelta(hours=48)).isoformat(),
+                "resend_available_at": (now + timedelta(minutes=5)).isoformat()}
+
+    @rpc(expected_exceptions=DomainError)
+    def verify_code(self, file_id, code):
+        sent = type(self).codes.get(file_id)
+        if sent is None:
+            raise NotFound("verification_code_not_requested", "No code was requested for this file.",
+                           "尚未为该文件发送验证码。")
+        if code != sent["code"]:
+            raise InvalidInput("verification_code_invalid", "The verification code is wrong.",
+                               "验证码错误。", {"attempts_left": 4})
+        verified = {"verified": True, "file_id": file_id, "accession": sent["accession"],
+                    "repository": sent["repository"],
+                    "verified_at": datetime.now(timezone.utc).isoformat()}
+        if type(self).publish:
+            publish_event(self.config["AMQP_URI"], dataset_verified_envelope(
+                sent["backup_id"], file_id, sent["repository"], sent["accession"]))
+        return verified
+
+
+def dataset_verified_envelope(backup_id, file_id, repository, accession, actor=None) -> dict:
+    """A verification.DatasetVerified envelope as the real service's outbox would publish it."""
+    return dump_envelope(Envelope(
+        event_id=str(uuid.uuid4()), event_type="DatasetVerified", schema_version=1,
+        source="verification", stream_type="verification", stream_id=f"verification-{file_id}",
+        stream_version=1, occurred_at=datetime.now(timezone.utc), actor=actor,
+        correlation_id="req-verification-test", causation_id=None,
+        data={"file_id": file_id, "backup_id": backup_id, "repository": repository,
+              "accession": accession, "verified_at": datetime.now(timezone.utc).isoformat()},
+        position=1))
+
+
+def publish_event(amqp_uri: str, envelope_dict: dict) -> None:
+    """Publish as the outbox relay does: persistent, message id = event id."""
+    with Connection(amqp_uri) as connection:
+        Producer(connection).publish(
+            json.dumps(envelope_dict).encode(), exchange=events_exchange,
+            routing_key=f"{envelope_dict['source']}.{envelope_dict['event_type']}",
+            content_type="application/json", content_encoding="utf-8", delivery_mode=2,
+            message_id=envelope_dict["event_id"], correlation_id=envelope_dict["correlation_id"],
+            headers={"nameko.correlation_id": envelope_dict["correlation_id"]})
+
+
+class Lifecycle:
+    """identity, projects, the fake verification and N backups containers on one vhost."""
+
+    def __init__(self, urls, containers, rpc_proxy, amqp_uri):
+        self.urls = urls
+        self.containers = containers
+        self.amqp_uri = amqp_uri
+        self._rpc_proxy = rpc_proxy
+        self.engine = create_engine(urls["backups"])
+        self.verification = FakeVerification
+        self._serial = 0
+
+    def rpc(self, timeout: float = 30, **context):
+        return self._rpc_proxy(timeout=timeout, **context)
+
+    def provision(self, name="张晓寒", **changes) -> str:
+        """A natural person of NGDC, real-name verified and authorised; returns the account id."""
+        self._serial += 1
+        account = {"username": f"researcher{self._serial}-{uuid.uuid4().hex[:6]}", "name": name,
+                   "mobile": "13800000000", "role": "natural_person", "institution": "NGDC",
+                   "unit": "U1", "real_name_verified": True, "authorised": True,
+                   "authorised_at": "2023-06-27 11:26:27"}
+        account.update(changes)
+        with self.rpc() as cluster:
+            return cluster.identity.upsert_account(account)["account"]["id"]
+
+    def project(self, owner, **changes) -> dict:
+        payload = {"name": f"三例样本（父母子）的测序数据开放共享备案 {uuid.uuid4().hex[:6]}",
+                   "pi_name": "刘晓寒", "pi_email": PI_EMAIL, "consent": True}
+        payload.update(changes)
+        with self.rpc() as cluster:
+            return cluster.projects.create_project(owner, payload)
+
+    def publish(self, envelope_dict):
+        publish_event(self.amqp_uri, envelope_dict)
+
+    def rows(self, statement):
+        with self.engine.connect() as connection:
+            return connection.execute(statement).all()
+
+    def events(self, stream_id=None, event_type=None):
+        from hgrip_kernel.store.tables import events
+        query = select(events).order_by(events.c.position)
+        if stream_id:
+            query = query.where(events.c.stream_id == stream_id)
+        if event_type:
+            query = query.where(events.c.event_type == event_type)
+        return self.rows(query)
+
+    def count(self, table) -> int:
+        return self.rows(select(func.count()).select_from(table))[0][0]
+
+
+@pytest.fixture
+def make_lifecycle(make_database, service_config, start_service, rpc_proxy, amqp_uri):
+    """``make_lifecycle(backups_instances=1, backups_url=None) -> Lifecycle``."""
+    from hgrip_backups.service import BackupsService
+    from hgrip_identity.service import IdentityService
+    from hgrip_projects.service import ProjectsService
+
+    made = []
+
+    def make(backups_instances: int = 1, backups_url: str | None = None) -> Lifecycle:
+        FakeVerification.reset()
+        urls = {"backups": backups_url or make_database("backups"),
+                "identity": make_database("identity"), "projects": make_database("projects")}
+        containers = {"backups": [start_service(BackupsService, service_config("backups", urls["backups"]))
+                                  for _ in range(backups_instances)]}
+        containers["identity"] = start_service(IdentityService, service_config("identity", urls["identity"]))
+        containers["projects"] = start_service(ProjectsService, service_config("projects", urls["projects"]))
+        containers["verification"] = start_service(FakeVerification, service_config("verification"))
+        running = Lifecycle(urls, containers, rpc_proxy, amqp_uri)
+        with running.rpc() as cluster:
+            cluster.identity.upsert_institution(NGDC)
+        made.append(running)
+        return running
+
+    yield make
+    for running in made:
+        running.engine.dispose()
+    FakeVerification.reset()
+
+
+@pytest.fixture
+def lifecycle(make_lifecycle):
+    return make_lifecycle()
+
+
+@pytest.fixture
+def manual_backup(lifecycle):
+    """The manual's researcher, project (PI 刘晓寒, data-admin@big.ac.cn) and an empty backup
+    under ["targeted"]: ``(owner_id, project, backup)``."""
+    owner = lifecycle.provision()
+    project = lifecycle.project(owner)
+    with lifecycle.rpc() as cluster:
+        backup = cluster.backups.create_backup(owner, project["id"], {
+            "name": "三例样本（父母子）的测序数据对外提供", "categories": ["targeted"]})
+    return owner, project, backup
+
+
+def hra000567() -> dict:
+    return {"detailed_type": "raw_sequencing", "cases": 50, "mb_per_case": 2000,
+            "submission_account": PI_EMAIL, "accession": "HRA000567"}
+
+
+def omix001226() -> dict:
+    return {"detailed_type": "analysis_statistics", "cases": 10, "mb_per_case": 5,
+            "submission_account": "zhangxx@big.ac.cn", "accession": "OMIX001226"}
+
+
+@pytest.fixture
+def files():
+    """The manual's two files as add_file payloads: ``files.hra()``, ``files.omix()``."""
+    class Files:
+        hra = staticmethod(hra000567)
+        omix = staticmethod(omix001226)
+    return Files()
+
+
+@pytest.fixture
+def dataset_verified():
+    """``dataset_verified(backup_id, file_id, repository, accession, actor=None) -> envelope dict``."""
+    return dataset_verified_envelope

@@ -8,7 +8,10 @@ from pathlib import Path
 from hgrip_standins.runner.supervisor import ChildSpec
 
 SERVICES = ("identity", "projects", "backups", "verification", "registry-sync", "gateway")
-STANDIN_ADDRESSES = {"SMTP": "127.0.0.1:8025", "SMS": "127.0.0.1:8026", "HGRG": "127.0.0.1:8030"}
+STANDIN_ADDRESSES = {"SMTP": "127.0.0.1:8025", "SMS": "127.0.0.1:8026", "HGRG": "127.0.0.1:8030",
+                     "REPOSITORIES": "127.0.0.1:8040"}
+# What a service appends to a stand-in's base URL itself (HGRG's URL names its mount point).
+_URL_SUFFIX = {"HGRG": "/hgrg"}
 
 
 @dataclass
@@ -39,7 +42,8 @@ def default_plan(scale: dict[str, int] | None = None, python: str = sys.executab
     plan = Plan(
         standins=[ChildSpec("smtp-sink", [python, "-m", "hgrip_standins.smtp_sink"], "standins"),
                   ChildSpec("sms-sink", [python, "-m", "hgrip_standins.sms_sink"], "standins"),
-                  ChildSpec("hgrg", [python, "-m", "hgrip_standins.hgrg", "serve"], "standins")],
+                  ChildSpec("hgrg", [python, "-m", "hgrip_standins.hgrg", "serve"], "standins"),
+                  ChildSpec("repositories", [python, "-m", "hgrip_standins.repositories"], "standins")],
         migrations=[[hgrip, "migrate"]])
     for service in SERVICES:
         count = (scale or {}).get(service, 1)
@@ -65,7 +69,7 @@ def child_environment(base: dict | None = None) -> dict:
             env.setdefault("HGRIP_SMTP_HOST", host)
             env.setdefault("HGRIP_SMTP_PORT", port)
         else:
-            env.setdefault(f"HGRIP_{kind}_URL", f"http://{_reachable(host)}:{port}" + ("/hgrg" if kind == "HGRG" else ""))
+            env.setdefault(f"HGRIP_{kind}_URL", f"http://{_reachable(host)}:{port}" + _URL_SUFFIX.get(kind, ""))
     return env
 
 

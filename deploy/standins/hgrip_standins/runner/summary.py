@@ -43,6 +43,7 @@ def locations(env: dict) -> list[list[str]]:
             ["HGRG stand-in", env["HGRIP_HGRG_URL"] + "/api/v1/backups  (received: " + var + "/hgrg/received.jsonl)"],
             ["SMTP sink", f"smtp://{env['HGRIP_SMTP_ADDRESS']}  (mail: {var}/mail/, index.jsonl)"],
             ["SMS sink", env["HGRIP_SMS_URL"] + f"/sms/messages  (messages: {var}/sms/)"],
+            ["repositories stand-in", env["HGRIP_REPOSITORIES_URL"] + "/repositories/{repository}/datasets"],
             ["broker", mask_url(env.get("HGRIP_AMQP_URI", DEFAULT_AMQP_URI))]]
     for service in SERVICES:
         if service == "gateway":

@@ -1,4 +1,4 @@
-"""Kernel tables (events, outbox, inbox); the verification tables come with its behaviour.
+"""Kernel tables (events, outbox, inbox); the verification tables follow in 0002.
 
 Revision ID: 0001
 Revises:

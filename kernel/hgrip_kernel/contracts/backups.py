@@ -1,0 +1,50 @@
+"""Public events of the backups service (consumed by registry-sync, HGRG, …).
+
+The codes are spelled out here rather than imported from the backups service: a consumer
+validates without installing the producer, and a new code is a contract change anyway.
+"""
+from marshmallow import RAISE, Schema, fields, validate
+
+from . import registry
+
+CATEGORY_CODES = ("wgs", "chip", "wes", "targeted", "epigenome", "transcriptome")
+DETAILED_TYPE_CODES = ("raw_sequencing", "genome_assembly", "genome_variation", "variation_chip",
+                       "gwas", "sequence_biomarker", "chip_raw", "chip_analysis", "other_biomarker",
+                       "analysis_statistics")
+REPOSITORY_CODES = ("GSA-Human", "GWH", "GVM", "GenBase", "OMIX")
+BACKUP_NUMBER = r"^BF\d{8}\d{5}$"   # BF + Beijing date YYYYMMDD + 5-digit daily serial
+
+
+class _Closed(Schema):
+    class Meta:
+        unknown = RAISE  # v1 is a closed contract: a new field means a new schema version
+
+
+class SubmittedFileV1(_Closed):
+    file_id = fields.UUID(required=True)
+    detailed_type = fields.String(required=True, validate=validate.OneOf(DETAILED_TYPE_CODES))
+    repository = fields.String(required=True, validate=validate.OneOf(REPOSITORY_CODES))
+    accession = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    cases = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    mb_per_case = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
+
+
+@registry.register("backups", "BackupSubmitted", 1)
+class BackupSubmittedV1(_Closed):
+    """A backup was submitted: it has its number and is locked (files can no longer change)."""
+    backup_id = fields.UUID(required=True)
+    backup_number = fields.String(required=True, validate=validate.Regexp(BACKUP_NUMBER))
+    project_id = fields.UUID(required=True)
+    project_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    categories = fields.List(fields.String(validate=validate.OneOf(CATEGORY_CODES)), required=True,
+                             validate=validate.Length(min=1))
+    owner_id = fields.UUID(required=True)
+    institution_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    unit_code = fields.String(required=True, allow_none=True, validate=validate.Length(min=1, max=64))
+    pi_name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    pi_email = fields.Email(required=True, validate=validate.Length(max=254))
+    file_count = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    total_mb = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    submitted_at = fields.AwareDateTime(required=True)
+    files = fields.List(fields.Nested(SubmittedFileV1), required=True, validate=validate.Length(min=1))

@@ -1,0 +1,138 @@
+"""Validation of RPC payloads. Field errors come back as one ``invalid_input`` with details.
+
+Unknown keys are refused (RAISE): a client sending ``backup_number`` or ``progress`` must learn
+that they are not accepted, not believe they were.
+"""
+from hgrip_kernel.errors import invalid_input
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+
+from .domain import FileDetails, taxonomy
+from .domain.data_file import as_number
+
+MAX_CASES = 1_000_000_000        # beyond any cohort; keeps the column and sums sane
+MAX_MB_PER_CASE = 1_000_000_000  # a petabyte per case
+
+
+class Trimmed(fields.String):
+    """A string with surrounding whitespace removed before any length rule is checked."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class StrictInteger(fields.Integer):
+    """An integer, and only an integer: not "3", 3.0 or true."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictNumber(fields.Float):
+    """A JSON number (int or float), not a numeric string or a boolean; normalised for display."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        return as_number(super()._deserialize(value, attr, data, **kwargs))
+
+
+_NO_CONTROL = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Must not contain control characters.")
+_NAME = [validate.Length(min=1, max=200, error="Must be between 1 and 200 characters (after trimming)."),
+         _NO_CONTROL]
+
+
+def _categories_field(**kwargs):
+    return fields.List(
+        fields.String(validate=validate.OneOf(list(taxonomy.CATEGORIES),
+                                              error="Unknown content category.")),
+        validate=validate.Length(min=1, error="Choose at least one content category."), **kwargs)
+
+
+class _Distinct:
+    @validates("categories")
+    def _distinct(self, value, **kwargs):
+        if len(set(value)) != len(value):
+            raise ValidationError("Each content category may be chosen once.")
+
+
+class CreateBackupSchema(_Distinct, Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = Trimmed(required=True, validate=_NAME)
+    categories = _categories_field(required=True)
+
+
+class UpdateBackupSchema(_Distinct, Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = Trimmed(validate=_NAME)
+    categories = _categories_field()
+
+
+def _file_fields(required: bool) -> dict:
+    return {
+        "detailed_type": fields.String(required=required, validate=validate.OneOf(
+            list(taxonomy.DETAILED_TYPES), error="Unknown detailed type.")),
+        "cases": StrictInteger(required=required, validate=validate.Range(
+            min=1, max=MAX_CASES, error=f"Must be a whole number from 1 to {MAX_CASES}.")),
+        "mb_per_case": StrictNumber(required=required, validate=validate.Range(
+            min=0, max=MAX_MB_PER_CASE, min_inclusive=False,
+            error=f"Must be a number greater than 0 (at most {MAX_MB_PER_CASE}).")),
+        "submission_account": Trimmed(required=required, validate=[
+            validate.Length(max=254), validate.Email(error="Not a valid e-mail address.")]),
+        "accession": Trimmed(required=required, validate=validate.Length(
+            min=1, max=64, error="Must be between 1 and 64 characters (after trimming).")),
+    }
+
+
+class _Closed(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+AddFileSchema = _Closed.from_dict(_file_fields(required=True), name="AddFileSchema")
+UpdateFileSchema = _Closed.from_dict(_file_fields(required=False), name="UpdateFileSchema")
+
+_create, _update = CreateBackupSchema(), UpdateBackupSchema()
+_add_file, _update_file = AddFileSchema(), UpdateFileSchema()
+
+
+def _load(schema: Schema, payload) -> dict:
+    if not isinstance(payload, dict):
+        raise invalid_input({"_schema": ["The payload must be an object."]})
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        raise invalid_input(exc.normalized_messages()) from exc
+
+
+def load_create_backup(payload) -> dict:
+    """``{name, categories}``, trimmed and checked."""
+    return _load(_create, payload)
+
+
+def load_update_backup(payload) -> dict:
+    """The subset of ``{name, categories}`` the caller sent."""
+    return _load(_update, payload)
+
+
+def load_add_file(payload) -> FileDetails:
+    return FileDetails(**_load(_add_file, payload))
+
+
+def load_update_file(payload) -> dict:
+    """The subset of the file's fields the caller sent."""
+    return _load(_update_file, payload)
+
+
+def load_code(code) -> str:
+    if not isinstance(code, str) or not code.strip() or len(code) > 32:
+        raise invalid_input({"code": ["Enter the code from the e-mail."]})
+    return code.strip()

@@ -1,0 +1,37 @@
+"""Sends mail over SMTP (the SMTP sink locally, a relay in production): UTF-8 MIME, no retries here.
+
+A failure surfaces as MailNotSent; the caller records nothing then, so the user may try again at once.
+"""
+import smtplib
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+
+class MailNotSent(Exception):
+    pass
+
+
+class Mailer:
+    def __init__(self, host: str = "127.0.0.1", port: int = 8025, sender: str = "hgrip@localhost",
+                 timeout: float = 10.0):
+        self.host = host
+        self.port = int(port)
+        self.sender = sender
+        self.timeout = timeout
+
+    def send(self, to: str, subject: str, text: str) -> str:
+        """Send one plain-text message; returns its Message-ID, raises MailNotSent."""
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = to
+        message["Subject"] = subject
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        message.set_content(text, charset="utf-8")
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as client:
+                client.send_message(message)
+        except (smtplib.SMTPException, OSError) as exc:
+            # The reason only: the exception text never holds the message body (hence never the code).
+            raise MailNotSent(f"{type(exc).__name__}: {exc}"[:300]) from None
+        return message["Message-ID"]
