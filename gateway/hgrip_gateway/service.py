@@ -118,6 +118,11 @@ class GatewayService:
         data_file = call(self.backups.add_file, account["id"], backup_id, body, timeout=self.rpc_timeout)
         return Reply(data_file, headers={"Location": f"{PREFIX}/backups/{backup_id}/files/{data_file['id']}"})
 
+    @route("GET", f"{PREFIX}/backups/<backup_id>/files/<file_id>", tag="backups", summary="One data file",
+           response=schemas.DataFile, errors=(404,))
+    def get_file(self, request, account, backup_id, file_id):
+        return call(self.backups.get_file, account["id"], backup_id, file_id, timeout=self.rpc_timeout)
+
     @route("PATCH", f"{PREFIX}/backups/<backup_id>/files/<file_id>", tag="backups", summary="Change a data file",
            body=schemas.FileUpdateRequest, response=schemas.DataFile, errors=(404, 409))
     def update_file(self, request, account, body, backup_id, file_id):

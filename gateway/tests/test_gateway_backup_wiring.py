@@ -108,6 +108,13 @@ class FakeBackups:
         return {**FILE, **payload, "id": file_id}
 
     @rpc
+    def get_file(self, actor_id, backup_id, file_id):
+        CALLS.append(("backups.get_file", (actor_id, backup_id, file_id)))
+        if file_id == "f-404":
+            raise NotFound("file_not_found", "Data file not found in this backup.", "该备份中不存在此数据文件。")
+        return {**FILE, "id": file_id}
+
+    @rpc
     def delete_file(self, actor_id, backup_id, file_id):
         CALLS.append(("backups.delete_file", (actor_id, backup_id, file_id)))
         return {"deleted": file_id}
@@ -303,6 +310,16 @@ def test_patch_and_delete_file(api):
     assert ok(api.request("DELETE", "/api/v1/backups/b-1/files/f-1", headers=GOOD)) == {"deleted": "f-1"}
     assert called() == [("backups.update_file", ("acc-1", "b-1", "f-1", {"cases": 7})),
                         ("backups.delete_file", ("acc-1", "b-1", "f-1"))]
+
+
+def test_the_location_of_a_new_file_answers_get(api):
+    created = api.post("/api/v1/backups/b-1/files", headers=GOOD, json={
+        "detailed_type": "raw_sequencing", "cases": 50, "mb_per_case": 2000,
+        "submission_account": "data-admin@big.ac.cn", "accession": "HRA000567"})
+    assert created.status_code == 201
+    body = ok(api.request("GET", created.headers["Location"], headers=GOOD))
+    assert body["id"] == "f-new"
+    assert_error(api.request("GET", "/api/v1/backups/b-1/files/f-404", headers=GOOD), 404, "file_not_found")
 
 
 def test_a_locked_backup_is_409(api):

@@ -17,6 +17,7 @@ EXPECTED = {
     ("post", "/api/v1/projects/{project_id}/backups"), ("get", "/api/v1/projects/{project_id}/backups"),
     ("get", "/api/v1/backups/{backup_id}"), ("patch", "/api/v1/backups/{backup_id}"),
     ("post", "/api/v1/backups/{backup_id}/files"),
+    ("get", "/api/v1/backups/{backup_id}/files/{file_id}"),
     ("patch", "/api/v1/backups/{backup_id}/files/{file_id}"), ("delete", "/api/v1/backups/{backup_id}/files/{file_id}"),
     ("post", "/api/v1/backups/{backup_id}/files/{file_id}/verification-code"),
     ("post", "/api/v1/backups/{backup_id}/files/{file_id}/verify"),
@@ -30,6 +31,7 @@ BACKUP_ROUTES = {
     ("get", "/api/v1/backups/{backup_id}"): (None, "200", "Backup"),
     ("patch", "/api/v1/backups/{backup_id}"): ("BackupUpdateRequest", "200", "Backup"),
     ("post", "/api/v1/backups/{backup_id}/files"): ("FileAddRequest", "201", "DataFile"),
+    ("get", "/api/v1/backups/{backup_id}/files/{file_id}"): (None, "200", "DataFile"),
     ("patch", "/api/v1/backups/{backup_id}/files/{file_id}"): ("FileUpdateRequest", "200", "DataFile"),
     ("delete", "/api/v1/backups/{backup_id}/files/{file_id}"): (None, "200", "FileDeleted"),
     ("post", "/api/v1/backups/{backup_id}/files/{file_id}/verification-code"):

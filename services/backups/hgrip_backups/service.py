@@ -84,6 +84,15 @@ class BackupsService:
             return self._backup_view(connection, _canonical(backup_id), _canonical(actor_id))
 
     @refusing_rpc
+    def get_file(self, actor_id, backup_id, file_id):
+        backup = self.get_backup(actor_id, backup_id)
+        wanted = _canonical(file_id)
+        for data_file in backup["files"]:
+            if data_file["id"] == wanted:
+                return data_file
+        raise refusals.file_not_found()
+
+    @refusing_rpc
     def update_backup(self, actor_id, backup_id, payload):
         values = schemas.load_update_backup(payload)
 

@@ -120,7 +120,11 @@ def test_delete_file(lifecycle, manual_backup, files):
     owner, _, backup = manual_backup
     with lifecycle.rpc() as cluster:
         hra = cluster.backups.add_file(owner, backup["id"], files.hra())
+        assert cluster.backups.get_file(owner, backup["id"], hra["id"].upper()) == hra
         assert cluster.backups.delete_file(owner, backup["id"], hra["id"].upper()) == {"deleted": hra["id"]}
+        with pytest.raises(NotFound) as caught:
+            cluster.backups.get_file(owner, backup["id"], hra["id"])
+        assert caught.value.code == "file_not_found"
         with pytest.raises(NotFound) as caught:
             cluster.backups.delete_file(owner, backup["id"], hra["id"])
         assert caught.value.code == "file_not_found"
@@ -136,6 +140,7 @@ def test_someone_elses_backup_is_not_found_by_every_rpc(lifecycle, manual_backup
     before = lifecycle.count(events)
     calls = {
         "get_backup": lambda c, b: c.backups.get_backup(stranger, b),
+        "get_file": lambda c, b: c.backups.get_file(stranger, b, omix["id"]),
         "update_backup": lambda c, b: c.backups.update_backup(stranger, b, {"name": "偷改"}),
         "add_file": lambda c, b: c.backups.add_file(stranger, b, files.hra()),
         "update_file": lambda c, b: c.backups.update_file(stranger, b, omix["id"], {"cases": 1}),
