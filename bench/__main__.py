@@ -11,10 +11,10 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
-from . import event_store, relay  # noqa: E402
+from . import event_store, platform_load, relay  # noqa: E402
 from .resources import scratch  # noqa: E402
 
-BENCHMARKS = {"event_store": event_store.run, "relay": relay.run}
+BENCHMARKS = {"event_store": event_store.run, "relay": relay.run, "platform": platform_load.run}
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 
 

@@ -4,7 +4,6 @@ import time
 import uuid
 
 from sqlalchemy import create_engine as sa_engine
-from sqlalchemy import text
 
 from hgrip_kernel.events import DomainEvent
 from hgrip_kernel.store import EventStore, create_engine

@@ -17,10 +17,16 @@ def launch(make_database, make_vhost, var: Path, backend: str = "postgresql", sc
     """Start every service (``scale`` gives some several processes) and the gateway; provision demo accounts."""
     from hgrip_standins.hgrg.provision import provision
 
+    hgrg, repositories, smtp, sms = (f"127.0.0.1:{free_port()}" for _ in range(4))
     env = {"HGRIP_AMQP_URI": make_vhost(), "HGRIP_VAR": str(var),
            "HGRIP_GATEWAY_ADDRESS": f"127.0.0.1:{free_port()}",
            "HGRIP_TOKEN_SECRET": "e2e-token-secret-long-enough-for-hs256",
-           "HGRIP_HGRG_SHARED_SECRET": HGRG_SECRET, "HGRIP_RETRY_DELAY_MS": "200"}
+           "HGRIP_HGRG_SHARED_SECRET": HGRG_SECRET, "HGRIP_RETRY_DELAY_MS": "200",
+           # the stand-ins, on ports of their own, and where the services find them
+           "HGRIP_HGRG_ADDRESS": hgrg, "HGRIP_HGRG_URL": f"http://{hgrg}/hgrg",
+           "HGRIP_REPOSITORIES_ADDRESS": repositories, "HGRIP_REPOSITORIES_URL": f"http://{repositories}",
+           "HGRIP_SMTP_ADDRESS": smtp, "HGRIP_SMTP_HOST": smtp.split(":")[0], "HGRIP_SMTP_PORT": smtp.split(":")[1],
+           "HGRIP_SMS_ADDRESS": sms, "HGRIP_SMS_URL": f"http://{sms}"}
     for service in PLATFORM_SERVICES:
         key = f"HGRIP_{env_key(service)}_DATABASE_URL"
         if backend == "postgresql":
@@ -28,6 +34,12 @@ def launch(make_database, make_vhost, var: Path, backend: str = "postgresql", sc
         else:  # the embedded default of `make run`: one SQLite file per service
             env[key] = f"sqlite:///{var / (service + '.sqlite')}"
     running = Platform(env, var / "logs")
+    running.hgrg_url = f"http://{hgrg}/hgrg"
+    for name, module, args in (("hgrg", "hgrip_standins.hgrg", ["serve"]),
+                               ("repositories", "hgrip_standins.repositories", []),
+                               ("smtp-sink", "hgrip_standins.smtp_sink", []),
+                               ("sms-sink", "hgrip_standins.sms_sink", [])):
+        running.start_standin(name, module, *args)
     if backend != "postgresql":
         running.migrate(*PLATFORM_SERVICES)
     for service in (*PLATFORM_SERVICES, "gateway"):
@@ -60,6 +72,9 @@ class Client:
                                          json={"username": username, "password": DEMO_PASSWORD}, timeout=20)
             assert response.status_code == 200, response.text
             self.session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+
+    def request(self, method, path, **kw):
+        return self.session.request(method, self.base + path, timeout=kw.pop("timeout", 20), **kw)
 
     def get(self, path, **kw):
         return self.session.get(self.base + path, timeout=kw.pop("timeout", 20), **kw)

@@ -31,11 +31,13 @@ class Platform:
         subprocess.run([str(self._bin / "hgrip"), "migrate", *services], env=self.env, check=True,
                        capture_output=True)
 
-    def start(self, name: str, instance: str | None = None, **extra_env) -> subprocess.Popen:
+    def start(self, name: str, instance: str | None = None, command: list[str] | None = None,
+              **extra_env) -> subprocess.Popen:
+        """Start ``hgrip serve name`` (or ``command``, e.g. a stand-in) as process ``instance or name``."""
         key = instance or name
         log = open(self.log_dir / f"{key}.log", "ab")
-        process = subprocess.Popen([str(self._bin / "hgrip"), "serve", name],
-                                   env={**self.env, **extra_env}, stdout=log, stderr=subprocess.STDOUT)
+        argv = command or [str(self._bin / "hgrip"), "serve", name]
+        process = subprocess.Popen(argv, env={**self.env, **extra_env}, stdout=log, stderr=subprocess.STDOUT)
         self.processes[key] = process
         return process
 
@@ -73,6 +75,9 @@ class Platform:
             time.sleep(0.3)
         raise AssertionError(f"platform not healthy after {timeout}s: {getattr(last, 'text', last)}\n"
                              + self.tail_logs())
+
+    def start_standin(self, name: str, module: str, *args: str) -> subprocess.Popen:
+        return self.start(name, command=[sys.executable, "-m", module, *args])
 
     def tail_logs(self, lines: int = 30) -> str:
         out = []

@@ -1,4 +1,4 @@
-"""HGRIP registry-sync service (skeleton): will push backup numbers to HGRG and track each push."""
+"""HGRIP registry-sync service: pushes every submitted backup number to HGRG, once, however long HGRG is away."""
 import os
 
 # Script location for the ``hgrip.migrations`` entry point (``hgrip_registry_sync:migrations``).

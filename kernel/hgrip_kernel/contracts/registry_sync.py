@@ -1,0 +1,41 @@
+"""Public events of the registry-sync service (stream ``sync-<backup_number>``).
+
+They tell anyone interested (backups' history, operators) how a backup number's way to HGRG went.
+"""
+from marshmallow import RAISE, Schema, fields, validate
+
+from . import registry
+
+SOURCE = "registry-sync"
+
+
+class _Closed(Schema):
+    class Meta:
+        unknown = RAISE  # v1 is a closed contract: a new field means a new schema version
+
+    backup_number = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+@registry.register(SOURCE, "SyncRequested", 1)
+class SyncRequestedV1(_Closed):
+    """A submitted backup is to be pushed; ``payload`` is the BackupSubmitted data, sent as is."""
+    backup_id = fields.UUID(required=True)
+    submitted_event_id = fields.UUID(required=True)   # the backups.BackupSubmitted it came from
+    requested_at = fields.AwareDateTime(required=True)
+    payload = fields.Dict(keys=fields.String(), required=True)
+
+
+@registry.register(SOURCE, "SyncAttemptFailed", 1)
+class SyncAttemptFailedV1(_Closed):
+    """A push did not get through; another follows at ``next_attempt_at`` (it never gives up)."""
+    attempt = fields.Integer(required=True, validate=validate.Range(min=1))
+    error = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    next_attempt_at = fields.AwareDateTime(required=True)
+
+
+@registry.register(SOURCE, "BackupSynced", 1)
+class BackupSyncedV1(_Closed):
+    """HGRG has the number: ``received`` on this push, or ``duplicate`` (an earlier one got through)."""
+    attempt = fields.Integer(required=True, validate=validate.Range(min=1))
+    synced_at = fields.AwareDateTime(required=True)
+    hgrg_status = fields.String(required=True, validate=validate.OneOf(("received", "duplicate")))

@@ -1,0 +1,123 @@
+"""One push of one backup number to HGRG: claim it, POST it, record how it went.
+
+Three steps, and no database transaction is open while HGRG is being asked:
+1. claim — one short transaction takes due rows (FOR UPDATE SKIP LOCKED) and leases them by moving
+   ``next_attempt_at`` to now + lease, so no other pusher (thread or instance) takes them meanwhile;
+2. push — the HTTP call, outside any transaction, bounded by the client's time-out (< lease);
+3. record — one unit of work appends SyncAttemptFailed or BackupSynced and updates the row.
+A pusher that dies between 1 and 3 leaves the row leased; when the lease runs out the row is due
+again and someone pushes it again — HGRG's idempotence by backup number makes that harmless.
+"""
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from hgrip_kernel.context import bind_request_context, clear_request_context
+from hgrip_kernel.envelope import utcnow
+from hgrip_kernel.logging import get_logger
+
+from . import projections
+from .domain import BackoffPolicy, SyncState
+from .hgrg_client import HgrgRefused, HgrgUnavailable
+
+log = get_logger("registry-sync.pusher")
+DEFAULT_POLICY = BackoffPolicy()
+
+
+@dataclass(frozen=True)
+class Claim:
+    backup_number: str
+    payload: dict
+    correlation_id: str
+    attempt: int   # the number this attempt will have
+
+
+@dataclass(frozen=True)
+class Outcome:
+    hgrg_status: str | None = None   # "received" | "duplicate" when HGRG has it
+    error: str | None = None
+    refused: bool = False            # HGRG answered 4xx: needs someone's attention
+    duration_ms: float = 0.0
+
+
+class Pusher:
+    def __init__(self, store, client, lease_seconds: float, policy: BackoffPolicy = DEFAULT_POLICY,
+                 instance: str = "registry-sync", clock: Callable[[], datetime] = utcnow,
+                 rand: Callable[[], float] = random.random):
+        self.store = store
+        self.client = client
+        self.lease = timedelta(seconds=lease_seconds)
+        self.policy = policy
+        self.instance = instance   # the events' actor: which instance pushed
+        self.clock = clock
+        self.rand = rand
+
+    def claim(self, limit: int) -> list[Claim]:
+        now = self.clock()
+        with self.store.writing(), self.store.engine.connect() as connection:
+            connection.execution_options(hgrip_write=True)
+            with connection.begin():
+                rows = projections.claim_due(connection, now, now + self.lease, limit)
+        return [Claim(row.backup_number, row.payload, row.correlation_id, row.attempts + 1)
+                for row in rows]
+
+    def push(self, claim: Claim) -> Outcome:
+        started = time.monotonic()
+        try:
+            status = self.client.push_backup(claim.payload, request_id=claim.correlation_id)
+            outcome = Outcome(hgrg_status=status)
+        except HgrgUnavailable as exc:
+            outcome = Outcome(error=exc.reason, refused=isinstance(exc, HgrgRefused))
+        return Outcome(outcome.hgrg_status, outcome.error, outcome.refused,
+                       round((time.monotonic() - started) * 1000, 1))
+
+    def record(self, claim: Claim, outcome: Outcome) -> dict | None:
+        """Append the outcome and update the row; None if the sync was already recorded synced."""
+        with self.store.unit_of_work(actor=self.instance, correlation_id=claim.correlation_id) as uow:
+            row = projections.get(uow.connection, claim.backup_number, for_update=True)
+            sync = SyncState.restore(row["backup_number"], row["state"], row["attempts"], row["version"])
+            if sync.synced:   # only after a lease ran out under a stalled pusher: nothing to add
+                return None
+            now = self.clock()
+            if outcome.hgrg_status:
+                sync.succeeded(outcome.hgrg_status, now)
+            else:
+                sync.attempt_failed(outcome.error, now, self.policy, self.rand)
+            [event] = uow.save(sync)
+            projections.apply(uow.connection, event)
+        return event.data
+
+    def process(self, claim: Claim) -> dict | None:
+        """Push one claimed row and record the outcome, logging the attempt under the submit's id."""
+        bind_request_context(claim.correlation_id, backup_number=claim.backup_number,
+                             attempt=claim.attempt, pusher=self.instance)
+        try:
+            outcome = self.push(claim)
+            recorded = self.record(claim, outcome)
+            _log_attempt(outcome, recorded)
+            return recorded
+        finally:
+            clear_request_context()
+
+    def push_due(self, limit: int = 10) -> int:
+        """Claim and process up to ``limit`` due rows one after the other; how many were claimed."""
+        claims = self.claim(limit)
+        for claim in claims:
+            self.process(claim)
+        return len(claims)
+
+
+def _log_attempt(outcome: Outcome, recorded: dict | None) -> None:
+    if recorded is None:
+        log.warning("hgrg_push_outcome_dropped", reason="already synced", duration_ms=outcome.duration_ms,
+                    hgrg_status=outcome.hgrg_status, error=outcome.error)
+    elif outcome.hgrg_status:
+        log.info("hgrg_push_succeeded", hgrg_status=outcome.hgrg_status,
+                 duration_ms=outcome.duration_ms, synced_at=recorded["synced_at"])
+    else:
+        # A refusal will not go away by itself (secret, clock, payload): an error, not a warning.
+        (log.error if outcome.refused else log.warning)(
+            "hgrg_push_failed", error=outcome.error, duration_ms=outcome.duration_ms,
+            next_attempt_at=recorded["next_attempt_at"])

@@ -1,0 +1,98 @@
+"""Runs the pusher beside the service's workers, the way EventStoreProvider runs the outbox relay.
+
+One dispatcher loop claims as many due rows as there are free push slots and hands each to a
+green thread. A new sync state wakes it at once (``wake()``), so a fresh backup number reaches
+HGRG within milliseconds; otherwise it looks for due retries every SYNC_POLL_INTERVAL.
+"""
+import os
+import socket
+import threading
+import uuid
+
+import eventlet
+from eventlet.greenpool import GreenPool
+from hgrip_kernel.logging import get_logger
+from hgrip_kernel.nameko import EventStoreProvider
+from nameko.extensions import DependencyProvider
+
+from .hgrg_client import HgrgClient
+from .pusher import Pusher
+from .settings import SyncSettings
+
+log = get_logger("registry-sync.pusher")
+
+
+class SyncPusherProvider(DependencyProvider):
+    def setup(self):
+        self.settings = SyncSettings.from_config(self.container.config)
+        self.instance = f"registry-sync@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._wake = threading.Event()
+        self._stopping = False
+        self._dispatcher = None
+        self.pusher = None
+
+    def start(self):
+        # The service's own store (and engine): on SQLite a second engine in this process would
+        # wait for the file lock inside C, blocking every green thread.
+        store = next(dep.store for dep in self.container.dependencies
+                     if isinstance(dep, EventStoreProvider))
+        client = HgrgClient(self.settings.hgrg_url, self.settings.secret, self.settings.timeout)
+        self.pusher = Pusher(store, client, self.settings.lease, instance=self.instance)
+        self._pool = GreenPool(self.settings.concurrency)
+        self._dispatcher = self.container.spawn_managed_thread(self._dispatch, "sync_pusher")
+        log.info("sync_pusher_started", instance=self.instance, hgrg_url=self.settings.hgrg_url,
+                 concurrency=self.settings.concurrency, lease_s=self.settings.lease)
+
+    def wake(self) -> None:
+        """Look for due rows now (a new sync state was committed)."""
+        self._wake.set()
+
+    def _dispatch(self):
+        failures = 0
+        while not self._stopping:
+            self._wake.clear()   # before the pass: a wake during it triggers another at once
+            slots = self._pool.free()
+            claimed = 0
+            if slots:
+                try:
+                    for claim in self.pusher.claim(slots):
+                        self._pool.spawn_n(self._process, claim)
+                        claimed += 1
+                    failures = 0
+                except Exception as exc:   # database away: nothing was claimed, try again later
+                    failures += 1
+                    retry_in = min(0.5 * 2 ** (failures - 1), 10.0)
+                    log.warning("sync_claim_failed", error=repr(exc), retry_in=retry_in)
+                    self._wake.wait(retry_in)   # not a plain sleep: stop() must not wait it out
+                    continue
+            if claimed < slots or not slots:
+                self._wake.wait(self.settings.poll_interval)
+
+    def _process(self, claim):
+        try:
+            self.pusher.process(claim)
+        except Exception as exc:   # outcome not recorded: the row's lease runs out, then it is due again
+            log.error("sync_record_failed", backup_number=claim.backup_number, error=repr(exc),
+                      retry_after_s=self.settings.lease)
+        finally:
+            self._wake.set()   # a slot is free, and more rows may be due
+
+    def stop(self):
+        # Graceful: no new claims; pushes in flight finish and record their outcome.
+        self._stopping = True
+        self._wake.set()
+        if self._dispatcher is not None:
+            self._dispatcher.wait()
+            self._pool.waitall()
+            self.pusher.client.close()
+
+    def kill(self):
+        # Abrupt: pushes in flight are abandoned; their leases run out and others redo them.
+        self._stopping = True
+        self._wake.set()
+        if self._dispatcher is not None:
+            for thread in list(self._pool.coroutines_running):
+                eventlet.greenthread.kill(thread)
+
+    def get_dependency(self, worker_ctx):
+        return self

@@ -1,0 +1,110 @@
+"""HgrgClient against the real HGRG stand-in (its own process, free port, own var dir).
+
+Decision on a refused request (401 bad signature, 400 invalid body): ``HgrgRefused``, a subclass
+of ``HgrgUnavailable``. The pusher treats it like any failure — the number stays ``failing`` and
+is retried with backoff, never dropped, since fixing the secret or clock makes it go through —
+while the distinct type lets the log say it needs an operator (logged as an error).
+"""
+import time
+
+import pytest
+import requests
+from hgrip_registry_sync.hgrg_client import HgrgClient, HgrgRefused, HgrgUnavailable
+
+SECRET = "registry-sync-test-hgrg-secret"   # the conftest's stand-in secret
+
+
+def test_first_push_is_received_then_a_repeat_is_a_duplicate(hgrg, backup_payload):
+    client = HgrgClient(hgrg.base_url, SECRET, timeout=5)
+    payload = backup_payload()
+    assert client.push_backup(payload, request_id="req-submit-1") == "received"
+    assert client.push_backup(payload, request_id="req-submit-1") == "duplicate"
+    [record] = hgrg.received()
+    # HGRG keeps the payload exactly as sent (Chinese text included) and the request id with it.
+    assert record["payload"] == payload
+    assert record["backup_number"] == payload["backup_number"]
+    assert record["request_id"] == "req-submit-1"
+    assert hgrg.post_statuses() == [201, 200]
+
+
+def test_a_wrong_secret_is_refused_distinctly_and_nothing_is_received(hgrg, backup_payload):
+    client = HgrgClient(hgrg.base_url, "not-the-shared-secret", timeout=5)
+    with pytest.raises(HgrgRefused) as caught:
+        client.push_backup(backup_payload())
+    assert isinstance(caught.value, HgrgUnavailable)   # so the pusher retries it like any failure
+    assert caught.value.status == 401
+    assert "bad_signature" in caught.value.reason
+    assert hgrg.received() == []
+
+
+def test_hgrg_down_is_unavailable(hgrg, backup_payload):
+    client = HgrgClient(hgrg.base_url, SECRET, timeout=5)
+    hgrg.control("down")
+    with pytest.raises(HgrgUnavailable) as caught:
+        client.push_backup(backup_payload())
+    assert not isinstance(caught.value, HgrgRefused)
+    assert (caught.value.status, caught.value.reason) == (
+        503, "HTTP 503 unavailable: HGRG stand-in is down (control mode)")
+    hgrg.control("down", status=500)
+    with pytest.raises(HgrgUnavailable) as caught:
+        client.push_backup(backup_payload())
+    assert caught.value.status == 500
+    hgrg.control("ok")
+    assert client.push_backup(backup_payload()) == "received"
+
+
+def test_slower_than_the_time_out_is_unavailable(hgrg, backup_payload):
+    client = HgrgClient(hgrg.base_url, SECRET, timeout=0.5)
+    hgrg.control("slow", delay_ms=2000, count=1)
+    payload = backup_payload()
+    started = time.monotonic()
+    with pytest.raises(HgrgUnavailable) as caught:
+        client.push_backup(payload)
+    assert 0.45 <= time.monotonic() - started < 1.9
+    assert caught.value.reason == "no answer within 0.5 s"
+    # HGRG handled the request after all, unseen: the retry finds it there. This is why "sent
+    # but no answer" is simply retried — HGRG's idempotence turns it into one receipt.
+    time.sleep(1.7)
+    assert client.push_backup(payload) == "duplicate"
+    assert hgrg.received_numbers() == [payload["backup_number"]]
+
+
+def test_nobody_listening_is_unavailable(backup_payload):
+    from socket import socket
+    with socket() as probe:   # a port that was free a moment ago: connection refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = HgrgClient(f"http://127.0.0.1:{port}/hgrg", SECRET, timeout=2)
+    with pytest.raises(HgrgUnavailable) as caught:
+        client.push_backup(backup_payload())
+    assert caught.value.reason == "cannot reach HGRG: ConnectionError"
+    assert caught.value.status is None
+
+
+def test_a_200_that_is_not_hgrgs_confirmation_of_this_number_does_not_count(backup_payload):
+    """A proxy's or portal's 200 page must never mark a backup synced that HGRG has not got."""
+    def answer(status: int, body: bytes) -> requests.Response:
+        response = requests.Response()
+        response.status_code, response._content = status, body
+        return response
+
+    number = backup_payload()["backup_number"]
+    outcome = HgrgClient._outcome
+    assert outcome(answer(200, b'{"status": "duplicate", "backup_number": "%s"}' % number.encode()), number) \
+        == "duplicate"
+    for status, body in [(200, b"<html>welcome</html>"),
+                         (200, b'{"status": "duplicate", "backup_number": "BF2026011599999"}'),
+                         (201, b'{"status": "duplicate", "backup_number": "%s"}' % number.encode()),
+                         (302, b""), (204, b"")]:
+        with pytest.raises(HgrgUnavailable) as caught:
+            outcome(answer(status, body), number)
+        assert not isinstance(caught.value, HgrgRefused), (status, body)
+    with pytest.raises(HgrgRefused):
+        outcome(answer(400, b'{"error": "invalid_backup_number", "message": "no"}'), number)
+
+
+def test_the_signed_path_includes_the_base_path(hgrg, backup_payload):
+    """HGRG checks the signature over /hgrg/api/v1/backups: a trailing slash in the base changes nothing."""
+    client = HgrgClient(hgrg.base_url + "/", SECRET, timeout=5)
+    assert client.path == "/hgrg/api/v1/backups"
+    assert client.push_backup(backup_payload()) == "received"

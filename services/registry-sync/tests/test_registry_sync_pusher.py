@@ -1,0 +1,197 @@
+"""The pusher's three steps (claim, push, record) on a real database and the real HGRG stand-in."""
+import json
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hgrip_kernel.store import EventStore, create_engine
+from hgrip_kernel.store.tables import events
+from hgrip_registry_sync import projections
+from hgrip_registry_sync.domain import SyncState
+from hgrip_registry_sync.hgrg_client import HgrgClient
+from hgrip_registry_sync.pusher import Claim, Outcome, Pusher
+from sqlalchemy import func, select
+
+SECRET = "registry-sync-test-hgrg-secret"
+T0 = datetime(2026, 1, 15, 2, 30, tzinfo=timezone.utc)
+
+
+class Clock:
+    """The pusher's notion of now, moved by the test (leases and backoff are about time)."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def store(request, make_database, tmp_path):
+    if request.param == "postgresql":
+        url = make_database("registry-sync")
+    else:
+        from hgrip_kernel.cli.migrate import upgrade
+        url = f"sqlite:///{tmp_path / 'registry_sync.sqlite'}"
+        upgrade("registry-sync", url)
+    engine = create_engine(url)
+    yield EventStore(engine, source="registry-sync")
+    engine.dispose()
+
+
+def request_sync(store, payload, at=T0, correlation_id="req-submit"):
+    """What on_backup_submitted records: SyncRequested and its pending row."""
+    with store.unit_of_work(correlation_id=correlation_id) as uow:
+        sync = SyncState.request(payload["backup_number"], payload["backup_id"], payload,
+                                 str(uuid.uuid4()), at)
+        [event] = uow.save(sync)
+        projections.apply(uow.connection, event)
+
+
+def row(store, number):
+    with store.engine.connect() as connection:
+        return projections.get(connection, number)
+
+
+def make_pusher(store, hgrg, clock, **options):
+    client = HgrgClient(hgrg.base_url, SECRET, timeout=2)
+    return Pusher(store, client, lease_seconds=10, clock=clock, rand=lambda: 0.0, instance="pusher-a",
+                  **options)
+
+
+def test_claim_takes_due_rows_in_order_and_leases_them(store, hgrg, backup_payload):
+    clock = Clock(T0)
+    pusher = make_pusher(store, hgrg, clock)
+    first, second, later = backup_payload(), backup_payload(), backup_payload()
+    request_sync(store, second, at=T0 - timedelta(seconds=1))
+    request_sync(store, first, at=T0 - timedelta(seconds=2))
+    request_sync(store, later, at=T0 + timedelta(seconds=5))   # not due yet
+
+    claims = pusher.claim(limit=10)
+    assert [c.backup_number for c in claims] == [first["backup_number"], second["backup_number"]]
+    assert claims[0] == Claim(first["backup_number"], first, "req-submit", 1)
+    assert row(store, first["backup_number"])["next_attempt_at"] == T0 + timedelta(seconds=10)
+    # Leased: nobody takes them again until the lease runs out — then they are due again.
+    assert pusher.claim(limit=10) == []
+    clock.now = T0 + timedelta(seconds=6)
+    assert [c.backup_number for c in pusher.claim(limit=10)] == [later["backup_number"]]
+    clock.now = T0 + timedelta(seconds=10)
+    assert {c.backup_number for c in pusher.claim(limit=1)} <= {first["backup_number"], second["backup_number"]}
+
+
+def test_a_failed_push_is_recorded_then_retried_after_the_backoff(store, hgrg, backup_payload):
+    clock = Clock(T0)
+    pusher = make_pusher(store, hgrg, clock)
+    payload = backup_payload()
+    number = payload["backup_number"]
+    request_sync(store, payload, correlation_id="req-outage")
+    hgrg.control("down")
+
+    assert pusher.push_due() == 1
+    state = row(store, number)
+    assert (state["state"], state["attempts"], state["version"]) == ("failing", 1, 2)
+    assert state["last_error"] == "HTTP 503 unavailable: HGRG stand-in is down (control mode)"
+    assert state["next_attempt_at"] == T0 + timedelta(seconds=0.5)
+    assert pusher.push_due() == 0               # not due before the backoff has passed
+    clock.now = T0 + timedelta(seconds=0.5)
+    assert pusher.push_due() == 1
+    assert row(store, number)["attempts"] == 2
+    assert row(store, number)["next_attempt_at"] == clock.now + timedelta(seconds=1)
+
+    hgrg.control("ok")
+    clock.now += timedelta(seconds=1)
+    assert pusher.push_due() == 1
+    state = row(store, number)
+    assert (state["state"], state["attempts"], state["last_error"], state["next_attempt_at"]) == \
+        ("synced", 3, None, None)
+    assert state["synced_at"] == clock.now
+    assert pusher.push_due() == 0               # synced rows are never claimed again
+    [receipt] = hgrg.received()
+    assert (receipt["payload"], receipt["request_id"]) == (payload, "req-outage")
+
+    stream = store.read_stream(f"sync-{number}")
+    assert [(e.event_type, e.actor, e.correlation_id) for e in stream] == [
+        ("SyncRequested", None, "req-outage"), ("SyncAttemptFailed", "pusher-a", "req-outage"),
+        ("SyncAttemptFailed", "pusher-a", "req-outage"), ("BackupSynced", "pusher-a", "req-outage")]
+    assert stream[-1].data == {"backup_number": number, "attempt": 3,
+                               "synced_at": clock.now.isoformat(), "hgrg_status": "received"}
+    assert hgrg.post_statuses() == [503, 503, 201]
+
+
+def test_a_late_outcome_for_a_synced_number_is_dropped(store, hgrg, backup_payload):
+    clock = Clock(T0)
+    pusher = make_pusher(store, hgrg, clock)
+    payload = backup_payload()
+    request_sync(store, payload)
+    [claim] = pusher.claim(limit=1)
+    assert pusher.record(claim, Outcome(hgrg_status="received"))["attempt"] == 1
+    # A stalled pusher whose lease ran out reports afterwards: nothing more is recorded.
+    assert pusher.record(claim, Outcome(error="no answer within 2 s")) is None
+    assert row(store, payload["backup_number"])["state"] == "synced"
+    with store.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(events)).scalar() == 2
+
+
+CLAIMER = """
+import json, sys, time
+from datetime import datetime, timezone
+from hgrip_kernel.store import EventStore, create_engine
+from hgrip_registry_sync.pusher import Pusher
+url, start_at = sys.argv[1], float(sys.argv[2])
+store = EventStore(create_engine(url), source="registry-sync")
+pusher = Pusher(store, client=None, lease_seconds=60,
+                clock=lambda: datetime(2026, 1, 15, 2, 30, tzinfo=timezone.utc))
+while time.time() < start_at:
+    time.sleep(0.001)
+claimed = []
+while batch := pusher.claim(limit=2):
+    claimed += [claim.backup_number for claim in batch]
+print(json.dumps(claimed))
+"""
+
+
+def test_concurrent_claimers_in_separate_processes_never_take_the_same_row(store, backup_payload):
+    """Six processes claim 60 due rows at the same instant: each row is claimed exactly once."""
+    numbers = []
+    for _ in range(60):
+        payload = backup_payload()
+        request_sync(store, payload, at=T0 - timedelta(seconds=1))
+        numbers.append(payload["backup_number"])
+    url = store.engine.url.render_as_string(hide_password=False)
+    start_at = time.time() + 3   # after every interpreter has started
+    processes = [subprocess.Popen([sys.executable, "-c", CLAIMER, url, str(start_at)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(6)]
+    claimed = []
+    for process in processes:
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err.decode()
+        claimed.append(json.loads(out))
+    assert sorted(sum(claimed, [])) == sorted(numbers)
+    if store.engine.dialect.name == "postgresql":   # SQLite hands its one write lock round unevenly
+        assert sum(1 for batch in claimed if batch) >= 2   # they really did claim side by side
+
+
+def test_skip_locked_lets_a_second_claimer_pass_a_claim_in_progress(make_database, backup_payload):
+    """PostgreSQL: while one transaction holds due rows, another takes the next ones, unblocked."""
+    url = make_database("registry-sync")
+    engine = create_engine(url)
+    store = EventStore(engine, source="registry-sync")
+    numbers = []
+    for _ in range(3):
+        payload = backup_payload()
+        request_sync(store, payload, at=T0 - timedelta(seconds=1))
+        numbers.append(payload["backup_number"])
+    try:
+        with engine.connect() as first, engine.connect() as second:
+            with first.begin():
+                held = projections.claim_due(first, T0, T0 + timedelta(seconds=10), limit=2)
+                with second.begin():
+                    second.exec_driver_sql("SET LOCAL lock_timeout = '2s'")   # would fail if it waited
+                    other = projections.claim_due(second, T0, T0 + timedelta(seconds=10), limit=2)
+        assert [r.backup_number for r in held] == numbers[:2]
+        assert [r.backup_number for r in other] == numbers[2:]
+    finally:
+        engine.dispose()
