@@ -95,6 +95,15 @@ class Running:
             process.wait(10)
 
 
+def _cpu_ms(pid: int) -> float:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_by_process(running: Running) -> dict:
+    return {key: _cpu_ms(process.pid) for key, process in running.platform.processes.items()}
+
+
 def _rate(calls, workers: int) -> float:
     start = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
@@ -112,8 +121,15 @@ def submissions(running: Running, n: int = 300, workers: int = 8) -> dict:
     submits = [lambda i=i: sessions[i % workers].post(f"{running.base}/backups/{ids[i]}/submit", timeout=30).ok
                for i in range(n)]
     read_rate = _rate(reads, workers)
+    before = _cpu_by_process(running)
     submit_rate = _rate(submits, workers)
-    return {"what": f"(c) submissions/s through the gateway ({workers} concurrent clients)",
+    deadline = time.time() + 60  # include the work that follows a submit: relay, sync, push
+    while time.time() < deadline and len(running.received()) < n:
+        time.sleep(0.2)
+    after = _cpu_by_process(running)
+    cpu = ", ".join(f"{key} {(after[key] - before[key]) / n:.1f}" for key in sorted(after))
+    return {"what": f"(c) submissions/s through the gateway ({workers} concurrent clients); "
+                    f"CPU ms per submission: {cpu}",
             "measured": f"{submit_rate:,.0f}/s", "baseline": f"backup reads through the gateway {read_rate:,.0f}/s",
             "ratio": submit_rate / read_rate, "target": "—", "met": None}
 
@@ -153,6 +169,6 @@ def latency(running: Running, rate: float = 50.0, seconds: float = 20.0) -> dict
 def run(scratch) -> list[dict]:
     running = Running(scratch)
     try:
-        return [submissions(running), latency(running)]
+        return [submissions(running), latency(running, rate=50.0), latency(running, rate=30.0, seconds=15.0)]
     finally:
         running.stop()

@@ -36,11 +36,8 @@ def create_kernel_tables(op) -> None:
     op.create_table(
         "outbox",
         sa.Column("id", position, primary_key=True, autoincrement=True),
-        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
-        sa.Column("routing_key", sa.String(200), nullable=False),
-        sa.Column("body", sa.Text, nullable=False),
-        sa.Column("correlation_id", sa.String(100), nullable=False),
-        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("position", position, nullable=False),
+        sa.Column("event_id", sa.String(36), nullable=False),
         sa.Column("created_at", UTCDateTime, nullable=False),
         sa.Column("published_at", UTCDateTime),
         sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),

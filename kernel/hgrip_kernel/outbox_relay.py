@@ -5,36 +5,64 @@ late (out of order) leaves its rows unpublished until the next pass picks them u
 skipped, and several relays (one per service instance) share the work without waiting.
 A crash after publishing and before marking re-publishes those rows: consumers are idempotent.
 """
+import json
 from datetime import datetime, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import Text, cast, select, update
 
 from . import faults
 from .logging import get_logger
 from .messaging.confirming_publisher import ConfirmingPublisher
 from .messaging.topology import CORRELATION_HEADER, EVENTS_EXCHANGE
 from .store.engine import write_lock
-from .store.tables import outbox
+from .store.tables import events, outbox
 
 log = get_logger("hgrip.relay")
 
 
+def _iso(moment) -> str:
+    return moment.isoformat()
+
+
 def message_for(row) -> dict:
-    body = row.body.encode("utf-8")
+    """The AMQP message of one outbox row joined to its event (see ``outbox_query``).
+
+    The body is the envelope as a reader loads it; the event was validated when it was written, so
+    plain json is enough here, and the payload goes in as the text the database holds (the hot path).
+    """
+    head = {"event_id": row.event_id, "event_type": row.event_type, "schema_version": row.schema_version,
+            "source": row.source, "stream_type": row.stream_type, "stream_id": row.stream_id,
+            "stream_version": row.stream_version, "occurred_at": _iso(row.occurred_at), "actor": row.actor,
+            "correlation_id": row.correlation_id, "causation_id": row.causation_id, "position": row.position}
+    body = json.dumps(head, ensure_ascii=False)[:-1] + ', "data": ' + row.data_json + "}"
     return {
-        "routing_key": row.routing_key,
-        "body": body,
+        "routing_key": f"{row.source}.{row.event_type}",
+        "body": body.encode("utf-8"),
         "properties": {
             "content_type": "application/json",
-            "content_encoding": "utf-8",
             "delivery_mode": 2,
             "message_id": row.event_id,
             "correlation_id": row.correlation_id,
             "type": row.event_type,
-            "application_headers": {CORRELATION_HEADER: row.correlation_id,
-                                    "x-hgrip-source": row.routing_key.split(".", 1)[0]},
+            "application_headers": {CORRELATION_HEADER: row.correlation_id},
         },
     }
+
+
+_EVENT_FIELDS = [c for c in events.columns if c.name != "data"]
+
+
+def outbox_query(unpublished_only: bool = True):
+    """Outbox rows with the event columns a message needs, oldest first."""
+    query = (select(outbox.c.id, outbox.c.published_at, outbox.c.attempts, outbox.c.last_error,
+                    *_EVENT_FIELDS, cast(events.c.data, Text).label("data_json"))
+             .join(events, events.c.position == outbox.c.position).order_by(outbox.c.id))
+    return query.where(outbox.c.published_at.is_(None)) if unpublished_only else query
+
+
+def outbox_messages(connection, unpublished_only: bool = False) -> list[dict]:
+    """The messages the relay sends (or sent) for this store: for tests and operators."""
+    return [message_for(row) for row in connection.execute(outbox_query(unpublished_only))]
 
 
 class OutboxRelay:
@@ -65,11 +93,7 @@ class OutboxRelay:
             connection.execution_options(hgrip_write=True)
             with connection.begin():
                 rows = connection.execute(
-                    select(outbox.c.id, outbox.c.event_id, outbox.c.routing_key, outbox.c.body,
-                           outbox.c.correlation_id, outbox.c.event_type)
-                    .where(outbox.c.published_at.is_(None))
-                    .order_by(outbox.c.id).limit(self.batch_size)
-                    .with_for_update(skip_locked=True)).all()
+                    outbox_query().limit(self.batch_size).with_for_update(skip_locked=True, of=outbox)).all()
                 if not rows:
                     return 0
                 try:

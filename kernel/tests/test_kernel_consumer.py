@@ -8,8 +8,8 @@ from hgrip_kernel.dead_letters import list_dead_letters, replay
 from hgrip_kernel.events import DomainEvent
 from hgrip_kernel.messaging.topology import events_exchange
 from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consumer
-from hgrip_kernel.outbox_relay import message_for
-from hgrip_kernel.store.tables import inbox, outbox
+from hgrip_kernel.outbox_relay import outbox_messages
+from hgrip_kernel.store.tables import inbox
 from hgrip_kernel.testing.fixtures import wait_until
 
 FAILURES = {"left": 0}
@@ -90,9 +90,8 @@ def test_duplicate_delivery_is_applied_once(services, rpc_proxy, amqp_uri):
     from kombu import Connection, Producer
     engine = create_engine(producer_db)
     with engine.connect() as connection:
-        row = connection.execute(select(outbox)).first()
+        message = outbox_messages(connection)[0]
     engine.dispose()
-    message = message_for(row)
     with Connection(amqp_uri) as connection:
         Producer(connection.default_channel).publish(
             message["body"], exchange=events_exchange, routing_key=message["routing_key"],

@@ -27,7 +27,7 @@ class ConfirmingPublisher:
         self._nacked: set[int] = set()
         self._highest_multiple_ack = 0
 
-    def _connect(self):
+    def connect(self):
         if self._channel is not None:
             return
         self._kombu = Connection(self.amqp_uri, connect_timeout=5, heartbeat=0)
@@ -59,7 +59,7 @@ class ConfirmingPublisher:
 
     def publish_batch(self, messages: list[dict]) -> list[bool]:
         """messages: dicts with routing_key, body (bytes) and properties. Returns confirmed flags."""
-        self._connect()
+        self.connect()
         tags = []
         try:
             for message in messages:

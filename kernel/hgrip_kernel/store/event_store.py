@@ -3,7 +3,6 @@
 Everything a unit of work writes (events, outbox rows, projections, inbox marks) commits in one
 database transaction, or none of it does.
 """
-import json
 import uuid
 from contextlib import contextmanager, nullcontext
 from typing import Callable, Iterable
@@ -79,26 +78,23 @@ class UnitOfWork:
                 source=self.store.source, stream_type=stream_type, stream_id=stream_id,
                 stream_version=expected_version + offset, occurred_at=now, actor=self.actor,
                 correlation_id=self.correlation_id, causation_id=self.causation_id, data=event.data)
-            body = check_envelope(envelope)  # the JSON a reader will get, validated as it will be
+            check_envelope(envelope)  # refused here if a reader would refuse it
             self.store.registry.validate(envelope.source, envelope.event_type,
                                          envelope.schema_version, envelope.data)
-            stored.append(self._insert(envelope, body, now))
+            stored.append(self._insert(envelope, now))
         self.appended.extend(stored)
         return stored
 
-    def _insert(self, envelope: Envelope, body: dict, now) -> Envelope:
+    def _insert(self, envelope: Envelope, now) -> Envelope:
         row = {c: getattr(envelope, c) for c in _EVENT_COLUMNS}
-        outbox_row = {"routing_key": envelope.routing_key, "body": json.dumps(body, ensure_ascii=False),
-                      "correlation_id": envelope.correlation_id, "event_type": envelope.event_type,
-                      "created_at": now}
         try:
             if self.connection.dialect.name == "postgresql":
                 # One round trip for the event and its outbox row (a data-modifying CTE).
-                params = {**row, **{f"outbox_{k}": v for k, v in outbox_row.items()}}
-                position = self.connection.execute(_EVENT_WITH_OUTBOX, params).scalar_one()
+                position = self.connection.execute(_EVENT_WITH_OUTBOX, {**row, "outbox_created_at": now}).scalar_one()
             else:
                 position = self.connection.execute(_INSERT_EVENT, row).inserted_primary_key[0]
-                self.connection.execute(_INSERT_OUTBOX, {"event_id": envelope.event_id, **outbox_row})
+                self.connection.execute(_INSERT_OUTBOX, {"position": position, "event_id": envelope.event_id,
+                                                         "created_at": now})
         except IntegrityError as exc:
             # A lost race aborts the whole unit of work (callers retry it whole), so no savepoint.
             raise _concurrency_error(envelope.stream_id, envelope.stream_version - 1, None) from exc
@@ -121,18 +117,18 @@ class UnitOfWork:
 
 
 _EVENT_COLUMNS = [c.name for c in events.columns if c.name != "position"]
-_OUTBOX_COLUMNS = ["routing_key", "body", "correlation_id", "event_type", "created_at"]
 
 
 def _event_with_outbox_statement():
-    """One statement, built once: INSERT the event, and from its RETURNING the outbox row (PostgreSQL)."""
+    """One statement, built once: INSERT the event and, from its RETURNING, its outbox row (PostgreSQL)."""
     inserted = (insert(events)
                 .values({c: bindparam(c, type_=events.c[c].type) for c in _EVENT_COLUMNS})
                 .returning(events.c.position, events.c.event_id).cte("e"))
-    outbox_values = [bindparam(f"outbox_{c}", type_=outbox.c[c].type).label(c) for c in _OUTBOX_COLUMNS]
     return (insert(outbox)
-            .from_select(["event_id", *_OUTBOX_COLUMNS], select(inserted.c.event_id, *outbox_values))
-            .returning(select(inserted.c.position).scalar_subquery()))
+            .from_select(["position", "event_id", "created_at"],
+                         select(inserted.c.position, inserted.c.event_id,
+                                bindparam("outbox_created_at", type_=outbox.c.created_at.type)))
+            .returning(outbox.c.position))
 
 
 _EVENT_WITH_OUTBOX = _event_with_outbox_statement()

@@ -60,16 +60,14 @@ events = Table(
     UniqueConstraint("stream_id", "stream_version", name="uq_events_stream_version"),
 )
 
-# One row per event to publish. A row is "published" once the broker confirmed it; the relay
-# claims unpublished rows with FOR UPDATE SKIP LOCKED, so a late-committing row is never skipped.
+# One row per event to publish: a pointer to the event, and its delivery state. A row is
+# "published" once the broker confirmed it; the relay claims unpublished rows with FOR UPDATE SKIP
+# LOCKED, so a late-committing row is never skipped. The message is built from the event itself.
 outbox = Table(
     "outbox", metadata,
     Column("id", Position, primary_key=True, autoincrement=True),
-    Column("event_id", String(36), nullable=False, unique=True),
-    Column("routing_key", String(200), nullable=False),
-    Column("body", Text, nullable=False),
-    Column("correlation_id", String(100), nullable=False),
-    Column("event_type", String(100), nullable=False),
+    Column("position", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
+    Column("event_id", String(36), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("published_at", UTCDateTime),
     Column("attempts", Integer, nullable=False, server_default=text("0")),

@@ -100,8 +100,8 @@ def test_the_manual_example_from_creation_to_backup_number(lifecycle, files):
                   {"file_id": omix["id"], "detailed_type": "analysis_statistics",
                    "repository": "OMIX", "accession": "OMIX001226", "cases": 10, "mb_per_case": 5}],
     }
-    [row] = lifecycle.rows(select(outbox.c.routing_key).where(outbox.c.event_id == event.event_id))
-    assert row.routing_key == "backups.BackupSubmitted"
+    [row] = lifecycle.rows(select(outbox.c.event_id).where(outbox.c.event_id == event.event_id))
+    assert (event.source, event.event_type) == ("backups", "BackupSubmitted")  # key backups.BackupSubmitted
     assert lifecycle.rows(select(backup_number_counters.c.day, backup_number_counters.c.last)) == \
         [(number[2:10], 1)]
     [read_model] = lifecycle.rows(select(backups.c.backup_number, backups.c.status,

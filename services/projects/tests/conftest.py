@@ -66,6 +66,12 @@ class ProjectsPlatform:
         with self.engines[service].connect() as connection:
             return connection.execute(statement).all()
 
+    def messages(self, service: str) -> list[dict]:
+        """The AMQP messages the service's relay sends for its outbox rows."""
+        from hgrip_kernel.outbox_relay import outbox_messages
+        with self.engines[service].connect() as connection:
+            return outbox_messages(connection)
+
     def count(self, service: str, table) -> int:
         from sqlalchemy import func, select
         return self.rows(service, select(func.count()).select_from(table))[0][0]

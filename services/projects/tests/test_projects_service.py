@@ -130,7 +130,6 @@ def test_backups_applies_a_redelivered_project_created_once(platform, new_projec
     from nameko.testing.services import entrypoint_waiter
 
     from hgrip_kernel.messaging.topology import DEAD_LETTER_QUEUE, events_exchange
-    from hgrip_kernel.outbox_relay import message_for
 
     owner = platform.provision()
     with platform.rpc() as cluster:
@@ -139,8 +138,7 @@ def test_backups_applies_a_redelivered_project_created_once(platform, new_projec
 
     # Deliver the very same message again (same body, same message id), as a relay that crashed
     # between publishing and marking its outbox row would.
-    [row] = platform.rows("projects", select(outbox))
-    message = message_for(row)
+    [message] = platform.messages("projects")
     properties = dict(message["properties"])
     headers = properties.pop("application_headers")
     with entrypoint_waiter(platform.containers["backups"], "on_project_created") as waited:
@@ -150,7 +148,7 @@ def test_backups_applies_a_redelivered_project_created_once(platform, new_projec
     assert waited.get() is None  # handled without raising (a second insert would have raised)
 
     assert platform.count("backups", inbox) == 1
-    assert _known(platform, created["id"])["applied_event_id"] == row.event_id
+    assert _known(platform, created["id"])["applied_event_id"] == message["properties"]["message_id"]
     with Connection(platform.amqp_uri) as connection:
         declared = connection.default_channel.queue_declare(DEAD_LETTER_QUEUE, passive=True)
     assert declared.message_count == 0

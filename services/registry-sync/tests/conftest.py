@@ -177,14 +177,13 @@ class BackupsPublisher:
         return stored
 
     def relay_all(self) -> int:
-        from hgrip_kernel.store.tables import outbox
-        from sqlalchemy import select
+        from hgrip_kernel.outbox_relay import outbox_messages
 
         with self.engine.connect() as connection:
-            pending = connection.execute(select(outbox.c.body).where(outbox.c.published_at.is_(None))).all()
+            pending = outbox_messages(connection, unpublished_only=True)
         now = time.time()
-        for row in pending:
-            self.published_at.setdefault(json.loads(row.body)["data"]["backup_number"], now)
+        for message in pending:
+            self.published_at.setdefault(json.loads(message["body"])["data"]["backup_number"], now)
         return self.relay.relay_all()
 
     def close(self):

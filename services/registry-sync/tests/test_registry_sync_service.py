@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from hgrip_kernel.errors import NotFound
 from hgrip_kernel.messaging.topology import DEAD_LETTER_QUEUE, events_exchange
-from hgrip_kernel.outbox_relay import message_for
+from hgrip_kernel.outbox_relay import outbox_messages
 from hgrip_registry_sync.projections import metadata
 from hgrip_registry_sync.service import RegistrySyncService
 from kombu import Connection, Producer
@@ -108,9 +108,7 @@ def test_get_sync_state_of_an_unknown_number_is_not_found(sync_db, sync_config, 
 def test_the_same_event_twice_and_the_same_number_twice_give_one_state_and_one_receipt(
         sync_db, sync_config, start_service, backups, backup_payload, hgrg, sync_rows, amqp_uri,
         wait_until):
-    from hgrip_kernel.store.tables import outbox
     from nameko.testing.services import entrypoint_waiter
-    from sqlalchemy import select
 
     container = start_service(RegistrySyncService, sync_config(sync_db))
     payload = backup_payload()
@@ -120,8 +118,7 @@ def test_the_same_event_twice_and_the_same_number_twice_give_one_state_and_one_r
     # The very same message again (as a relay that crashed before marking its row would send it),
     # then another event naming the same number (a backups bug or a replay): both add nothing.
     with backups.engine.connect() as connection:
-        [row] = connection.execute(select(outbox)).all()
-    message = message_for(row)
+        [message] = outbox_messages(connection)
     properties = dict(message["properties"])
     headers = properties.pop("application_headers")
     with entrypoint_waiter(container, "on_backup_submitted") as waited:
