@@ -17,8 +17,11 @@ from ..contracts import registry as default_registry
 from ..envelope import Envelope, check_envelope, utcnow, validate_envelope
 from ..errors import ConcurrencyError
 from ..events import DomainEvent
+from ..logging import get_logger
 from .engine import write_lock
 from .tables import events, inbox, outbox
+
+log = get_logger("hgrip.store")
 
 
 def _row_to_envelope(row) -> Envelope:
@@ -172,6 +175,19 @@ class EventStore:
         if uow.appended:
             for listener in self._on_commit:
                 listener(uow.appended)
+
+    def write(self, work: Callable[[UnitOfWork], object], *, actor: str | None = None,
+              correlation_id: str | None = None, causation_id: str | None = None, attempts: int = 3):
+        """Run ``work(uow)`` in a unit of work; after a lost race, reload and run it again (bounded)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.unit_of_work(actor=actor, correlation_id=correlation_id,
+                                       causation_id=causation_id) as uow:
+                    return work(uow)
+            except ConcurrencyError:
+                if attempt == attempts:
+                    raise
+                log.info("write_retry_after_race", source=self.source, attempt=attempt)
 
     def read_stream(self, stream_id: str) -> list[Envelope]:
         with self.engine.connect() as connection:

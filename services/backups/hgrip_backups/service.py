@@ -7,7 +7,7 @@ leaves nothing written.
 import uuid
 
 from hgrip_kernel.envelope import utcnow
-from hgrip_kernel.errors import ConcurrencyError, DomainError
+from hgrip_kernel.errors import DomainError
 from hgrip_kernel.health import health_report
 from hgrip_kernel.masking import mask_value
 from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consumer
@@ -253,16 +253,8 @@ class BackupsService:
     # --- helpers -----------------------------------------------------------------------------
     def _write(self, actor_id, work):
         """Run ``work(uow)`` in a unit of work; on a lost race reload and run it again."""
-        actor = _canonical(actor_id) or actor_id
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
-            try:
-                with self.store.unit_of_work(actor=actor, correlation_id=self.ctx.correlation_id,
-                                             causation_id=self.ctx.causation_id) as uow:
-                    return work(uow)
-            except ConcurrencyError:
-                if attempt == WRITE_ATTEMPTS:
-                    raise
-                self.ctx.log.info("write_retry_after_race", attempt=attempt)
+        return self.store.write(work, actor=_canonical(actor_id) or actor_id, attempts=WRITE_ATTEMPTS,
+                                correlation_id=self.ctx.correlation_id, causation_id=self.ctx.causation_id)
 
     def _write_checked(self, actor_id, backup_id, command):
         """A file command that may need the repository's word on (repository, accession, account).

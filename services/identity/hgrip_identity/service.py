@@ -6,7 +6,7 @@ the process-wide writer lock) should not be held while it runs.
 from datetime import timezone
 
 from hgrip_kernel.envelope import utcnow
-from hgrip_kernel.errors import ConcurrencyError, DomainError
+from hgrip_kernel.errors import DomainError
 from hgrip_kernel.health import health_report
 from hgrip_kernel.nameko import EventStoreProvider, RequestContext
 from nameko.dependency_providers import Config
@@ -194,12 +194,5 @@ class IdentityService:
 
     def _write(self, actor, work):
         """Run ``work(uow)`` in a unit of work; on a lost race reload and run it again."""
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
-            try:
-                with self.store.unit_of_work(actor=actor, correlation_id=self.ctx.correlation_id,
-                                             causation_id=self.ctx.causation_id) as uow:
-                    return work(uow)
-            except ConcurrencyError:
-                if attempt == WRITE_ATTEMPTS:
-                    raise
-                self.ctx.log.info("write_retry_after_race", attempt=attempt)
+        return self.store.write(work, actor=actor, attempts=WRITE_ATTEMPTS, correlation_id=self.ctx.correlation_id,
+                                causation_id=self.ctx.causation_id)

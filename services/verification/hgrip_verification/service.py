@@ -6,7 +6,7 @@ the expiry, logs keep neither.
 """
 from datetime import timezone
 
-from hgrip_kernel.errors import ConcurrencyError, DomainError
+from hgrip_kernel.errors import DomainError
 from hgrip_kernel.health import health_report
 from hgrip_kernel.masking import mask_email
 from hgrip_kernel.nameko import EventStoreProvider, RequestContext
@@ -145,15 +145,8 @@ class VerificationService:
 
     def _write(self, work):
         """Run ``work(uow)`` in a unit of work; on a lost race reload and run it again."""
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
-            try:
-                with self.store.unit_of_work(correlation_id=self.ctx.correlation_id,
-                                             causation_id=self.ctx.causation_id) as uow:
-                    return work(uow)
-            except ConcurrencyError:
-                if attempt == WRITE_ATTEMPTS:
-                    raise
-                self.ctx.log.info("verification_write_retried", attempt=attempt)
+        return self.store.write(work, attempts=WRITE_ATTEMPTS, correlation_id=self.ctx.correlation_id,
+                                causation_id=self.ctx.causation_id)
 
 
 def _iso(moment) -> str:
