@@ -18,6 +18,24 @@ BENCHMARKS = {"event_store": event_store.run, "relay": relay.run, "platform": pl
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 
 
+NOTES = """
+## Reading the numbers
+- (a) runs one client against one PostgreSQL, both sides committing one row per transaction; the
+  store writes the event and its outbox row in one statement (a data-modifying CTE) and validates
+  the envelope with marshmallow before writing.
+- (b) compares the relay (one transaction claims up to 500 outbox rows, publishes them all with
+  confirms outstanding, marks the confirmed ones) with a publisher that waits for each confirm.
+- (c) is the whole platform on this one machine: every service process, the gateway, PostgreSQL,
+  RabbitMQ, the stand-ins and the load generator share its cores. The CPU column is what each
+  service process spent per submission, including the work after the reply (relay, sync, push).
+- (d) is the delay a user cannot see but HGRG can: from the submit reply to HGRG recording the
+  number. It is measured at two steady offered rates. When the offered rate approaches what (c)
+  shows the machine can do, requests queue and the tail grows; below it, the path itself is a few
+  tens of milliseconds. Scaling out (`make run RUN_ARGS="--scale backups=2 --scale registry-sync=2"`
+  on more cores) raises the capacity; on two cores it cannot.
+"""
+
+
 def render(rows: list[dict]) -> str:
     lines = ["# Performance", "",
              f"Measured by `make bench` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
@@ -29,7 +47,7 @@ def render(rows: list[dict]) -> str:
         ratio = f"{row['ratio']:.2f}" if isinstance(row.get("ratio"), float) else row.get("ratio", "—")
         met = {True: "yes", False: "**no**", None: "—"}[row.get("met")]
         lines.append(f"| {row['what']} | {row['measured']} | {row['baseline']} | {ratio} | {row['target']} | {met} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + NOTES
 
 
 def main(argv=None) -> int:
