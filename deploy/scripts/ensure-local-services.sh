@@ -29,3 +29,10 @@ if [ -z "${HGRIP_TEST_AMQP_URI:-}" ] && command -v rabbitmq-plugins >/dev/null; 
     wait_port 15672
   fi
 fi
+
+# hgrip.unroutable keeps events no queue was bound for, for inspection; bound it (newest kept) so
+# event types nobody subscribes to cannot grow it forever. A policy, so declared queues need no change.
+if [ -z "${HGRIP_TEST_AMQP_URI:-}" ] && command -v rabbitmqctl >/dev/null; then
+  rabbitmqctl set_policy -p / hgrip-unroutable '^hgrip\.unroutable$' \
+    '{"max-length": 100000, "overflow": "drop-head"}' --apply-to queues >/dev/null 2>&1 || true
+fi

@@ -3,13 +3,13 @@ import argparse
 import sys
 from importlib.metadata import entry_points
 
-from . import deadletters, migrate, serve
+from . import contracts, deadletters, migrate, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hgrip", description="HGRIP platform commands")
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (migrate, serve, deadletters):
+    for module in (migrate, serve, deadletters, contracts):
         module.register(commands)
     for plugin in entry_points(group="hgrip.commands"):
         plugin.load()(commands)

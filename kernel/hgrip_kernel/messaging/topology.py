@@ -1,6 +1,8 @@
 """Exchange and queue names, and their declarations (the same arguments everywhere, or the broker refuses)."""
 from kombu import Exchange, Queue
 
+from ..contracts.published import PUBLISHED_EXCHANGE, published_routing_keys
+
 EVENTS_EXCHANGE = "hgrip.events"
 UNROUTABLE_EXCHANGE = "hgrip.unroutable"
 UNROUTABLE_QUEUE = "hgrip.unroutable"
@@ -14,6 +16,12 @@ CORRELATION_HEADER = "nameko.correlation_id"  # nameko turns nameko.* headers in
 
 events_exchange = Exchange(EVENTS_EXCHANGE, type="topic", durable=True,
                            arguments={"alternate-exchange": UNROUTABLE_EXCHANGE})
+# Downstream systems consume only this exchange: exchange-to-exchange bindings from hgrip.events copy
+# the published routing keys here (contracts/published.py); the relay itself is unchanged.
+# No alternate exchange here: a downstream system binds its durable queue before it relies on the
+# feed; a copy nobody subscribed to is dropped rather than piling up (the event itself stays in its
+# service's event store, and its internal consumers got it through hgrip.events).
+published_exchange = Exchange(PUBLISHED_EXCHANGE, type="topic", durable=True)
 unroutable_exchange = Exchange(UNROUTABLE_EXCHANGE, type="fanout", durable=True)
 unroutable_queue = Queue(UNROUTABLE_QUEUE, exchange=unroutable_exchange, durable=True)
 dead_letter_queue = Queue(DEAD_LETTER_QUEUE, exchange=Exchange(""), routing_key=DEAD_LETTER_QUEUE,
@@ -31,9 +39,23 @@ def retry_queue(name: str, delay_ms: int) -> Queue:
                                   "x-dead-letter-routing-key": name})
 
 
+def published_queue(name: str, routing_key: str = "#") -> Queue:
+    """A downstream consumer's queue on ``hgrip.published`` (e.g. ``hgrg.backups``, key ``backups.*``)."""
+    return Queue(name, exchange=published_exchange, routing_key=routing_key, durable=True)
+
+
+def declare_published(channel) -> None:
+    """Declare ``hgrip.published`` and bind it to ``hgrip.events``, one e2e binding per published key."""
+    published = published_exchange(channel)
+    published.declare()
+    for routing_key in published_routing_keys():
+        published.bind_to(EVENTS_EXCHANGE, routing_key=routing_key)
+
+
 def declare_topology(channel) -> None:
     """Declare the shared exchanges and queues on a kombu channel (idempotent)."""
     unroutable_exchange(channel).declare()
     events_exchange(channel).declare()
     unroutable_queue(channel).declare()
     dead_letter_queue(channel).declare()
+    declare_published(channel)
