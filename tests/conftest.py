@@ -17,9 +17,10 @@ def launch(make_database, make_vhost, var: Path, backend: str = "postgresql", sc
     """Start every service (``scale`` gives some several processes) and the gateway; provision demo accounts."""
     from hgrip_standins.hgrg.provision import provision
 
-    hgrg, repositories, smtp, sms = (f"127.0.0.1:{free_port()}" for _ in range(4))
+    hgrg, repositories, smtp, sms, gateway = (f"127.0.0.1:{free_port()}" for _ in range(5))
     env = {"HGRIP_AMQP_URI": make_vhost(), "HGRIP_VAR": str(var),
-           "HGRIP_GATEWAY_ADDRESS": f"127.0.0.1:{free_port()}",
+           "HGRIP_GATEWAY_ADDRESS": gateway,
+           "HGRIP_PLATFORM_URL": f"http://{gateway}",   # where the HGRG stand-in sends filing numbers
            "HGRIP_TOKEN_SECRET": "e2e-token-secret-long-enough-for-hs256",
            "HGRIP_HGRG_SHARED_SECRET": HGRG_SECRET, "HGRIP_RETRY_DELAY_MS": "200",
            # the stand-ins, on ports of their own, and where the services find them

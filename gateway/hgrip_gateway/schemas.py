@@ -222,8 +222,23 @@ class BackupSummary(Schema):
     submitted_at = fields.String(required=True, allow_none=True, metadata=_DATETIME)
 
 
+class Filing(Schema):
+    """An HGRG prior report (事先报告) citing the backup, with the regulator's volume warning."""
+    filing_number = fields.String(required=True, metadata={
+        "description": "HGRG's filing number (备案号)", "example": "BA202601150001"})
+    recipient = fields.String(required=True, metadata={"description": "the foreign recipient"})
+    declared_mb = fields.Float(required=True, metadata={"description": "data volume declared in the filing"})
+    cited_total_mb = fields.Float(required=True, metadata={
+        "description": "Σ total_mb of every backup the filing cites"})
+    exceeds_declared = fields.Boolean(required=True, metadata={
+        "description": "cited_total_mb > declared_mb: the filing must be changed in HGRG"})
+    filed_at = fields.String(required=True, metadata=_DATETIME)
+
+
 class Backup(BackupSummary):
     files = fields.List(fields.Nested(DataFile), required=True)
+    filings = fields.List(fields.Nested(Filing), required=True, metadata={
+        "description": "the filings citing this backup (filing_numbers, in detail)"})
 
 
 class BackupList(Schema):
@@ -347,3 +362,26 @@ class AccountUpsertResponse(Schema):
     account = fields.Nested(Account, required=True)
     changed = fields.Boolean(required=True)
 
+
+# ---- HGRG filings ------------------------------------------------------------------------
+
+class FilingLinkRequest(RequestSchema):
+    """Shapes only: backups validates the content (and answers invalid_input itself)."""
+    filing_number = Trimmed(required=True, validate=validate.Length(min=1, max=64),
+                            metadata={"example": "BA202601150001"})
+    backup_numbers = fields.List(Trimmed(validate=validate.Length(min=1, max=64)), required=True,
+                                 validate=validate.Length(min=1, max=1000),
+                                 metadata={"description": "the backup numbers the prior report cites"})
+    declared_mb = StrictFloat(required=True, validate=validate.Range(min=0, min_inclusive=False),
+                              metadata={"description": "declared data volume (MB)"})
+    recipient = Trimmed(required=True, validate=_text(1, 200))
+    filed_at = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
+        "format": "date-time", "example": "2026-01-15T10:00:00+08:00"})
+
+
+class FilingLinkResponse(Schema):
+    filing_number = fields.String(required=True)
+    linked = fields.List(fields.String(), required=True, metadata={
+        "description": "cited backup numbers the platform knows (now linked to the filing)"})
+    unknown = fields.List(fields.String(), required=True, metadata={
+        "description": "cited backup numbers no backup carries"})

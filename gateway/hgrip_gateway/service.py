@@ -204,6 +204,14 @@ class GatewayService:
     def upsert_account(self, request, body, username):
         return call(self.identity.upsert_account, {"username": username, **body}, timeout=self.rpc_timeout)
 
+    @route("POST", f"{PREFIX}/hgrg/filings", auth=HGRG, tag="hgrg",
+           summary="A prior report was filed: link its filing number to the backups it cites (idempotent)",
+           body=schemas.FilingLinkRequest, response=schemas.FilingLinkResponse)
+    def link_filing(self, request, body):
+        """Cited numbers no backup carries come back in ``unknown``; sending the same filing again
+        gives the same answer and records nothing new."""
+        return call(self.backups.link_filing, body, timeout=self.rpc_timeout)
+
     # ---- operations -------------------------------------------------------------------------
 
     @route("GET", f"{PREFIX}/healthz", auth=PUBLIC, tag="operations", summary="Liveness of every service",

@@ -13,6 +13,7 @@ EXPECTED = {
     ("post", "/api/v1/projects"), ("get", "/api/v1/projects"), ("get", "/api/v1/projects/{project_id}"),
     ("get", "/api/v1/healthz"), ("get", "/api/v1/openapi.json"),
     ("put", "/api/v1/hgrg/institutions/{code}"), ("put", "/api/v1/hgrg/accounts/{username}"),
+    ("post", "/api/v1/hgrg/filings"),
     # the backup lifecycle (docs/backup-lifecycle.md, "Gateway routes")
     ("post", "/api/v1/projects/{project_id}/backups"), ("get", "/api/v1/projects/{project_id}/backups"),
     ("get", "/api/v1/backups/{backup_id}"), ("patch", "/api/v1/backups/{backup_id}"),
@@ -45,7 +46,7 @@ BACKUP_ROUTES = {
 # Field names exactly as docs/backup-lifecycle.md states them.
 CONTRACT_FIELDS = {
     "Backup": {"id", "project_id", "project_name", "name", "categories", "status", "backup_number",
-               "filing_numbers", "file_count", "total_mb", "created_at", "submitted_at", "files"},
+               "filing_numbers", "file_count", "total_mb", "created_at", "submitted_at", "files", "filings"},
     "DataFile": {"id", "detailed_type", "repository", "cases", "mb_per_case", "submission_account", "accession",
                  "progress", "created_at", "updated_at"},
     "HistoryEntry": {"at", "event_type", "summary_zh", "summary_en", "actor_id", "actor_name", "correlation_id",
@@ -229,7 +230,7 @@ def test_backup_response_schemas_have_the_contract_fields(document, name):
 
 def test_a_listed_backup_has_no_files(document):
     summary = document["components"]["schemas"]["BackupSummary"]["properties"]
-    assert set(summary) == CONTRACT_FIELDS["Backup"] - {"files"}
+    assert set(summary) == CONTRACT_FIELDS["Backup"] - {"files", "filings"}
     listed = document["components"]["schemas"]["BackupList"]["properties"]
     assert listed["items"]["items"]["$ref"].endswith("/BackupSummary") and "total" in listed
 

@@ -4,6 +4,8 @@
 - ``backups`` / ``data_files``: each backup aggregate as the lists and screens read it; rewritten
   from the aggregate's state after every change, so the rows always equal the folded stream.
 - ``backup_number_counters``: the last serial handed out per Beijing day (see numbering.py).
+- ``filings``: HGRG filing numbers (备案号) and the backups each cites (one row per pair), from
+  FilingLinked; UNIQUE(filing_number, backup_id).
 
 UNIQUE(backup_number) and UNIQUE(backup_id, accession) back up the domain's rules: whatever
 the code above them gets wrong, the database refuses to store a duplicate.
@@ -24,6 +26,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     delete,
+    func,
     insert,
     select,
     update,
@@ -89,6 +92,17 @@ backup_number_counters = Table(
     Column("last", Integer, nullable=False),
 )
 
+filings = Table(
+    "filings", metadata,
+    Column("filing_number", String(64), nullable=False),
+    Column("backup_id", String(36), ForeignKey("backups.id", name="fk_filings_backup"), nullable=False),
+    Column("declared_mb", Float, nullable=False),
+    Column("recipient", String(200), nullable=False),
+    Column("filed_at", UTCDateTime, nullable=False),
+    UniqueConstraint("filing_number", "backup_id", name="uq_filings_number_backup"),
+    Index("ix_filings_backup", "backup_id"),
+)
+
 
 # --- known projects --------------------------------------------------------------------------
 def apply_project_created(connection, envelope) -> None:
@@ -125,6 +139,21 @@ def write_backup(connection, backup) -> None:
     if done.rowcount == 0:
         connection.execute(insert(backups).values(id=backup.backup_id, **row))
     _write_files(connection, backup)
+    _write_filings(connection, backup)
+
+
+def _write_filings(connection, backup) -> None:
+    """Filings are only ever added to a backup: insert the ones the rows do not have yet."""
+    if not backup.filings:
+        return
+    stored = set(connection.execute(
+        select(filings.c.filing_number).where(filings.c.backup_id == backup.backup_id)).scalars())
+    for number, filing in backup.filings.items():
+        if number not in stored:
+            connection.execute(insert(filings).values(
+                filing_number=number, backup_id=backup.backup_id,
+                declared_mb=filing["declared_mb"], recipient=filing["recipient"],
+                filed_at=_time(filing["filed_at"])))
 
 
 def _write_files(connection, backup) -> None:
@@ -173,3 +202,42 @@ def list_for_project(connection, project_id: str, owner_id: str) -> list:
 
 def get_file(connection, file_id: str):
     return connection.execute(select(data_files).where(data_files.c.id == file_id)).mappings().first()
+
+
+# --- HGRG filings ----------------------------------------------------------------------------
+def backup_ids_by_number(connection, numbers) -> dict:
+    """backup number -> backup id, for the numbers that exist (anyone's: HGRG speaks for all)."""
+    if not numbers:
+        return {}
+    query = select(backups.c.backup_number, backups.c.id).where(backups.c.backup_number.in_(list(numbers)))
+    return {row.backup_number: row.id for row in connection.execute(query)}
+
+
+def filing_numbers_of(connection, backup_ids) -> dict:
+    """backup id -> its filing numbers, in the order they were filed."""
+    found = {backup_id: [] for backup_id in backup_ids}
+    if not found:
+        return found
+    query = (select(filings.c.backup_id, filings.c.filing_number)
+             .where(filings.c.backup_id.in_(list(found)))
+             .order_by(filings.c.filed_at, filings.c.filing_number))
+    for row in connection.execute(query):
+        found[row.backup_id].append(row.filing_number)
+    return found
+
+
+def filings_of(connection, backup_id: str) -> list[dict]:
+    """The filings citing one backup, each with Σ total_mb of every backup that filing cites."""
+    own = list(connection.execute(
+        select(filings).where(filings.c.backup_id == backup_id)
+        .order_by(filings.c.filed_at, filings.c.filing_number)).mappings())
+    if not own:
+        return []
+    numbers = [row["filing_number"] for row in own]
+    totals = dict(connection.execute(
+        select(filings.c.filing_number, func.sum(backups.c.total_mb))
+        .select_from(filings.join(backups, backups.c.id == filings.c.backup_id))
+        .where(filings.c.filing_number.in_(numbers))
+        .group_by(filings.c.filing_number)).all())
+    return [{**dict(row), "cited_total_mb": totals.get(row["filing_number"], 0)} for row in own]
+

@@ -3,6 +3,8 @@
 Unknown keys are refused (RAISE): a client sending ``backup_number`` or ``progress`` must learn
 that they are not accepted, not believe they were.
 """
+from datetime import timezone
+
 from hgrip_kernel.errors import invalid_input
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
@@ -136,3 +138,31 @@ def load_code(code) -> str:
     if not isinstance(code, str) or not code.strip() or len(code) > 32:
         raise invalid_input({"code": ["Enter the code from the e-mail."]})
     return code.strip()
+
+
+# --- HGRG filings (link_filing) ------------------------------------------------------------
+FILING_NUMBER_MAX = 64
+MAX_DECLARED_MB = 1e15
+
+
+class LinkFilingSchema(_Closed):
+    """What HGRG says about one prior report (事先报告): its filing number and the backups it cites."""
+    filing_number = Trimmed(required=True, validate=[validate.Length(min=1, max=FILING_NUMBER_MAX),
+                                                     _NO_CONTROL])
+    backup_numbers = fields.List(Trimmed(validate=validate.Length(min=1, max=64)), required=True,
+                                 validate=validate.Length(min=1, max=1000))
+    declared_mb = StrictNumber(required=True, validate=validate.Range(
+        min=0, max=MAX_DECLARED_MB, min_inclusive=False))
+    recipient = Trimmed(required=True, validate=[validate.Length(min=1, max=200), _NO_CONTROL])
+    filed_at = fields.AwareDateTime(required=True)
+
+
+_link_filing = LinkFilingSchema()
+
+
+def load_link_filing(payload) -> dict:
+    """The filing with ``filed_at`` as ISO 8601 UTC and the cited numbers without repeats (in order)."""
+    values = _load(_link_filing, payload)
+    values["filed_at"] = values["filed_at"].astimezone(timezone.utc).isoformat()
+    values["backup_numbers"] = list(dict.fromkeys(values["backup_numbers"]))
+    return values

@@ -28,6 +28,7 @@ from .domain.history import summarise
 
 CONSUMER_PROJECT_CREATED = "backups.on_project_created"
 CONSUMER_DATASET_VERIFIED = "backups.on_dataset_verified"
+HGRG_ACTOR = None     # events HGRG causes have no account as their actor (a system actor)
 WRITE_ATTEMPTS = 3    # reload-and-retry when another request changed the same backup first
 DATASET_CHECKS = 3    # repository checks one file command may need (its target can move under it)
 
@@ -71,12 +72,17 @@ class BackupsService:
         return view
 
     @refusing_rpc
-    def list_backups(self, actor_id, project_id):
+    def list_backups(self, actor_id, project_id, filing_number=None):
+        """The project's backups, newest first; with ``filing_number`` only those it cites."""
         with peers.reaching("projects"):
             project = self.projects.get_project(actor_id, project_id)
         with self.store.engine.connect() as connection:
             rows = projections.list_for_project(connection, project["id"], project["owner_id"])
-        return [views.backup_view(row) for row in rows]
+            numbers = projections.filing_numbers_of(connection, [row["id"] for row in rows])
+        if filing_number is not None:
+            wanted = str(filing_number).strip()
+            rows = [row for row in rows if wanted in numbers[row["id"]]]
+        return [views.backup_view(row, filing_numbers=numbers[row["id"]]) for row in rows]
 
     @refusing_rpc
     def get_backup(self, actor_id, backup_id):
@@ -135,6 +141,40 @@ class BackupsService:
                 "details": mask_value(None, envelope.data),  # e-mail addresses masked
             })
         return timeline
+
+    # --- HGRG filings -------------------------------------------------------------------------
+    @refusing_rpc
+    def link_filing(self, payload):
+        """HGRG filed a prior report (事先报告) citing backup numbers: record FilingLinked on each
+        cited backup (idempotent by filing number) → ``{filing_number, linked, unknown}``.
+
+        Called by the gateway for HGRG (signature already checked); no actor: HGRG speaks for the
+        platform's accounts as a whole. A cited number that no backup carries is reported, not refused.
+        """
+        values = schemas.load_link_filing(payload)
+        number = values["filing_number"]
+        with self.store.engine.connect() as connection:
+            ids = projections.backup_ids_by_number(connection, values["backup_numbers"])
+        linked, unknown, recorded = [], [], []
+        for backup_number in values["backup_numbers"]:
+            backup_id = ids.get(backup_number)
+            if backup_id is None:
+                unknown.append(backup_number)
+                continue
+
+            def work(uow, backup_id=backup_id):
+                backup = uow.load(Backup, backup_stream_id(backup_id))
+                new = backup.link_filing(number, values["declared_mb"], values["recipient"],
+                                         values["filed_at"])
+                self._save(uow, backup)
+                return new
+
+            if self._write(HGRG_ACTOR, work):
+                recorded.append(backup_number)
+            linked.append(backup_number)
+        self.ctx.log.info("filing_linked", filing_number=number, linked=linked, unknown=unknown,
+                          recorded=recorded)
+        return {"filing_number": number, "linked": linked, "unknown": unknown}
 
     # --- data files --------------------------------------------------------------------------
     @refusing_rpc
@@ -302,7 +342,10 @@ class BackupsService:
         row = projections.get_backup(connection, backup_id, owner_id) if backup_id else None
         if row is None:
             raise refusals.backup_not_found()
-        return views.backup_view(row, projections.files_of(connection, backup_id))
+        return views.backup_view(
+            row, projections.files_of(connection, backup_id),
+            filing_numbers=projections.filing_numbers_of(connection, [backup_id])[backup_id],
+            filings=projections.filings_of(connection, backup_id))
 
     @staticmethod
     def _file_view(connection, file_id) -> dict:

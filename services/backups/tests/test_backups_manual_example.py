@@ -25,7 +25,7 @@ def test_the_manual_example_from_creation_to_backup_number(lifecycle, files):
         "id": backup["id"], "project_id": project["id"], "project_name": project["name"],
         "name": BACKUP_NAME, "categories": ["targeted"], "status": "draft", "backup_number": None,
         "filing_numbers": [], "file_count": 0, "total_mb": 0, "created_at": backup["created_at"],
-        "submitted_at": None, "files": [],
+        "submitted_at": None, "files": [], "filings": [],
     }
     uuid.UUID(backup["id"])
     assert datetime.fromisoformat(backup["created_at"]).utcoffset() == timedelta(0)
@@ -110,7 +110,7 @@ def test_the_manual_example_from_creation_to_backup_number(lifecycle, files):
 
     with lifecycle.rpc() as cluster:
         listed = cluster.backups.list_backups(owner, project["id"])
-    assert listed == [{k: v for k, v in submitted.items() if k != "files"}]
+    assert listed == [{k: v for k, v in submitted.items() if k not in ("files", "filings")}]
 
 
 def test_after_submission_only_cases_and_size_change(lifecycle, manual_backup, files):

@@ -2,6 +2,8 @@
 
 Receipts are idempotent by backup number and survive restarts (JSON lines under $HGRIP_VAR/hgrg/).
 `/hgrg/control/fail` lets a test make the API unavailable or slow, to exercise the platform's retries.
+`/hgrg/control/filings` files a prior report citing received backup numbers and sends the filing
+number back to the platform (see filings.py).
 """
 import json
 import threading
@@ -10,6 +12,7 @@ from pathlib import Path
 
 from hgrip_kernel.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from hgrip_standins.common import BadRequest, JsonHandler, iso, log, make_server, utc_now
+from hgrip_standins.hgrg.filings import FilingBook, FilingsFull, notify_platform
 
 MODES = ("ok", "down", "slow")
 
@@ -90,6 +93,8 @@ class HgrgHandler(JsonHandler):
         ("GET", "/hgrg/api/v1/backups"): "list_backups",
         ("POST", "/hgrg/control/fail"): "set_failure",
         ("GET", "/hgrg/control/fail"): "get_failure",
+        ("POST", "/hgrg/control/filings"): "file_prior_report",
+        ("GET", "/hgrg/control/filings"): "list_filings",
         ("GET", "/hgrg/healthz"): "healthz",
     }
 
@@ -128,6 +133,36 @@ class HgrgHandler(JsonHandler):
     def get_failure(self):
         return 200, self.server.failure.snapshot()
 
+    def file_prior_report(self):
+        """File a prior report citing received backup numbers; the platform hears of it by callback."""
+        payload = self.json_body()
+        numbers, declared, recipient = (payload.get("backup_numbers"), payload.get("declared_mb"),
+                                        payload.get("recipient"))
+        if (not isinstance(numbers, list) or not numbers
+                or not all(isinstance(n, str) and n.strip() for n in numbers)):
+            raise BadRequest("invalid_backup_numbers", "backup_numbers must be a non-empty list of strings")
+        if isinstance(declared, bool) or not isinstance(declared, (int, float)) or not declared > 0:
+            raise BadRequest("invalid_declared_mb", "declared_mb must be a number greater than 0")
+        if not isinstance(recipient, str) or not recipient.strip():
+            raise BadRequest("invalid_recipient", "recipient must be a non-empty string")
+        numbers = list(dict.fromkeys(n.strip() for n in numbers))
+        received = {record["backup_number"] for record in self.server.book.all()}
+        unknown = [n for n in numbers if n not in received]
+        if unknown:
+            raise BadRequest("unknown_backup_number",
+                             f"HGRG has not received these backup numbers: {', '.join(unknown)}")
+        try:
+            filing = self.server.filings.file(numbers, declared, recipient.strip())
+        except FilingsFull as error:
+            raise BadRequest("filing_numbers_exhausted", str(error), 503)
+        log("hgrg", f"filed {filing['filing_number']} citing {', '.join(numbers)}")
+        callback = notify_platform(filing, self.server.secret, log=lambda message: log("hgrg", message))
+        return 201, {**filing, "callback": callback}
+
+    def list_filings(self):
+        items = self.server.filings.all()
+        return 200, {"items": items, "count": len(items)}
+
     def healthz(self):
         return 200, {"status": "ok", "mode": self.server.failure.snapshot()["mode"],
                      "received": len(self.server.book.all())}
@@ -135,4 +170,5 @@ class HgrgHandler(JsonHandler):
 
 def create_server(host: str, port: int, secret: str, directory: Path):
     return make_server(HgrgHandler, host, port, secret=secret,
-                       book=ReceiptBook(directory / "received.jsonl"), failure=FailureControl())
+                       book=ReceiptBook(directory / "received.jsonl"), failure=FailureControl(),
+                       filings=FilingBook(directory / "filings.jsonl"))

@@ -89,6 +89,8 @@ class Backup(Aggregate):
         self.files: dict[str, DataFile] = {}   # in the order they were added
         self.backup_number: str | None = None
         self.submitted_at: str | None = None
+        # HGRG filing numbers (备案号) citing this backup: number -> {declared_mb, recipient, filed_at}
+        self.filings: dict[str, dict] = {}
 
     # --- state -------------------------------------------------------------------------------
     @property
@@ -260,6 +262,16 @@ class Backup(Aggregate):
         })
         return number
 
+    def link_filing(self, filing_number: str, declared_mb, recipient: str, filed_at: str) -> bool:
+        """HGRG filed a prior report citing this backup; idempotent by filing number (True when
+        recorded now, False when already linked: HGRG's first word on a filing is kept)."""
+        if filing_number in self.filings:
+            return False
+        self.record("FilingLinked", {"backup_id": self.backup_id, "filing_number": filing_number,
+                                     "declared_mb": declared_mb, "recipient": recipient,
+                                     "filed_at": filed_at})
+        return True
+
     # --- rules shared by commands ------------------------------------------------------------
     def _repository_for(self, detailed_type: str) -> taxonomy.Repository:
         allowed = taxonomy.allowed_types(self.categories)
@@ -313,3 +325,8 @@ class Backup(Aggregate):
     def apply_BackupSubmitted(self, data: dict) -> None:
         self.backup_number = data["backup_number"]
         self.submitted_at = data["submitted_at"]
+
+    def apply_FilingLinked(self, data: dict) -> None:
+        self.filings[data["filing_number"]] = {
+            "declared_mb": data["declared_mb"], "recipient": data["recipient"],
+            "filed_at": data["filed_at"]}

@@ -86,11 +86,19 @@ def _submitted(data):
     return zh, en
 
 
+def _filing_linked(data):
+    number, recipient, declared = data["filing_number"], data["recipient"], data["declared_mb"]
+    zh = f"人遗系统事先报告引用本备份，备案号 {number}（接收方：{recipient}，申报数据量 {declared} MB）"
+    en = (f"HGRG prior report filed citing this backup: filing number {number} "
+          f"(recipient: {recipient}, declared volume {declared} MB)")
+    return zh, en
+
+
 _SUMMARIES = {
     "BackupCreated": _created, "BackupRenamed": _renamed,
     "BackupCategoriesChanged": _recategorised, "DataFileAdded": _added,
     "DataFileUpdated": _updated, "DataFileRemoved": _removed, "DataFileVerified": _verified,
-    "BackupSubmitted": _submitted,
+    "BackupSubmitted": _submitted, "FilingLinked": _filing_linked,
 }
 
 
