@@ -323,8 +323,9 @@ def test_the_location_of_a_new_file_answers_get(api):
 
 
 def test_a_locked_backup_is_409(api):
-    assert_error(api.request("PATCH", "/api/v1/backups/b-sub/files/f-1", headers=GOOD,
-                             json={"accession": "HRA000568"}), 409, "backup_locked")
+    error = assert_error(api.request("PATCH", "/api/v1/backups/b-sub/files/f-1", headers=GOOD,
+                                     json={"accession": "HRA000568"}), 409, "backup_locked")
+    assert error["message_zh"] == "备份已提交，不能修改。"
 
 
 # ---- verification -------------------------------------------------------------------------
@@ -352,7 +353,8 @@ def test_error_details_keep_their_json_types_across_rpc(api):
 
 def test_mail_trouble_is_the_services_503(api):
     response = api.post("/api/v1/backups/b-1/files/f-nomail/verification-code", headers=GOOD)
-    assert_error(response, 503, "mail_unavailable")
+    error = assert_error(response, 503, "mail_unavailable")
+    assert error["message"] and error["message_zh"]
 
 
 def test_verify_passes_the_code_as_text(api):

@@ -45,6 +45,7 @@ def test_concurrent_submits_get_distinct_consecutive_numbers(lifecycle, files):
     with lifecycle.rpc(timeout=120) as cluster:
         replies = [cluster.backups.submit.call_async(owner, backup_id) for backup_id in ids]
         numbers = [reply.result()["backup_number"] for reply in replies]
+    assert len(set(numbers)) == COUNT
     _assert_numbered_once_each(lifecycle, numbers)
 
 

@@ -9,7 +9,6 @@ import itertools
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -18,14 +17,9 @@ from datetime import datetime, timezone
 
 import pytest
 import requests
+from hgrip_kernel.testing.platform import free_port
 
 HGRG_SECRET = "registry-sync-test-hgrg-secret"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class HgrgStandin:
@@ -39,7 +33,7 @@ class HgrgStandin:
     def __init__(self, var_dir, secret: str = HGRG_SECRET):
         self.var_dir = var_dir
         self.secret = secret
-        self.port = _free_port()
+        self.port = free_port()
         self.address = f"http://127.0.0.1:{self.port}"
         self.base_url = f"{self.address}/hgrg"   # what the platform calls HGRG_URL
         self.log_path = var_dir / "hgrg-standin.log"

@@ -16,15 +16,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from hgrip_kernel.testing.platform import free_port
 
 SECRET = "test-token-secret-of-at-least-32-bytes"   # the kernel fixture's TOKEN_SECRET
 MAIL_FROM = "hgrip-test@big.ac.cn"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class StandinProcess:
@@ -32,7 +27,7 @@ class StandinProcess:
 
     def __init__(self, module: str, address_variable: str, var: Path, port: int | None = None, **env):
         self.module, self.address_variable, self.var = module, address_variable, var
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.env = env
         self.process = None
 
