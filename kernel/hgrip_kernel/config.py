@@ -47,6 +47,8 @@ def service_config(service: str, **overrides) -> dict:
         "VAR_DIR": str(var_dir()),
         "TOKEN_SECRET": shared_secret("token_secret"),
         "HGRG_SHARED_SECRET": shared_secret("hgrg_shared_secret"),
+        # Keys the hashes of mobile numbers (legacy registrants, members): never stored in clear.
+        "MOBILE_HASH_SECRET": shared_secret("mobile_hash_secret"),
         "WEB_SERVER_ADDRESS": os.environ.get("HGRIP_GATEWAY_ADDRESS", "127.0.0.1:8000"),
         "RELAY_ENABLED": os.environ.get("HGRIP_RELAY_ENABLED", "1") not in ("0", "false", "no"),
         "MAX_DELIVERY_ATTEMPTS": int(os.environ.get("HGRIP_MAX_DELIVERY_ATTEMPTS", "5")),

@@ -25,3 +25,22 @@ class ProjectCreatedV1(Schema):
     owner_id = fields.UUID(required=True)
     owner_username = fields.String(required=True, validate=validate.Length(min=1, max=100))
     created_at = fields.AwareDateTime(required=True)
+
+
+@registry.register("projects", "ProjectDelegated", 1)
+class ProjectDelegatedV1(Schema):
+    """The project moved to another natural person of the same institution with a delegation
+    transfer (backups.DelegationTransferred ``transfer_id``); idempotent per (project, transfer)."""
+
+    class Meta:
+        unknown = RAISE
+
+    project_id = fields.UUID(required=True)
+    transfer_id = fields.UUID(required=True)
+    from_owner_id = fields.UUID(required=True)
+    to_owner_id = fields.UUID(required=True)
+    to_username = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    unit_code = fields.String(required=True, allow_none=True, validate=validate.Length(min=1, max=64))
+    unit_name = fields.String(required=True, allow_none=True, validate=validate.Length(min=1, max=200))
+    delegated_by = fields.UUID(required=True)
+    delegated_at = fields.AwareDateTime(required=True)

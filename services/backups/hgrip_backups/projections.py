@@ -41,12 +41,13 @@ known_projects = Table(
     Column("institution_code", String(64), nullable=False, index=True),
     Column("name", String(200), nullable=False),
     Column("applied_event_id", String(36), nullable=False),
+    Index("ix_known_projects_owner_name", "owner_id", "name"),
 )
 
 backups = Table(
     "backups", metadata,
     Column("id", String(36), primary_key=True),
-    Column("project_id", String(36), nullable=False),
+    Column("project_id", String(36)),     # NULL for a legacy backup (no project here)
     Column("owner_id", String(36), nullable=False),
     Column("name", String(200), nullable=False),
     Column("categories", JSON, nullable=False),
@@ -62,10 +63,14 @@ backups = Table(
     Column("pi_email", String(254), nullable=False),
     Column("project_name", String(200), nullable=False),
     Column("version", Integer, nullable=False),  # stream version the row reflects
+    Column("origin", String(10), nullable=False, server_default="new"),  # new | legacy
     UniqueConstraint("backup_number", name="uq_backups_backup_number"),
     Index("ix_backups_project_created", "project_id", "created_at"),
     Index("ix_backups_owner", "owner_id"),
     Index("ix_backups_institution_unit", "institution_code", "unit_code"),
+    Index("ix_backups_scope_status_created", "institution_code", "status", "created_at"),
+    Index("ix_backups_scope_unit_status_created", "institution_code", "unit_code", "status",
+          "created_at"),
 )
 
 data_files = Table(
@@ -133,7 +138,7 @@ def write_backup(connection, backup) -> None:
         "total_mb": backup.total_mb, "created_at": _time(backup.created_at),
         "submitted_at": _time(backup.submitted_at), "institution_code": backup.institution_code,
         "unit_code": backup.unit_code, "pi_name": backup.pi_name, "pi_email": backup.pi_email,
-        "project_name": backup.project_name, "version": backup.version,
+        "project_name": backup.project_name, "version": backup.version, "origin": backup.origin,
     }
     done = connection.execute(update(backups).where(backups.c.id == backup.backup_id).values(**row))
     if done.rowcount == 0:

@@ -11,6 +11,7 @@ from hgrip_kernel.errors import DomainError
 from hgrip_kernel.health import health_report
 from hgrip_kernel.masking import mask_value
 from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consumer
+from nameko.dependency_providers import Config
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
 
@@ -25,6 +26,10 @@ from .domain import (
     taxonomy,
 )
 from .domain.history import summarise
+from .service_delegation import DelegationMixin
+from .service_institution import InstitutionViewsMixin
+from .service_legacy import LegacyClaimsMixin
+from .service_members import MembersMixin
 
 CONSUMER_PROJECT_CREATED = "backups.on_project_created"
 CONSUMER_DATASET_VERIFIED = "backups.on_dataset_verified"
@@ -36,11 +41,12 @@ DATASET_CHECKS = 3    # repository checks one file command may need (its target 
 refusing_rpc = rpc(expected_exceptions=DomainError)
 
 
-class BackupsService:
+class BackupsService(MembersMixin, InstitutionViewsMixin, DelegationMixin, LegacyClaimsMixin):
     name = "backups"
 
     store = EventStoreProvider()
     ctx = RequestContext()
+    config = Config()
     projects = RpcProxy("projects")
     verification = RpcProxy("verification")
     identity = RpcProxy("identity")

@@ -15,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     insert,
     select,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 
@@ -44,8 +45,16 @@ projects = Table(
 
 
 def name_taken(connection, owner_id: str, name: str) -> bool:
-    query = select(projects.c.id).where(projects.c.owner_id == owner_id, projects.c.name == name)
-    return connection.execute(query.limit(1)).first() is not None
+    return bool(names_taken(connection, owner_id, [name]))
+
+
+def names_taken(connection, owner_id: str, names: list[str]) -> list[str]:
+    """Which of ``names`` the owner already uses (in no particular order)."""
+    if not names:
+        return []
+    query = select(projects.c.name).where(projects.c.owner_id == owner_id,
+                                          projects.c.name.in_(sorted(set(names))))
+    return list(connection.execute(query).scalars())
 
 
 def apply_project_created(connection, envelope) -> dict:
@@ -66,6 +75,26 @@ def apply_project_created(connection, envelope) -> dict:
             raise refusals.project_name_taken(data["name"]) from exc
         raise
     return row
+
+
+def apply_project_delegated(connection, envelope, name: str) -> None:
+    """Give the row of a ProjectDelegated envelope its new owner and unit.
+
+    ``name`` is the project's name: when a project of that name reached the new owner in the
+    meantime, UNIQUE(owner_id, name) refuses the move and the whole transfer rolls back with it.
+    """
+    data = envelope.data
+    statement = (update(projects).where(projects.c.id == data["project_id"])
+                 .values(owner_id=data["to_owner_id"], owner_username=data["to_username"],
+                         unit_code=data["unit_code"], unit_name=data["unit_name"]))
+    try:
+        updated = connection.execute(statement).rowcount
+    except IntegrityError as exc:
+        if _is_name_clash(exc):
+            raise refusals.delegate_has_project_named([name]) from exc
+        raise
+    if updated != 1:  # the row is written with the project's first event: it cannot be missing
+        raise LookupError(f"no read-model row for project {data['project_id']}")
 
 
 def _is_name_clash(exc: IntegrityError) -> bool:

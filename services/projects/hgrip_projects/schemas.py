@@ -1,4 +1,8 @@
 """Validation of RPC payloads. Field errors come back as one ``invalid_input`` with details."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from hgrip_kernel.contracts.backups import DelegationTransferredV1
 from hgrip_kernel.errors import invalid_input
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
@@ -47,3 +51,51 @@ def load_create_project(payload) -> tuple[ProjectDetails, object]:
     details = ProjectDetails(name=values["name"], pi_name=values["pi_name"],
                              pi_email=values["pi_email"])
     return details, values["consent"]
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A backups.DelegationTransferred payload, validated; ids in canonical lower-case form."""
+    transfer_id: str
+    from_owner_id: str
+    to_owner_id: str
+    to_username: str
+    institution_code: str
+    to_unit_code: str | None
+    project_ids: tuple[str, ...]   # without repeats, in the given order
+    transferred_by: str
+    transferred_at: datetime
+
+
+_transfer = DelegationTransferredV1()  # the published contract is the payload's schema
+
+
+def load_transfer(payload) -> Transfer:
+    """The transfer_projects payload (the event's data) or InvalidInput("invalid_input")."""
+    if not isinstance(payload, dict):
+        raise invalid_input({"_schema": ["The payload must be an object."]})
+    try:
+        values = _transfer.load(payload)
+    except ValidationError as exc:
+        raise invalid_input(exc.normalized_messages()) from exc
+    return Transfer(
+        transfer_id=str(values["transfer_id"]), from_owner_id=str(values["from_owner_id"]),
+        to_owner_id=str(values["to_owner_id"]), to_username=values["to_username"],
+        institution_code=values["institution_code"], to_unit_code=values["to_unit_code"],
+        project_ids=tuple(dict.fromkeys(str(pid) for pid in values["project_ids"])),
+        transferred_by=str(values["transferred_by"]), transferred_at=values["transferred_at"])
+
+
+class _NamesSchema(Schema):
+    names = fields.List(fields.String(validate=validate.Length(min=1, max=200)), required=True)
+
+
+_names = _NamesSchema()
+
+
+def load_names(names) -> list[str]:
+    """A list of project names (1–200 characters each), or InvalidInput("invalid_input")."""
+    try:
+        return _names.load({"names": names})["names"]
+    except ValidationError as exc:
+        raise invalid_input(exc.normalized_messages()) from exc

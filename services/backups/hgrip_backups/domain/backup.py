@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from hgrip_kernel.aggregate import Aggregate
 
 from . import refusals, taxonomy
+from .legacy import LegacyMixin
 from .backup_number import beijing_day, format_backup_number
 from .data_file import (
     COMPLETE,
@@ -70,7 +71,7 @@ def check_categories(categories) -> list[str]:
     return list(categories)
 
 
-class Backup(Aggregate):
+class Backup(LegacyMixin, Aggregate):
     stream_type = "backup"
 
     def __init__(self, stream_id: str):
@@ -91,6 +92,7 @@ class Backup(Aggregate):
         self.submitted_at: str | None = None
         # HGRG filing numbers (备案号) citing this backup: number -> {declared_mb, recipient, filed_at}
         self.filings: dict[str, dict] = {}
+        self.origin = "new"    # "legacy": numbered on the old platform, imported (domain/legacy.py)
 
     # --- state -------------------------------------------------------------------------------
     @property
@@ -272,6 +274,21 @@ class Backup(Aggregate):
                                      "filed_at": filed_at})
         return True
 
+    def delegate(self, transfer_id: str, to_owner_id: str, to_username: str, unit_code: str | None,
+                 delegated_by: str, now: datetime) -> None:
+        """委托调整: the backup moves to another natural person of the same institution (the caller
+        checked membership and scope). It keeps its institution; its unit becomes the new
+        delegate's, so the new delegate's unit administrator sees it."""
+        if self.owner_id == to_owner_id:
+            return
+        self.record("BackupDelegated", {
+            "backup_id": self.backup_id, "backup_number": self.backup_number,
+            "transfer_id": transfer_id, "from_owner_id": self.owner_id, "to_owner_id": to_owner_id,
+            "to_username": to_username, "institution_code": self.institution_code,
+            "unit_code": unit_code, "delegated_by": delegated_by, "delegated_at": _iso(now),
+            "sequence": self.version + len(self.pending) + 1,
+        })
+
     # --- rules shared by commands ------------------------------------------------------------
     def _repository_for(self, detailed_type: str) -> taxonomy.Repository:
         allowed = taxonomy.allowed_types(self.categories)
@@ -325,6 +342,10 @@ class Backup(Aggregate):
     def apply_BackupSubmitted(self, data: dict) -> None:
         self.backup_number = data["backup_number"]
         self.submitted_at = data["submitted_at"]
+
+    def apply_BackupDelegated(self, data: dict) -> None:
+        self.owner_id = data["to_owner_id"]
+        self.unit_code = data["unit_code"]
 
     def apply_FilingLinked(self, data: dict) -> None:
         self.filings[data["filing_number"]] = {

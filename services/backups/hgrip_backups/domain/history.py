@@ -94,11 +94,19 @@ def _filing_linked(data):
     return zh, en
 
 
+def _delegated(data):
+    return (f"委托调整：备份移交给新委托人 {data['to_username']}",
+            f"Delegation transfer: the backup was moved to the new delegate {data['to_username']}")
+
+
+# --- legacy backups (import and claims): summaries below this line -------------------------------
+
 _SUMMARIES = {
     "BackupCreated": _created, "BackupRenamed": _renamed,
     "BackupCategoriesChanged": _recategorised, "DataFileAdded": _added,
     "DataFileUpdated": _updated, "DataFileRemoved": _removed, "DataFileVerified": _verified,
     "BackupSubmitted": _submitted, "FilingLinked": _filing_linked,
+    "BackupDelegated": _delegated,
 }
 
 

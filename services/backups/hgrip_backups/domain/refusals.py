@@ -6,6 +6,7 @@ its refusal reaches the caller unchanged.
 from hgrip_kernel.errors import (
     ConcurrencyError,
     Conflict,
+    Forbidden,
     InvalidInput,
     NotFound,
     ServiceUnavailable,
@@ -113,3 +114,50 @@ def concurrent_modification() -> ConcurrencyError:
         "concurrent_modification",
         "The record was changed by someone else at the same time; please reload and try again.",
         "该记录同时被他人修改，请刷新后重试。")
+
+
+# --- institution views, delegation, claims ------------------------------------------------------
+def institution_admins_only() -> Forbidden:
+    return Forbidden("institution_admins_only",
+                     "Only a legal person or a unit administrator of an institution may do this.",
+                     "仅法人或单位管理员可以进行此操作。")
+
+
+def member_not_found(field: str, username: str) -> NotFound:
+    # Also for someone in another institution or unit: who exists elsewhere is not revealed.
+    return NotFound("member_not_found",
+                    f"{username!r} is not a member of your institution (or unit).",
+                    f"“{username}”不是本单位（公司）的成员。",
+                    {"field": field, "username": username})
+
+
+def delegate_not_natural_person(username: str) -> Conflict:
+    return Conflict("delegate_not_natural_person",
+                    "Backups can be delegated to natural persons only.",
+                    "备份只能委托给自然人。", {"username": username})
+
+
+def delegate_not_employed(username: str) -> Conflict:
+    return Conflict("delegate_not_employed",
+                    "The new delegate has left the institution; choose a member who is employed.",
+                    "新委托人已不在职，请选择在职成员。", {"username": username})
+
+
+def delegate_not_authorised(username: str) -> Conflict:
+    return Conflict("delegate_not_authorised",
+                    "The new delegate is not authorised by the institution.",
+                    "新委托人尚未获得单位授权。", {"username": username})
+
+
+def delegation_to_same_person() -> InvalidInput:
+    return InvalidInput("delegation_to_same_person",
+                        "The new delegate is the current delegate.",
+                        "新委托人与原委托人相同。")
+
+
+def delegate_has_project_named(names: list[str]) -> Conflict:
+    return Conflict("delegate_has_project_named",
+                    "The new delegate already has projects with these names; project names are "
+                    "unique per person, so the transfer cannot be made.",
+                    "新委托人名下已有同名项目，项目名称在个人名下须唯一，无法完成委托调整。",
+                    {"names": names})

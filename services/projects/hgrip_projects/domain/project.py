@@ -1,4 +1,5 @@
-"""The Project aggregate (stream ``project-<uuid>``): created once, never changed or deleted."""
+"""The Project aggregate (stream ``project-<uuid>``): created once, never deleted; its details
+never change, only its owner does, with a delegation transfer (委托调整)."""
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
@@ -13,6 +14,29 @@ STREAM_PREFIX = "project-"
 
 def project_stream_id(project_id: str) -> str:
     return f"{STREAM_PREFIX}{project_id}"
+
+
+# What Project.delegate did (and what transfer_projects reports per project).
+MOVED = "moved"        # ProjectDelegated recorded
+ALREADY = "already"    # this transfer moved it before, or the new owner owns it already: nothing recorded
+SKIPPED = "skipped"    # someone else owns it now (moved since), or no such project: nothing recorded
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """One delegation transfer as it applies to projects: who to, in which unit, by whom, when.
+
+    ``unit_code``/``unit_name`` are the new owner's unit as identity knows it; ``delegated_at`` is
+    the transfer's own time, so that every path applying one transfer records the same event.
+    """
+    transfer_id: str
+    from_owner_id: str
+    to_owner_id: str
+    to_username: str
+    unit_code: str | None
+    unit_name: str | None
+    delegated_by: str
+    delegated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -30,6 +54,7 @@ class Project(Aggregate):
         super().__init__(stream_id)
         self.created = False
         self.state: dict = {}
+        self.transfers: set[str] = set()  # transfer ids that moved this project
 
     @classmethod
     def create(cls, project_id: str, account: dict, details: ProjectDetails, consent,
@@ -65,3 +90,38 @@ class Project(Aggregate):
     def apply_ProjectCreated(self, data: dict) -> None:
         self.created = True
         self.state = dict(data)
+
+    def delegation_outcome(self, delegation: Delegation) -> str:
+        """What ``delegate`` would do, without doing it."""
+        if not self.created:
+            return SKIPPED
+        if delegation.transfer_id in self.transfers:
+            return ALREADY          # a repeat of this transfer, even if the project moved on since
+        owner = self.state["owner_id"]
+        if owner == delegation.to_owner_id:
+            return ALREADY
+        if owner != delegation.from_owner_id:
+            return SKIPPED          # moved to someone else since the transfer was decided
+        return MOVED
+
+    def delegate(self, delegation: Delegation) -> str:
+        """Move the project to the transfer's new owner; idempotent. Returns MOVED, ALREADY or SKIPPED."""
+        outcome = self.delegation_outcome(delegation)
+        if outcome == MOVED:
+            self.record("ProjectDelegated", {
+                "project_id": self.state["project_id"],
+                "transfer_id": delegation.transfer_id,
+                "from_owner_id": self.state["owner_id"],
+                "to_owner_id": delegation.to_owner_id,
+                "to_username": delegation.to_username,
+                "unit_code": delegation.unit_code,
+                "unit_name": delegation.unit_name,
+                "delegated_by": delegation.delegated_by,
+                "delegated_at": delegation.delegated_at.astimezone(timezone.utc).isoformat(),
+            })
+        return outcome
+
+    def apply_ProjectDelegated(self, data: dict) -> None:
+        self.transfers.add(data["transfer_id"])
+        self.state.update(owner_id=data["to_owner_id"], owner_username=data["to_username"],
+                          unit_code=data["unit_code"], unit_name=data["unit_name"])

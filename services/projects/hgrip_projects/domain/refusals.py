@@ -44,3 +44,11 @@ def project_name_taken(name: str) -> Conflict:
 
 def project_not_found() -> NotFound:
     return NotFound("project_not_found", "Project not found.", "项目不存在。")
+
+
+def delegate_has_project_named(names: list[str]) -> Conflict:
+    return Conflict("delegate_has_project_named",
+                    "The new owner already has a project with the same name as a project being "
+                    "moved; project names must be unique within an account, so nothing was moved.",
+                    "受托人账户下已有同名项目（同一账户下的项目名称不可重复），本次委托调整未移交任何项目。",
+                    {"names": names})

@@ -1,0 +1,50 @@
+"""Who sees what (brief §2, manual "法人/单位管理员"): the rules, as plain Python.
+
+- a natural person sees the backups delegated to them (their own), nothing through the
+  institution views;
+- a unit administrator sees every backup and member of their own unit;
+- a legal person sees every backup and member of every unit of their institution;
+- nobody sees another institution's backups or members; operators have no institution views.
+The SQL form of the same rule is ``members.scope_clause``; tests check both agree.
+"""
+from dataclasses import dataclass
+
+from . import refusals
+
+NATURAL_PERSON = "natural_person"
+LEGAL_PERSON = "legal_person"
+UNIT_ADMIN = "unit_admin"
+OPERATOR = "operator"
+ADMIN_ROLES = (LEGAL_PERSON, UNIT_ADMIN)
+
+
+@dataclass(frozen=True)
+class Authority:
+    """The actor as the rules need it: role and placement, from identity's events."""
+    account_id: str
+    role: str
+    institution_code: str | None
+    unit_code: str | None
+    employed: bool = True
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in ADMIN_ROLES and self.institution_code is not None and self.employed \
+            and (self.role == LEGAL_PERSON or self.unit_code is not None)
+
+    def require_admin(self) -> "Authority":
+        if not self.is_admin:
+            raise refusals.institution_admins_only()
+        return self
+
+    def covers(self, institution_code: str | None, unit_code: str | None) -> bool:
+        """Whether something placed at (institution, unit) is within this administrator's view."""
+        if not self.is_admin or institution_code != self.institution_code:
+            return False
+        return self.role == LEGAL_PERSON or unit_code == self.unit_code
+
+    def may_see_backup(self, owner_id: str | None, institution_code: str | None,
+                       unit_code: str | None) -> bool:
+        if self.role == NATURAL_PERSON:
+            return owner_id is not None and owner_id == self.account_id
+        return self.covers(institution_code, unit_code)

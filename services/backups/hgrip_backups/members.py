@@ -1,0 +1,153 @@
+"""Members and institutions as the backups service knows them: read models of identity's events.
+
+The institution views (member list, delegate list, the delegate and authorisation time of a
+backup), the scope of every administrator and the checks of delegation transfer and claims all
+read these tables, so none of them needs identity to answer. Identity's account payloads carry
+the full profile and its stream version: a row only moves forward (a late or redelivered event
+changes nothing). Mobile numbers are kept as keyed hashes only (domain/mobile.py).
+"""
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, and_, insert, select, update
+
+from hgrip_kernel.store.tables import UTCDateTime
+
+from .domain.mobile import mobile_hash
+from .domain.names import name_key
+from .domain.scope import LEGAL_PERSON, Authority
+from .projections import metadata
+
+members = Table(
+    "members", metadata,
+    Column("account_id", String(36), primary_key=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("name_key", String(200), nullable=False, index=True),
+    Column("mobile_hash", String(64), index=True),
+    Column("role", String(20), nullable=False),
+    Column("institution_code", String(64), index=True),
+    Column("unit_code", String(64)),
+    Column("employed", Boolean, nullable=False),
+    Column("authorised", Boolean, nullable=False),
+    Column("authorised_at", UTCDateTime),
+    Column("version", Integer, nullable=False),
+)
+
+member_institutions = Table(
+    "member_institutions", metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("name_key", String(200), nullable=False),
+    Column("foreign", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+member_units = Table(
+    "member_units", metadata,
+    Column("institution_code", String(64), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
+_unit = member_units.alias("unit")
+_institution = member_institutions.alias("institution")
+
+# A member row with the names of its institution and unit.
+MEMBER_COLUMNS = (members, _institution.c.name.label("institution_name"),
+                  _institution.c.name_key.label("institution_key"), _unit.c.name.label("unit_name"))
+MEMBER_FROM = members.outerjoin(_institution, _institution.c.code == members.c.institution_code) \
+    .outerjoin(_unit, and_(_unit.c.institution_code == members.c.institution_code,
+                           _unit.c.code == members.c.unit_code))
+
+
+# --- applying identity's events -------------------------------------------------------------------
+def apply_account(connection, envelope, secret: str) -> bool:
+    """AccountProvisioned / AccountUpdated → the member row; False when the row is newer already."""
+    data = envelope.data
+    row = {
+        "username": data["username"], "name": data["name"], "name_key": name_key(data["name"]),
+        "mobile_hash": mobile_hash(secret, data.get("mobile")), "role": data["role"],
+        "institution_code": data.get("institution"), "unit_code": data.get("unit"),
+        "employed": bool(data["employed"]), "authorised": bool(data["authorised"]),
+        "authorised_at": _time(data.get("authorised_at")), "version": envelope.stream_version,
+    }
+    return _upsert(connection, members, members.c.account_id, str(data["account_id"]), row,
+                   envelope.stream_version)
+
+
+def apply_institution(connection, envelope) -> bool:
+    """InstitutionRegistered / InstitutionUpdated → the institution and its full list of units."""
+    data = envelope.data
+    row = {"name": data["name"], "name_key": name_key(data["name"]), "foreign": bool(data["foreign"]),
+           "version": envelope.stream_version}
+    if not _upsert(connection, member_institutions, member_institutions.c.code, data["code"], row,
+                   envelope.stream_version):
+        return False
+    connection.execute(member_units.delete().where(member_units.c.institution_code == data["code"]))
+    if data["units"]:
+        connection.execute(insert(member_units), [
+            {"institution_code": data["code"], "code": unit["code"], "name": unit["name"]}
+            for unit in data["units"]])
+    return True
+
+
+def _upsert(connection, table, key_column, key, row, version) -> bool:
+    done = connection.execute(update(table).where(key_column == key, table.c.version < version)
+                              .values(**row))
+    if done.rowcount:
+        return True
+    if connection.execute(select(key_column).where(key_column == key)).first() is not None:
+        return False   # the row already reflects this version or a newer one
+    connection.execute(insert(table).values({key_column.name: key, **row}))
+    return True
+
+
+def _time(value):
+    return datetime.fromisoformat(value) if value else None
+
+
+# --- reading ------------------------------------------------------------------------------------
+def get_member(connection, account_id: str):
+    query = select(*MEMBER_COLUMNS).select_from(MEMBER_FROM).where(members.c.account_id == account_id)
+    return connection.execute(query).mappings().first()
+
+
+def find_member(connection, username: str):
+    query = select(*MEMBER_COLUMNS).select_from(MEMBER_FROM).where(members.c.username == username)
+    return connection.execute(query).mappings().first()
+
+
+def members_by_id(connection, account_ids) -> dict:
+    ids = list({i for i in account_ids if i})
+    if not ids:
+        return {}
+    query = select(*MEMBER_COLUMNS).select_from(MEMBER_FROM).where(members.c.account_id.in_(ids))
+    return {row["account_id"]: row for row in connection.execute(query).mappings()}
+
+
+def authority_of(row) -> Authority:
+    return Authority(account_id=row["account_id"], role=row["role"],
+                     institution_code=row["institution_code"], unit_code=row["unit_code"],
+                     employed=bool(row["employed"]))
+
+
+def scope_clause(authority: Authority, institution_column, unit_column):
+    """The SQL form of ``Authority.covers``: what an administrator may see."""
+    clause = institution_column == authority.institution_code
+    if authority.role != LEGAL_PERSON:
+        clause = and_(clause, unit_column == authority.unit_code)
+    return clause
+
+
+def institution_name(connection, code: str | None) -> str | None:
+    if code is None:
+        return None
+    return connection.execute(select(member_institutions.c.name)
+                              .where(member_institutions.c.code == code)).scalar()
+
+
+def unit_name(connection, institution_code: str | None, code: str | None) -> str | None:
+    if institution_code is None or code is None:
+        return None
+    return connection.execute(select(member_units.c.name).where(
+        member_units.c.institution_code == institution_code, member_units.c.code == code)).scalar()

@@ -1,0 +1,34 @@
+"""Moving all projects of one natural person to another member (委托调整), as one decision.
+
+Backups decides and records a transfer (backups.DelegationTransferred); projects follows it. The
+whole transfer is refused when the new owner already has a project of the same name as one that
+would move (names are unique per owner); otherwise each project is moved, or left alone, on its
+own (``Project.delegate``).
+"""
+from typing import Callable, Mapping
+
+from . import refusals
+from .project import ALREADY, MOVED, SKIPPED, Delegation, Project
+
+
+def delegate_projects(projects: Mapping[str, Project | None], delegation: Delegation,
+                      names_taken: Callable[[list[str]], list[str]]) -> dict:
+    """Delegate every project (id -> loaded Project, None when there is no such project).
+
+    ``names_taken(names)`` answers which of ``names`` the new owner already uses. Raises
+    ``delegate_has_project_named`` before recording anything when one of the projects that would
+    move clashes. Returns ``{"moved": [ids], "already": [ids], "skipped": [ids]}`` in the given order.
+    """
+    outcomes = {project_id: project.delegation_outcome(delegation) if project else SKIPPED
+                for project_id, project in projects.items()}
+    moving = [projects[project_id].state["name"] for project_id, outcome in outcomes.items()
+              if outcome == MOVED]
+    clashes = set(names_taken(moving)) if moving else set()
+    if clashes:
+        raise refusals.delegate_has_project_named([name for name in moving if name in clashes])
+    result = {MOVED: [], ALREADY: [], SKIPPED: []}
+    for project_id, outcome in outcomes.items():
+        if outcome == MOVED:
+            projects[project_id].delegate(delegation)
+        result[outcome].append(project_id)
+    return result
