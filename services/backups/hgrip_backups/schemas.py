@@ -166,3 +166,22 @@ def load_link_filing(payload) -> dict:
     values["filed_at"] = values["filed_at"].astimezone(timezone.utc).isoformat()
     values["backup_numbers"] = list(dict.fromkeys(values["backup_numbers"]))
     return values
+
+
+# --- delegation transfer (委托调整) -----------------------------------------------------------
+_USERNAME = [validate.Length(min=1, max=100, error="Must be between 1 and 100 characters."), _NO_CONTROL]
+
+
+class _TransferSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    from_account = Trimmed(required=True, validate=_USERNAME)   # username of the current delegate
+    to_account = Trimmed(required=True, validate=_USERNAME)     # username of the new delegate
+
+
+_transfer = _TransferSchema()
+
+
+def load_transfer(payload) -> dict:
+    return _load(_transfer, payload)
