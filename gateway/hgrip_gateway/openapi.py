@@ -77,6 +77,8 @@ def _operation(route: Route) -> dict:
                  "security": SECURITY.get(route.auth, []), "responses": {}}
     if route.description:
         operation["description"] = route.description
+    if route.query is not None:
+        operation["parameters"] = [{"in": "query", "schema": route.query}]
     if route.body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
     success = {"description": HTTPStatus(route.status).phrase,
@@ -96,7 +98,7 @@ def _operation(route: Route) -> dict:
 
 def _route_error_statuses(route: Route) -> list[int]:
     statuses = {500, 503, *route.errors}
-    if route.body is not None:
+    if route.body is not None or route.query is not None:
         statuses.add(400)
     if route.auth is not None:
         statuses.add(401)

@@ -30,6 +30,7 @@ class Route:
     tag: str
     auth: str | None = BEARER
     body: type[Schema] | None = None       # request schema (validates, and documents)
+    query: type[Schema] | None = None      # query-string schema (validates, and documents)
     response: type[Schema] | None = None   # response schema (dumps, and documents)
     status: int = 200
     errors: tuple[int, ...] = ()           # error statuses worth documenting besides the common ones
@@ -45,14 +46,16 @@ class Reply:
 
 
 def route(method: str, rule: str, *, summary: str, tag: str, auth: str | None = BEARER,
-          body: type[Schema] | None = None, response: type[Schema] | None = None,
-          status: int = 200, errors: tuple[int, ...] = ()):
-    """Declare a gateway route. The handler is called as handler(self, request, [account], [body], **path)."""
+          body: type[Schema] | None = None, query: type[Schema] | None = None,
+          response: type[Schema] | None = None, status: int = 200, errors: tuple[int, ...] = ()):
+    """Declare a gateway route. The handler is called as
+    handler(self, request, [account], [body], [query], **path)."""
 
     def decorate(fn):
-        spec = Route(fn.__name__, method, rule, summary, tag, auth, body, response, status, errors,
-                     inspect.cleandoc(fn.__doc__ or ""))
+        spec = Route(fn.__name__, method, rule, summary, tag, auth, body, query, response, status,
+                     errors, inspect.cleandoc(fn.__doc__ or ""))
         body_schema = body() if body else None
+        query_schema = query() if query else None
         response_schema = response() if response else None
 
         @functools.wraps(fn)
@@ -66,6 +69,9 @@ def route(method: str, rule: str, *, summary: str, tag: str, auth: str | None = 
                     verify_hgrg_request(request, self.config.get("HGRG_SHARED_SECRET"))
                 if body_schema is not None:
                     kwargs["body"] = read_json(request, body_schema)
+                if query_schema is not None:
+                    # A repeated parameter keeps its first value; unknown ones are refused.
+                    kwargs["query"] = query_schema.load(request.args.to_dict(flat=True))
                 result = fn(self, request, **kwargs)
                 if not isinstance(result, Reply):
                     result = Reply(result)

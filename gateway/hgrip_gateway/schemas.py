@@ -207,7 +207,8 @@ class DataFile(Schema):
 class BackupSummary(Schema):
     """A backup as listed (without its files)."""
     id = fields.String(required=True)
-    project_id = fields.String(required=True)
+    project_id = fields.String(required=True, allow_none=True, metadata={
+        "description": "null for a legacy backup (numbered on the old platform, claimed here)"})
     project_name = fields.String(required=True)
     name = fields.String(required=True)
     categories = fields.List(fields.String(), required=True)

@@ -6,7 +6,7 @@ from nameko.rpc import RpcProxy
 from hgrip_kernel.errors import NotFound
 from hgrip_kernel.nameko import RequestContext
 
-from . import schemas
+from . import institution_schemas as inst, schemas
 from .cache import CachedValue
 from .calls import call, gather
 from .errors import GatewayError
@@ -189,6 +189,71 @@ class GatewayService:
         """Reference data, the same for everyone, so no token is needed; cached for 5 minutes."""
         taxonomy = self.taxonomy_cache.get(lambda: call(self.backups.taxonomy, timeout=self.rpc_timeout))
         return Reply(taxonomy, headers={"Cache-Control": f"public, max-age={int(TAXONOMY_TTL)}"})
+
+    # ---- institutions (法人/单位管理员) -----------------------------------------------------------
+
+    @route("GET", f"{PREFIX}/institution/backups", tag="institution",
+           summary="The backups of the caller's institution (legal person) or unit (unit admin)",
+           query=inst.InstitutionBackupQuery, response=inst.InstitutionBackupPage, errors=(403,))
+    def institution_backups(self, request, account, query):
+        """Two tabs (status completed/incomplete), filters, paging and sorting. Natural persons and
+        operators get 403 institution_admins_only; nobody sees another institution's backups."""
+        return call(self.backups.institution_backups, account["id"], query, timeout=self.rpc_timeout)
+
+    @route("GET", f"{PREFIX}/institution/backups/<backup_id>", tag="institution",
+           summary="One backup of the institution, as the manual's backup detail (备份详细信息)",
+           response=inst.InstitutionBackupDetail, errors=(403, 404))
+    def institution_backup(self, request, account, backup_id):
+        """A backup outside the caller's scope answers 404 backup_not_found, like one that does not exist."""
+        return call(self.backups.institution_backup, account["id"], backup_id, timeout=self.rpc_timeout)
+
+    @route("GET", f"{PREFIX}/institution/members", tag="institution",
+           summary="Members of the caller's institution or unit (人员信息浏览)",
+           query=inst.MemberQuery, response=inst.MemberPage, errors=(403,))
+    def institution_members(self, request, account, query):
+        return call(self.backups.institution_members, account["id"], query, timeout=self.rpc_timeout)
+
+    @route("GET", f"{PREFIX}/institution/delegates", tag="institution",
+           summary="Natural persons with their projects and backups (委托人信息浏览)",
+           query=inst.DelegateQuery, response=inst.DelegatePage, errors=(403,))
+    def institution_delegates(self, request, account, query):
+        return call(self.backups.institution_delegates, account["id"], query, timeout=self.rpc_timeout)
+
+    @route("POST", f"{PREFIX}/institution/delegations", tag="institution",
+           summary="Move every backup and project of one natural person to another member (委托调整)",
+           body=inst.DelegationRequest, response=inst.DelegationResponse, errors=(403, 404, 409))
+    def transfer_delegation(self, request, account, body):
+        """All or nothing. Refused (and nothing changes) when either person is outside the caller's
+        institution or unit (404 member_not_found), the new delegate is no natural person, has left
+        (delegate_not_employed) or already has a project of the same name; HGRG is told the new owner
+        of every numbered backup."""
+        return call(self.backups.transfer_delegation, account["id"], body, timeout=self.rpc_timeout)
+
+    @route("POST", f"{PREFIX}/institution/claims", tag="claims",
+           summary="Claim a registrant's legacy backups for a delegate of the institution (no SMS)",
+           body=inst.InstitutionClaimRequest, response=inst.ClaimResponse, errors=(403, 404, 409))
+    def institution_claim(self, request, account, body):
+        """The delegate must be an employed natural person in the caller's scope and of the same
+        institution as the old registrant (claim_other_institution says why when not)."""
+        return call(self.backups.institution_claim, account["id"], body, timeout=self.rpc_timeout)
+
+    # ---- claims of legacy backups (natural persons) ---------------------------------------------
+
+    @route("POST", f"{PREFIX}/claims/sms-code", tag="claims",
+           summary="Send an SMS code to the old registrant's mobile (原系统注册手机号)",
+           body=inst.ClaimCodeRequest, response=inst.SmsCodeSent, status=202,
+           errors=(403, 404, 409, 429, 503))
+    def request_claim_code(self, request, account, body):
+        """Checked before anything is sent: the registrant has unclaimed numbered backups and is of the
+        caller's institution. A new code at most once a minute; valid 10 minutes."""
+        return call(self.backups.request_claim_code, account["id"], body, timeout=self.rpc_timeout)
+
+    @route("POST", f"{PREFIX}/claims", tag="claims",
+           summary="Claim every numbered legacy backup of the old registrant with the SMS code",
+           body=inst.ClaimRequest, response=inst.ClaimResponse, errors=(403, 404, 409, 423))
+    def claim_legacy(self, request, account, body):
+        """A backup claimed once can never be claimed again (409 legacy_already_claimed)."""
+        return call(self.backups.claim_legacy, account["id"], body, timeout=self.rpc_timeout)
 
     # ---- HGRG provisioning ------------------------------------------------------------------
 

@@ -24,6 +24,18 @@ EXPECTED = {
     ("post", "/api/v1/backups/{backup_id}/files/{file_id}/verify"),
     ("post", "/api/v1/backups/{backup_id}/submit"), ("get", "/api/v1/backups/{backup_id}/history"),
     ("get", "/api/v1/backups/{backup_id}/sync"), ("get", "/api/v1/taxonomy"),
+    # institutions, delegation and claims (docs/institution-views.md, docs/legacy-import.md)
+    ("get", "/api/v1/institution/backups"), ("get", "/api/v1/institution/backups/{backup_id}"),
+    ("get", "/api/v1/institution/members"), ("get", "/api/v1/institution/delegates"),
+    ("post", "/api/v1/institution/delegations"), ("post", "/api/v1/institution/claims"),
+    ("post", "/api/v1/claims/sms-code"), ("post", "/api/v1/claims"),
+}
+# Query parameters of the institution lists, as documented.
+QUERY_PARAMETERS = {
+    "/api/v1/institution/backups": {"status", "unit", "name", "pi", "delegate", "backup_number",
+                                    "filing_number", "page", "page_size", "sort"},
+    "/api/v1/institution/members": {"name", "unit", "role", "page", "page_size"},
+    "/api/v1/institution/delegates": {"name", "unit", "employed", "page", "page_size"},
 }
 # (method, path) -> (request schema or None, success status, response schema) of the backup routes.
 BACKUP_ROUTES = {
@@ -262,3 +274,13 @@ def test_the_code_resend_refusal_documents_retry_after(document):
 def test_the_sync_route_documents_backup_not_submitted(document):
     assert "409" in document["paths"]["/api/v1/backups/{backup_id}/sync"]["get"]["responses"]
     assert document["x-error-codes"]["backup_not_submitted"]["status"] == 409
+
+
+def test_the_institution_lists_document_their_query_parameters(document):
+    for path, expected in QUERY_PARAMETERS.items():
+        operation = document["paths"][path]["get"]
+        parameters = {p["name"]: p for p in operation["parameters"] if p["in"] == "query"}
+        assert set(parameters) == expected
+        assert "400" in operation["responses"] and "403" in operation["responses"]
+    status = {p["name"]: p for p in document["paths"]["/api/v1/institution/backups"]["get"]["parameters"]}["status"]
+    assert status["schema"]["enum"] == ["completed", "incomplete"]
