@@ -76,11 +76,14 @@ def publish_through_relay(url, amqp_uri):
     return backup_id
 
 
+PUBLISHED_NOW = [("backups", "BackupSubmitted", 1), ("backups", "BackupDelegated", 1),
+                 ("backups", "BackupClaimed", 1), ("backups", "FilingLinked", 1)]
+
+
 def test_catalogue_lists_published_and_planned_events():
-    assert [(e.source, e.event_type, e.version) for e in published_events()] == [("backups", "BackupSubmitted", 1)]
-    assert {e.event_type for e in planned_events()} == {"BackupDelegated", "BackupClaimed", "FilingLinked"}
-    assert all(e.version is None for e in planned_events())
-    assert published_routing_keys() == ["backups.BackupSubmitted"]
+    assert [(e.source, e.event_type, e.version) for e in published_events()] == PUBLISHED_NOW
+    assert planned_events() == []
+    assert published_routing_keys() == sorted(f"{s}.{t}" for s, t, _ in PUBLISHED_NOW)
     for event in published_events():  # every published version has a registered marshmallow contract
         assert registry.schema_for(event.source, event.event_type, event.version) is not None
 
@@ -128,6 +131,50 @@ def test_delivered_message_matches_the_json_schema_and_bad_ones_do_not(store_url
             check.validate(bad)
     # the envelope stays open: a newer producer may add an envelope field
     check.validate(broken(lambda b: b.__setitem__("trace", "x")))
+
+
+def other_published_payloads(backup_id: str) -> dict:
+    """A valid payload of every published event but BackupSubmitted, shaped as backups records them."""
+    someone, admin = str(uuid.uuid4()), str(uuid.uuid4())
+    return {
+        "BackupDelegated": {
+            "backup_id": backup_id, "backup_number": None, "transfer_id": str(uuid.uuid4()),
+            "from_owner_id": someone, "to_owner_id": str(uuid.uuid4()), "to_username": "wangyuqing",
+            "institution_code": "INST-001", "unit_code": "UNIT-1", "delegated_by": admin,
+            "delegated_at": "2026-11-21T05:00:00+00:00", "sequence": 2},
+        "BackupClaimed": {
+            "backup_id": backup_id, "backup_number": "BF2021031500012", "owner_id": someone,
+            "owner_username": "zhangxiaohan", "institution_code": "INST-001", "unit_code": None,
+            "how": "institution", "claimed_by": admin, "claimed_at": "2026-11-21T05:00:00+00:00",
+            "sequence": 3},
+        "FilingLinked": {
+            "backup_id": backup_id, "filing_number": "BA202611210001", "declared_mb": 1024.0,
+            "recipient": "Example Lab (US)", "filed_at": "2026-11-21T05:00:00+00:00"},
+    }
+
+
+def test_every_published_event_as_the_relay_sends_it_matches_its_json_schema(store_url, amqp_uri,
+                                                                            downstream):
+    backup_id = str(uuid.uuid4())
+    payloads = other_published_payloads(backup_id)
+    engine = create_engine(store_url)
+    store = EventStore(engine, "backups")
+    with store.unit_of_work(actor="a", correlation_id="req-pub") as uow:
+        uow.append("backup", f"backup-{backup_id}", 0,
+                   [DomainEvent(event_type, data) for event_type, data in payloads.items()])
+    relay = OutboxRelay(engine, amqp_uri)
+    assert relay.relay_all() == len(payloads)
+    relay.close()
+    engine.dispose()
+    messages = drain(amqp_uri, downstream)
+    assert [m.delivery_info["routing_key"] for m in messages] == [f"backups.{t}" for t in payloads]
+    for message in messages:
+        body = json.loads(message.body)
+        validator(f"backups.{body['event_type']}.v1.json").validate(body)
+        bad = copy.deepcopy(body)
+        bad["data"]["unexpected"] = 1        # closed contracts: a new field is a new version
+        with pytest.raises(ValidationError):
+            validator(f"backups.{body['event_type']}.v1.json").validate(bad)
 
 
 def test_json_schema_agrees_with_the_marshmallow_contract():

@@ -39,13 +39,13 @@ class PublishedEvent:
 CATALOGUE: tuple[PublishedEvent, ...] = (
     PublishedEvent("backups", "BackupSubmitted", 1, "backup", PUBLISHED,
                    "A backup was submitted: it has its backup number and its files are locked."),
-    # Names reserved for the next work: not produced yet, no schema yet, no binding yet.
-    PublishedEvent("backups", "BackupDelegated", None, "backup", PLANNED,
-                   "A backup was delegated to another account (planned)."),
-    PublishedEvent("backups", "BackupClaimed", None, "backup", PLANNED,
-                   "A delegated backup was claimed (planned)."),
-    PublishedEvent("backups", "FilingLinked", None, "backup", PLANNED,
-                   "A backup was linked to an HGRG filing number (planned)."),
+    PublishedEvent("backups", "BackupDelegated", 1, "backup", PUBLISHED,
+                   "A legal person or unit administrator moved the backup to another member "
+                   "(委托调整): its new owner."),
+    PublishedEvent("backups", "BackupClaimed", 1, "backup", PUBLISHED,
+                   "A legacy backup (numbered on the old platform) was claimed: its owner, once."),
+    PublishedEvent("backups", "FilingLinked", 1, "backup", PUBLISHED,
+                   "HGRG's filing number (备案号) of a prior report citing the backup was linked."),
 )
 
 
