@@ -157,6 +157,9 @@ def test_plan_scale_and_environment(tmp_path):
     assert Path(env["HGRIP_VAR"]).is_absolute()
     assert env["HGRIP_AMQP_URI"] == "amqp://u:p@h:5672/"                    # passes through untouched
     assert env["HGRIP_SMS_URL"] == "http://127.0.0.1:9026"
+    assert child_environment({})["HGRIP_SMS_URL"] == "http://127.0.0.1:8026"        # the sink's default address
+    assert child_environment({"HGRIP_SMS_URL": "https://sms.example.cn"})["HGRIP_SMS_URL"] \
+        == "https://sms.example.cn"                                          # a real gateway's URL wins
     assert env["HGRIP_SMTP_HOST"] == "127.0.0.1" and env["HGRIP_SMTP_PORT"] == "8025"
     assert env["HGRIP_HGRG_URL"] == "http://127.0.0.1:8030/hgrg"
     assert env["HGRIP_REPOSITORIES_ADDRESS"] == "127.0.0.1:8040"

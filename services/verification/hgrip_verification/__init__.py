@@ -1,4 +1,4 @@
-"""HGRIP verification service (skeleton): e-mail codes proving a submission account come later."""
+"""HGRIP verification service: dataset ownership, e-mailed dataset codes, SMS codes for legacy claims."""
 import os
 
 # Script location for the ``hgrip.migrations`` entry point (``hgrip_verification:migrations``).

@@ -1,7 +1,9 @@
-"""How the service gets its clock, its repository client and its mailer (from the nameko config).
+"""How the service gets its clock, its repository client, its mailer and its SMS client (from the
+nameko config).
 
 Config: ``REPOSITORIES_URL`` (default http://127.0.0.1:8040), ``REPOSITORIES_TIMEOUT`` (5 s),
-``SMTP_HOST`` / ``SMTP_PORT`` (127.0.0.1 / 8025), ``MAIL_FROM`` (hgrip@localhost), ``SMTP_TIMEOUT`` (10 s).
+``SMTP_HOST`` / ``SMTP_PORT`` (127.0.0.1 / 8025), ``MAIL_FROM`` (hgrip@localhost), ``SMTP_TIMEOUT`` (10 s),
+``SMS_URL`` (http://127.0.0.1:8026), ``SMS_TIMEOUT`` (5 s), ``SMS_SENDER`` (HGRIP).
 """
 from datetime import timedelta
 
@@ -10,6 +12,7 @@ from nameko.extensions import DependencyProvider
 
 from .mailer import Mailer
 from .repositories import HttpRepositoryClient
+from .sms import DEFAULT_SMS_URL, SmsClient
 
 DEFAULT_REPOSITORIES_URL = "http://127.0.0.1:8040"
 
@@ -48,3 +51,14 @@ class MailerProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.mailer
+
+
+class SmsClientProvider(DependencyProvider):
+    def setup(self):
+        config = self.container.config
+        self.client = SmsClient(config.get("SMS_URL") or DEFAULT_SMS_URL,
+                                timeout=float(config.get("SMS_TIMEOUT", 5)),
+                                sender=config.get("SMS_SENDER") or "HGRIP")
+
+    def get_dependency(self, worker_ctx):
+        return self.client

@@ -2,8 +2,9 @@
 from hgrip_kernel.errors import invalid_input
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from .domain import REPOSITORIES, accession_is_well_formed
+from .domain import PURPOSES, REPOSITORIES, accession_is_well_formed
 from .domain.code_policy import CODE_LENGTH
+from .domain.sms import MOBILE_PATTERN, SUBJECT_MAX
 
 
 class Trimmed(fields.String):
@@ -55,10 +56,39 @@ class SendCodeSchema(_Strict):
             raise ValidationError("Not a valid accession for this repository.", "accession")
 
 
+def _code() -> fields.Field:
+    return Trimmed(required=True, validate=validate.Regexp(
+        rf"^[0-9]{{{CODE_LENGTH}}}\Z", error=f"Must be {CODE_LENGTH} digits."))
+
+
 class VerifyCodeSchema(_Strict):
     file_id = CanonicalUUID(required=True)
-    code = Trimmed(required=True, validate=validate.Regexp(
-        rf"^[0-9]{{{CODE_LENGTH}}}$", error=f"Must be {CODE_LENGTH} digits."))
+    code = _code()
+
+
+def _purpose() -> fields.Field:
+    return fields.String(required=True, validate=validate.OneOf(sorted(PURPOSES), error="Must be one of: {choices}."))
+
+
+def _subject() -> fields.Field:
+    # Opaque and compared as given (not trimmed); it names a stream, so no control characters.
+    return fields.String(required=True, validate=[validate.Length(min=1, max=SUBJECT_MAX), NO_CONTROL])
+
+
+class SendSmsCodeSchema(_Strict):
+    purpose = _purpose()
+    subject = _subject()
+    # No +86, no spaces inside: the number as the gateway takes it. The error never echoes it.
+    mobile = Trimmed(required=True, validate=validate.Regexp(
+        MOBILE_PATTERN, error="Must be an 11-digit mainland-China mobile number."))
+    # It goes into the text message: no control characters.
+    requester_name = Trimmed(required=True, validate=[validate.Length(min=1, max=100), NO_CONTROL])
+
+
+class VerifySmsCodeSchema(_Strict):
+    purpose = _purpose()
+    subject = _subject()
+    code = _code()
 
 
 def load(schema_cls: type[Schema], payload) -> dict:

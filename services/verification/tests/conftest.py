@@ -1,5 +1,6 @@
 """Fixtures of the verification tests: the real SMTP sink and repositories stand-in (subprocesses on
-free ports), the service on real PostgreSQL and RabbitMQ, a queue capturing its events.
+free ports), the real SMS sink (in a thread of this process), the service on real PostgreSQL and
+RabbitMQ, a queue capturing its events.
 
 (conftest: under importlib mode test helpers cannot be imported from another test module.)
 """
@@ -84,14 +85,83 @@ class RepositoriesStandin(StandinProcess):
                       timeout=5).raise_for_status()
 
 
+class SmsSink:
+    """The SMS sink stand-in served from a thread of the test process, on a port of its own; ``stop()``
+    closes the port (a gateway that is down), ``start()`` serves the same port again."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = None
+
+    def start(self) -> "SmsSink":
+        from hgrip_standins.common import start_in_thread
+        from hgrip_standins.sms_sink import create_server
+
+        self.server = create_server("127.0.0.1", self.port, directory=self.directory)
+        start_in_thread(self.server)
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def messages(self, mobile: str | None = None) -> list[dict]:
+        """The stored messages, oldest first, as the sink wrote them (optionally those to one mobile)."""
+        items = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(self.directory.glob("*.json"))]
+        return [item for item in items if mobile is None or item["mobile"] == mobile]
+
+
+@pytest.fixture
+def sms_sink(tmp_path):
+    sink = SmsSink(tmp_path / "sms").start()
+    yield sink
+    sink.stop()
+
+
 @pytest.fixture
 def code_in():
-    """``code_in(message) -> str``: the 6-digit code of a mail, read as a person would (after 验证码为)."""
+    """``code_in(message) -> str``: the 6-digit code of a mail (an email.message) or of a text message
+    stored by the SMS sink (a dict), read as a person would (after 验证码为)."""
     def read(message) -> str:
-        match = re.search(r"您的验证码为：(\d{6})", message.get_content())
-        assert match, message.get_content()
+        text = message["text"] if isinstance(message, dict) else message.get_content()
+        match = re.search(r"验证码为[：\s](\d{6})", text)
+        assert match, text
         return match.group(1)
     return read
+
+
+@pytest.fixture
+def outcomes():
+    """``outcomes(replies, ok) -> list``: for each async RPC reply, ``ok`` if it succeeded, else the code
+    of the refusal it raised."""
+    from hgrip_kernel.errors import DomainError
+
+    def collect(replies, ok) -> list:
+        collected = []
+        for reply in replies:
+            try:
+                reply.result()
+                collected.append(ok)
+            except DomainError as exc:
+                collected.append(exc.code)
+        return collected
+    return collect
+
+
+@pytest.fixture
+def replay():
+    """``replay(aggregate) -> a fresh one folded from its pending events``, as if stored (versions 1…n)."""
+    class Stored:
+        def __init__(self, event, version):
+            self.event_type, self.data, self.stream_version = event.type, event.data, version
+
+    def fold(source):
+        return type(source).rehydrate(source.id, [Stored(e, n) for n, e in enumerate(source.pending, 1)])
+    return fold
 
 
 @pytest.fixture
@@ -136,7 +206,7 @@ def capture(amqp_uri):
 
 
 class RunningVerification:
-    def __init__(self, container, database_url, smtp_sink, repositories):
+    def __init__(self, container, database_url, **standins):
         from hgrip_verification.dependencies import Clock
         from nameko.testing.utils import get_extension
         from sqlalchemy import create_engine
@@ -144,12 +214,19 @@ class RunningVerification:
         self.container = container
         self.engine = create_engine(database_url)
         self.clock = get_extension(container, Clock)
-        self.smtp_sink = smtp_sink
-        self.repositories = repositories
+        for name, standin in standins.items():   # smtp_sink, repositories, sms_sink
+            setattr(self, name, standin)
 
     def rows(self, statement):
         with self.engine.connect() as connection:
             return connection.execute(statement).all()
+
+    def recorded(self, *tables) -> list:
+        """Every row of the events, the outbox and ``tables`` (empty when a call left no trace)."""
+        from hgrip_kernel.store.tables import events, outbox
+        from sqlalchemy import select
+
+        return [row for table in (events, outbox, *tables) for row in self.rows(select(table))]
 
 
 @pytest.fixture
@@ -161,10 +238,33 @@ def verification(make_database, service_config, start_service, smtp_sink, reposi
     config = service_config("verification", database_url, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_sink.port),
                             MAIL_FROM=MAIL_FROM, REPOSITORIES_URL=repositories.url, REPOSITORIES_TIMEOUT=2,
                             SMTP_TIMEOUT=5)
-    running = RunningVerification(start_service(VerificationService, config), database_url, smtp_sink,
-                                  repositories)
+    running = RunningVerification(start_service(VerificationService, config), database_url, smtp_sink=smtp_sink,
+                                  repositories=repositories)
     yield running
     running.engine.dispose()
+
+
+@pytest.fixture
+def sms_verification(make_database, service_config, start_service, sms_sink):
+    """The service wired to the real SMS sink (SMTP and repositories are not needed for SMS codes)."""
+    from hgrip_verification.service import VerificationService
+
+    database_url = make_database("verification")
+    config = service_config("verification", database_url, SMS_URL=sms_sink.url, SMS_TIMEOUT=2)
+    running = RunningVerification(start_service(VerificationService, config), database_url, sms_sink=sms_sink)
+    yield running
+    running.engine.dispose()
+
+
+@pytest.fixture
+def sms_payload():
+    """A valid send_sms_code payload (a legacy claim); keyword arguments change fields."""
+    def make(**changes) -> dict:
+        payload = {"purpose": "legacy_claim", "subject": f"claim:{uuid.uuid4()}", "mobile": "13912345678",
+                   "requester_name": "张晓寒"}
+        payload.update(changes)
+        return payload
+    return make
 
 
 @pytest.fixture

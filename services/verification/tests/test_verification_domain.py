@@ -174,16 +174,11 @@ def test_no_code_no_verification():
     assert caught.value.code == "verification_code_not_requested"
 
 
-def test_rehydrating_folds_every_event():
+def test_rehydrating_folds_every_event(replay):
     source = issued()
     source.verify(False, NOW)
     source.verify(False, NOW)
-
-    class Stored:
-        def __init__(self, event, version):
-            self.event_type, self.data, self.stream_version = event.type, event.data, version
-
-    request = VerificationRequest.rehydrate(source.id, [Stored(e, n) for n, e in enumerate(source.pending, 1)])
+    request = replay(source)
     assert (request.version, request.failures, request.locked, request.dataset) == (3, 2, False, REF)
     assert request.expires_at == NOW + timedelta(hours=48)
 

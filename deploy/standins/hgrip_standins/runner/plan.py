@@ -69,6 +69,7 @@ def child_environment(base: dict | None = None) -> dict:
             env.setdefault("HGRIP_SMTP_HOST", host)
             env.setdefault("HGRIP_SMTP_PORT", port)
         else:
+            # HTTP stand-ins: HGRIP_SMS_URL (verification's SMS client), HGRIP_HGRG_URL, HGRIP_REPOSITORIES_URL.
             env.setdefault(f"HGRIP_{kind}_URL", f"http://{_reachable(host)}:{port}" + _URL_SUFFIX.get(kind, ""))
     return env
 

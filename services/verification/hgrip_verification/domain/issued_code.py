@@ -62,10 +62,11 @@ class IssuedCode(Aggregate):
         if wait > 0:
             raise self.refusals.too_soon(wait, iso(self.policy.resend_available_at(self.issued_at)))
 
-    def refuse_concurrent_send(self, now: datetime) -> DomainError:
+    @classmethod
+    def refuse_concurrent_send(cls, now: datetime) -> DomainError:
         """The answer when another instance is sending a code for the same subject right now."""
-        interval = self.policy.resend_interval
-        return self.refusals.too_soon(int(interval.total_seconds()), iso(now + interval))
+        interval = cls.policy.resend_interval
+        return cls.refusals.too_soon(int(interval.total_seconds()), iso(now + interval))
 
     def verify(self, code_matches: bool, now: datetime) -> DomainError | None:
         """Check a presented code. Refusals that change nothing are raised; a wrong code is recorded

@@ -23,7 +23,7 @@ class HttpRepositoryClient(RepositoryClient):
             answer = self._session.get(url, timeout=self.timeout, headers={"Accept": "application/json"})
         except requests.RequestException as exc:
             raise RepositoryUnavailable(repository, f"no answer: {type(exc).__name__}") from exc
-        if answer.status_code == 404 and _error_code(answer) == DATASET_NOT_FOUND:
+        if answer.status_code == 404 and error_code(answer) == DATASET_NOT_FOUND:
             return None
         if answer.status_code != 200:
             # Any other 404 (a wrong base URL, an unknown repository) is a broken adapter, not an
@@ -32,7 +32,8 @@ class HttpRepositoryClient(RepositoryClient):
         return _dataset(repository, accession, answer)
 
 
-def _error_code(answer) -> str | None:
+def error_code(answer) -> str | None:
+    """The ``error`` of a JSON error answer ({"error": "<code>", "message": …}), if there is one."""
     try:
         body = answer.json()
     except ValueError:
