@@ -48,12 +48,15 @@ def name_taken(connection, owner_id: str, name: str) -> bool:
     return bool(names_taken(connection, owner_id, [name]))
 
 
-def names_taken(connection, owner_id: str, names: list[str]) -> list[str]:
-    """Which of ``names`` the owner already uses (in no particular order)."""
+def names_taken(connection, owner_id: str, names, except_ids=()) -> list[str]:
+    """Which of ``names`` the owner already uses (in no particular order), not counting the
+    projects ``except_ids``."""
     if not names:
         return []
     query = select(projects.c.name).where(projects.c.owner_id == owner_id,
                                           projects.c.name.in_(sorted(set(names))))
+    if except_ids:
+        query = query.where(projects.c.id.not_in(sorted(set(except_ids))))
     return list(connection.execute(query).scalars())
 
 

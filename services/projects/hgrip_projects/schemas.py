@@ -40,14 +40,19 @@ class CreateProjectSchema(Schema):
 _create = CreateProjectSchema()
 
 
-def load_create_project(payload) -> tuple[ProjectDetails, object]:
-    """Return (details, consent) or raise InvalidInput("invalid_input", details per field)."""
+def _load(schema: Schema, payload) -> dict:
+    """The loaded values, or InvalidInput("invalid_input") with details per field."""
     if not isinstance(payload, dict):
         raise invalid_input({"_schema": ["The payload must be an object."]})
     try:
-        values = _create.load(payload)
+        return schema.load(payload)
     except ValidationError as exc:
         raise invalid_input(exc.normalized_messages()) from exc
+
+
+def load_create_project(payload) -> tuple[ProjectDetails, object]:
+    """Return (details, consent) or raise InvalidInput("invalid_input", details per field)."""
+    values = _load(_create, payload)
     details = ProjectDetails(name=values["name"], pi_name=values["pi_name"],
                              pi_email=values["pi_email"])
     return details, values["consent"]
@@ -67,17 +72,12 @@ class Transfer:
     transferred_at: datetime
 
 
-_transfer = DelegationTransferredV1()  # the published contract is the payload's schema
+_transfer = DelegationTransferredV1()  # the event's contract is the payload's schema
 
 
 def load_transfer(payload) -> Transfer:
     """The transfer_projects payload (the event's data) or InvalidInput("invalid_input")."""
-    if not isinstance(payload, dict):
-        raise invalid_input({"_schema": ["The payload must be an object."]})
-    try:
-        values = _transfer.load(payload)
-    except ValidationError as exc:
-        raise invalid_input(exc.normalized_messages()) from exc
+    values = _load(_transfer, payload)
     return Transfer(
         transfer_id=str(values["transfer_id"]), from_owner_id=str(values["from_owner_id"]),
         to_owner_id=str(values["to_owner_id"]), to_username=values["to_username"],
@@ -95,7 +95,4 @@ _names = _NamesSchema()
 
 def load_names(names) -> list[str]:
     """A list of project names (1–200 characters each), or InvalidInput("invalid_input")."""
-    try:
-        return _names.load({"names": names})["names"]
-    except ValidationError as exc:
-        raise invalid_input(exc.normalized_messages()) from exc
+    return _load(_names, {"names": names})["names"]

@@ -98,8 +98,8 @@ class ProjectsService:
         except Conflict as exc:
             if exc.code != "delegate_has_project_named":
                 raise
-            # Retrying cannot help until a project is renamed: the kernel's bounded retries
-            # park the message in the dead letters, where an operator can replay it.
+            # Retrying will not help while the clash lasts: the kernel's bounded retries park
+            # the message in the dead letters, where an operator decides and can replay it.
             self.ctx.log.error("delegation_transfer_refused", code=exc.code, names=exc.details["names"],
                                transfer_id=transfer.transfer_id, event_id=envelope.event_id)
             raise
@@ -129,8 +129,8 @@ class ProjectsService:
                       for project_id in transfer.project_ids}
             result = delegate_projects(
                 loaded, delegation,
-                names_taken=lambda names: projections.names_taken(uow.connection,
-                                                                  transfer.to_owner_id, names))
+                names_taken=lambda moving: projections.names_taken(
+                    uow.connection, transfer.to_owner_id, moving.values(), except_ids=moving))
             for project_id in result["moved"]:
                 project = loaded[project_id]
                 [delegated] = uow.save(project)

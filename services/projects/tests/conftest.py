@@ -31,7 +31,7 @@ def make_account():
 # --- integration: the real identity, projects and backups services on PostgreSQL + RabbitMQ ----
 
 NGDC = {"code": "NGDC", "name": "国家基因组科学数据中心", "foreign": False,
-        "units": [{"code": "U1", "name": "数据库部"}]}
+        "units": [{"code": "U1", "name": "数据库部"}, {"code": "U2", "name": "数据资源部"}]}
 FOREIGN = {"code": "FGL", "name": "Foreign Genomics Ltd", "foreign": True, "units": []}
 
 
@@ -72,6 +72,33 @@ class ProjectsPlatform:
         with self.engines[service].connect() as connection:
             return outbox_messages(connection)
 
+    def publish(self, envelope_dict: dict) -> None:
+        """Publish an event envelope with the relay's own publisher (confirmed, message id = event id)."""
+        import json
+
+        from hgrip_kernel.messaging.confirming_publisher import ConfirmingPublisher
+        from hgrip_kernel.messaging.topology import CORRELATION_HEADER, EVENTS_EXCHANGE
+        publisher = ConfirmingPublisher(self.amqp_uri, EVENTS_EXCHANGE)
+        try:
+            assert publisher.publish_batch([{
+                "routing_key": f"{envelope_dict['source']}.{envelope_dict['event_type']}",
+                "body": json.dumps(envelope_dict).encode(),
+                "properties": {"content_type": "application/json", "delivery_mode": 2,
+                               "message_id": envelope_dict["event_id"],
+                               "correlation_id": envelope_dict["correlation_id"],
+                               "type": envelope_dict["event_type"],
+                               "application_headers": {CORRELATION_HEADER: envelope_dict["correlation_id"]}},
+            }]) == [True]
+        finally:
+            publisher.close()
+
+    def dead_letters(self) -> int:
+        from kombu import Connection
+
+        from hgrip_kernel.messaging.topology import DEAD_LETTER_QUEUE
+        with Connection(self.amqp_uri) as connection:
+            return connection.default_channel.queue_declare(DEAD_LETTER_QUEUE, passive=True).message_count
+
     def count(self, service: str, table) -> int:
         from sqlalchemy import func, select
         return self.rows(service, select(func.count()).select_from(table))[0][0]
@@ -109,4 +136,37 @@ def new_project():
                    "pi_email": "liuxh@big.ac.cn", "consent": True}
         payload.update(changes)
         return payload
+    return make
+
+
+@pytest.fixture
+def transfer():
+    """``transfer(from_owner, to_owner, project_ids, **changes) -> dict``: the data of a valid
+    backups.DelegationTransferred (what backups passes to transfer_projects)."""
+    import uuid
+
+    def make(from_owner: str, to_owner: str, project_ids, **changes) -> dict:
+        data = {"transfer_id": str(uuid.uuid4()), "from_owner_id": from_owner,
+                "to_owner_id": to_owner, "to_username": "delegate", "institution_code": "NGDC",
+                "to_unit_code": "U2", "project_ids": list(project_ids), "backup_ids": [],
+                "transferred_by": str(uuid.uuid4()), "transferred_at": "2023-07-01T02:00:00+00:00"}
+        data.update(changes)
+        return data
+    return make
+
+
+@pytest.fixture
+def transferred():
+    """``transferred(data) -> envelope dict`` of backups.DelegationTransferred carrying ``data``."""
+    import uuid
+    from datetime import datetime, timezone
+
+    from hgrip_kernel.envelope import Envelope, dump_envelope
+
+    def make(data: dict, correlation_id: str = "req-transfer-event") -> dict:
+        return dump_envelope(Envelope(
+            event_id=str(uuid.uuid4()), event_type="DelegationTransferred", schema_version=1,
+            source="backups", stream_type="delegation", stream_id=f"delegation-{data['transfer_id']}",
+            stream_version=1, occurred_at=datetime.now(timezone.utc), actor=data["transferred_by"],
+            correlation_id=correlation_id, causation_id=None, data=data, position=1))
     return make

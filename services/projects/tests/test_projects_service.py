@@ -147,7 +147,9 @@ def test_backups_applies_a_redelivered_project_created_once(platform, new_projec
                                          routing_key=message["routing_key"], **properties)
     assert waited.get() is None  # handled without raising (a second insert would have raised)
 
-    assert platform.count("backups", inbox) == 1
+    # Backups also consumes identity's events: count only its ProjectCreated consumer's marks.
+    assert platform.rows("backups", select(inbox.c.event_id).where(
+        inbox.c.consumer == "backups.on_project_created")) == [(message["properties"]["message_id"],)]
     assert _known(platform, created["id"])["applied_event_id"] == message["properties"]["message_id"]
     with Connection(platform.amqp_uri) as connection:
         declared = connection.default_channel.queue_declare(DEAD_LETTER_QUEUE, passive=True)

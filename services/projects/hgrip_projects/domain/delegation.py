@@ -12,20 +12,22 @@ from .project import ALREADY, MOVED, SKIPPED, Delegation, Project
 
 
 def delegate_projects(projects: Mapping[str, Project | None], delegation: Delegation,
-                      names_taken: Callable[[list[str]], list[str]]) -> dict:
+                      names_taken: Callable[[dict[str, str]], list[str]]) -> dict:
     """Delegate every project (id -> loaded Project, None when there is no such project).
 
-    ``names_taken(names)`` answers which of ``names`` the new owner already uses. Raises
-    ``delegate_has_project_named`` before recording anything when one of the projects that would
-    move clashes. Returns ``{"moved": [ids], "already": [ids], "skipped": [ids]}`` in the given order.
+    ``names_taken(moving)`` gets ``{project_id: name}`` of the projects that would move and answers
+    which of those names the new owner uses for *other* projects (a read model that already shows
+    these very projects with the new owner, committed by a concurrent path, is no clash). Raises
+    ``delegate_has_project_named`` before recording anything when one clashes. Returns
+    ``{"moved": [ids], "already": [ids], "skipped": [ids]}`` in the given order.
     """
     outcomes = {project_id: project.delegation_outcome(delegation) if project else SKIPPED
                 for project_id, project in projects.items()}
-    moving = [projects[project_id].state["name"] for project_id, outcome in outcomes.items()
-              if outcome == MOVED]
+    moving = {project_id: projects[project_id].state["name"]
+              for project_id, outcome in outcomes.items() if outcome == MOVED}
     clashes = set(names_taken(moving)) if moving else set()
     if clashes:
-        raise refusals.delegate_has_project_named([name for name in moving if name in clashes])
+        raise refusals.delegate_has_project_named([name for name in moving.values() if name in clashes])
     result = {MOVED: [], ALREADY: [], SKIPPED: []}
     for project_id, outcome in outcomes.items():
         if outcome == MOVED:

@@ -48,7 +48,7 @@ def project_not_found() -> NotFound:
 
 def delegate_has_project_named(names: list[str]) -> Conflict:
     return Conflict("delegate_has_project_named",
-                    "The new owner already has a project with the same name as a project being "
-                    "moved; project names must be unique within an account, so nothing was moved.",
-                    "受托人账户下已有同名项目（同一账户下的项目名称不可重复），本次委托调整未移交任何项目。",
+                    "The new delegate already has projects with these names; project names are "
+                    "unique per person, so no project was moved.",
+                    "新委托人名下已有同名项目，项目名称在个人名下须唯一，未移交任何项目。",
                     {"names": names})
