@@ -1,12 +1,18 @@
-"""One push of one backup number to HGRG: claim it, POST it, record how it went.
+"""One push of one thing to HGRG — a backup number or an owner change: claim it, POST it, record
+how it went.
 
 Three steps, and no database transaction is open while HGRG is being asked:
-1. claim — one short transaction takes due rows (FOR UPDATE SKIP LOCKED) and leases them by moving
-   ``next_attempt_at`` to now + lease, so no other pusher (thread or instance) takes them meanwhile;
+1. claim — one short transaction takes due rows of every queue (FOR UPDATE SKIP LOCKED) and leases
+   them by moving ``next_attempt_at`` to now + lease, so no other pusher (thread or instance) takes
+   them meanwhile;
 2. push — the HTTP call, outside any transaction, bounded by the client's time-out (< lease);
-3. record — one unit of work appends SyncAttemptFailed or BackupSynced and updates the row.
+3. record — one unit of work appends the attempt's event (failed or synced) and updates the row.
 A pusher that dies between 1 and 3 leaves the row leased; when the lease runs out the row is due
-again and someone pushes it again — HGRG's idempotence by backup number makes that harmless.
+again and someone pushes it again — HGRG's idempotence (by backup number, by change id) makes that
+harmless.
+
+A ``PushQueue`` says what differs between the kinds of push: the table, how the aggregate is
+restored from a row, which client call sends it. Everything else is shared.
 """
 import random
 import time
@@ -17,9 +23,10 @@ from typing import Callable
 from hgrip_kernel.context import bind_request_context, clear_request_context
 from hgrip_kernel.envelope import utcnow
 from hgrip_kernel.logging import get_logger
+from sqlalchemy import Table
 
 from . import projections
-from .domain import BackoffPolicy, SyncState
+from .domain import BackoffPolicy, OwnerChange, PushState, SyncState
 from .hgrg_client import HgrgRefused, HgrgUnavailable
 
 log = get_logger("registry-sync.pusher")
@@ -27,11 +34,37 @@ DEFAULT_POLICY = BackoffPolicy()
 
 
 @dataclass(frozen=True)
+class PushQueue:
+    name: str                                        # in claims and logs: "number" | "owner_change"
+    key: str                                         # what a row is keyed by, bound in logs
+    table: Table
+    restore: Callable[[dict], PushState]             # the aggregate, from its row (a snapshot)
+    send: Callable[[object, dict, str | None], str]  # (client, payload, request id) → HGRG status
+
+
+NUMBERS = PushQueue(
+    "number", "backup_number", projections.sync_states,
+    lambda row: SyncState.restore(row["backup_number"], row["state"], row["attempts"], row["version"]),
+    lambda client, payload, request_id: client.push_backup(payload, request_id=request_id))
+OWNER_CHANGES = PushQueue(
+    "owner_change", "change_id", projections.owner_changes,
+    lambda row: OwnerChange.restore(row["change_id"], row["backup_number"], row["state"],
+                                    row["attempts"], row["version"]),
+    lambda client, payload, request_id: client.push_owner_change(payload, request_id=request_id))
+QUEUES = {queue.name: queue for queue in (NUMBERS, OWNER_CHANGES)}
+
+
+@dataclass(frozen=True)
 class Claim:
-    backup_number: str
+    key: str            # the row's key: the backup number, or the owner change's id
     payload: dict
     correlation_id: str
-    attempt: int   # the number this attempt will have
+    attempt: int        # the number this attempt will have
+    queue: str = NUMBERS.name
+
+    @property
+    def backup_number(self) -> str:
+        return self.payload["backup_number"]
 
 
 @dataclass(frozen=True)
@@ -53,20 +86,29 @@ class Pusher:
         self.instance = instance   # the events' actor: which instance pushed
         self.clock = clock
         self.rand = rand
+        self._first = 0            # the queue claimed from first, in turn: neither starves the other
 
     def claim(self, limit: int) -> list[Claim]:
         now = self.clock()
+        queues = list(QUEUES.values())
+        self._first = (self._first + 1) % len(queues)
+        claims: list[Claim] = []
         with self.store.writing(), self.store.engine.connect() as connection:
             connection.execution_options(hgrip_write=True)
             with connection.begin():
-                rows = projections.claim_due(connection, now, now + self.lease, limit)
-        return [Claim(row.backup_number, row.payload, row.correlation_id, row.attempts + 1)
-                for row in rows]
+                for queue in queues[self._first:] + queues[:self._first]:
+                    if len(claims) >= limit:
+                        break
+                    rows = projections.claim_due(connection, now, now + self.lease,
+                                                 limit - len(claims), queue.table)
+                    claims += [Claim(row.key, row.payload, row.correlation_id, row.attempts + 1,
+                                     queue.name) for row in rows]
+        return claims
 
     def push(self, claim: Claim) -> Outcome:
         started = time.monotonic()
         try:
-            status = self.client.push_backup(claim.payload, request_id=claim.correlation_id)
+            status = QUEUES[claim.queue].send(self.client, claim.payload, claim.correlation_id)
             outcome = Outcome(hgrg_status=status)
         except HgrgUnavailable as exc:
             outcome = Outcome(error=exc.reason, refused=isinstance(exc, HgrgRefused))
@@ -74,24 +116,27 @@ class Pusher:
                        round((time.monotonic() - started) * 1000, 1))
 
     def record(self, claim: Claim, outcome: Outcome) -> dict | None:
-        """Append the outcome and update the row; None if the sync was already recorded synced."""
+        """Append the outcome and update the row; None if the push was already recorded synced."""
+        queue = QUEUES[claim.queue]
         with self.store.unit_of_work(actor=self.instance, correlation_id=claim.correlation_id) as uow:
-            row = projections.get(uow.connection, claim.backup_number, for_update=True)
-            sync = SyncState.restore(row["backup_number"], row["state"], row["attempts"], row["version"])
-            if sync.synced:   # only after a lease ran out under a stalled pusher: nothing to add
+            row = projections.get(uow.connection, claim.key, for_update=True, table=queue.table)
+            push = queue.restore(row)
+            if push.synced:   # only after a lease ran out under a stalled pusher: nothing to add
                 return None
             now = self.clock()
             if outcome.hgrg_status:
-                sync.succeeded(outcome.hgrg_status, now)
+                push.succeeded(outcome.hgrg_status, now)
             else:
-                sync.attempt_failed(outcome.error, now, self.policy, self.rand)
-            [event] = uow.save(sync)
+                push.attempt_failed(outcome.error, now, self.policy, self.rand)
+            [event] = uow.save(push)
             projections.apply(uow.connection, event)
         return event.data
 
     def process(self, claim: Claim) -> dict | None:
-        """Push one claimed row and record the outcome, logging the attempt under the submit's id."""
-        bind_request_context(claim.correlation_id, backup_number=claim.backup_number,
+        """Push one claimed row and record the outcome, logging the attempt under its request's id."""
+        queue = QUEUES[claim.queue]
+        bind_request_context(claim.correlation_id, push=queue.name,
+                             **{"backup_number": claim.backup_number, queue.key: claim.key},
                              attempt=claim.attempt, pusher=self.instance)
         try:
             outcome = self.push(claim)

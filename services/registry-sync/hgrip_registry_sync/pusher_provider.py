@@ -1,8 +1,9 @@
 """Runs the pusher beside the service's workers, the way EventStoreProvider runs the outbox relay.
 
-One dispatcher loop claims as many due rows as there are free push slots and hands each to a
-green thread. A new sync state wakes it at once (``wake()``), so a fresh backup number reaches
-HGRG within milliseconds; otherwise it looks for due retries every SYNC_POLL_INTERVAL.
+One dispatcher loop claims as many due rows (numbers and owner changes alike) as there are free
+push slots and hands each to a green thread. A new row wakes it at once (``wake()``), so a fresh
+backup number or owner change reaches HGRG within milliseconds; otherwise it looks for due retries
+every SYNC_POLL_INTERVAL.
 """
 import os
 import socket
@@ -44,7 +45,7 @@ class SyncPusherProvider(DependencyProvider):
                  concurrency=self.settings.concurrency, lease_s=self.settings.lease)
 
     def wake(self) -> None:
-        """Look for due rows now (a new sync state was committed)."""
+        """Look for due rows now (a new number or owner change to push was committed)."""
         self._wake.set()
 
     def _dispatch(self):
@@ -72,7 +73,8 @@ class SyncPusherProvider(DependencyProvider):
         try:
             self.pusher.process(claim)
         except Exception as exc:   # outcome not recorded: the row's lease runs out, then it is due again
-            log.error("sync_record_failed", backup_number=claim.backup_number, error=repr(exc),
+            log.error("sync_record_failed", push=claim.queue, key=claim.key,
+                      backup_number=claim.backup_number, error=repr(exc),
                       retry_after_s=self.settings.lease)
         finally:
             self._wake.set()   # a slot is free, and more rows may be due

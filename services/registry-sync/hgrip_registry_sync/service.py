@@ -1,7 +1,9 @@
-"""The registry-sync nameko service: every submitted backup number reaches HGRG, once.
+"""The registry-sync nameko service: every submitted backup number, and every change of a numbered
+backup's owner, reaches HGRG, once.
 
-``on_backup_submitted`` records a pending sync state and wakes the pusher (pusher_provider.py),
-which pushes it at once and retries with backoff for as long as HGRG is away.
+``on_backup_submitted`` records a pending sync state, ``on_backup_delegated`` and
+``on_backup_claimed`` a pending owner change; each wakes the pusher (pusher_provider.py), which
+pushes at once and retries with backoff for as long as HGRG is away.
 
 The nameko service name is ``registry-sync`` (dash), the same as the entry point, the config key
 and the event source: call it as ``RpcProxy("registry-sync")`` or ``cluster["registry-sync"]``.
@@ -13,11 +15,13 @@ from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consum
 from nameko.rpc import rpc
 
 from . import projections
-from .domain import SyncState, refusals
+from .domain import OwnerChange, SyncState, owner_change_body, refusals
 from .pusher_provider import SyncPusherProvider
 from .schemas import check_backup_submitted
 
 INBOX_CONSUMER = "registry-sync.on_backup_submitted"
+OWNER_INBOX = {"BackupDelegated": "registry-sync.on_backup_delegated",
+               "BackupClaimed": "registry-sync.on_backup_claimed"}
 
 # Refusals are answers, not faults: nameko logs them as warnings rather than errors.
 refusing_rpc = rpc(expected_exceptions=DomainError)
@@ -42,6 +46,15 @@ class RegistrySyncService:
             raise refusals.sync_state_not_found(str(backup_number))
         return projections.to_dict(row)
 
+    @refusing_rpc
+    def get_owner_changes(self, backup_number):
+        """Every owner change of a backup number pushed (or to push) to HGRG, by sequence; [] if none."""
+        if not isinstance(backup_number, str) or not backup_number.strip():
+            raise refusals.invalid_backup_number(backup_number)
+        with self.store.engine.connect() as connection:
+            rows = projections.owner_changes_of(connection, backup_number.strip())
+        return [projections.owner_change_to_dict(row) for row in rows]
+
     @event_consumer("backups", "BackupSubmitted")
     def on_backup_submitted(self, envelope):
         backup_number, backup_id = check_backup_submitted(envelope.data)
@@ -64,3 +77,33 @@ class RegistrySyncService:
             projections.apply(uow.connection, requested)
         self.pusher.wake()
         self.ctx.log.info("sync_requested", backup_number=backup_number, backup_id=backup_id)
+
+    @event_consumer("backups", "BackupDelegated")
+    def on_backup_delegated(self, envelope):
+        self._record_owner_change(envelope)
+
+    @event_consumer("backups", "BackupClaimed")
+    def on_backup_claimed(self, envelope):
+        self._record_owner_change(envelope)
+
+    def _record_owner_change(self, envelope):
+        """One owner change to push, keyed by the event id; nothing for a backup with no number."""
+        body = owner_change_body(envelope.event_type, envelope.event_id, envelope.data)
+        if body is None:   # an unsubmitted backup: HGRG knows only numbered ones
+            self.ctx.log.info("owner_change_without_number", event_type=envelope.event_type,
+                              backup_id=envelope.data.get("backup_id"))
+            return
+        with self.store.unit_of_work(actor=envelope.actor, correlation_id=self.ctx.correlation_id,
+                                     causation_id=envelope.event_id) as uow:
+            if not uow.first_time(OWNER_INBOX[envelope.event_type], envelope.event_id):
+                self.ctx.log.info("owner_change_duplicate", change_id=envelope.event_id,
+                                  backup_number=body["backup_number"])
+                return
+            # A concurrent redelivery loses on UNIQUE(stream, version) or on the inbox key, rolls
+            # back whole, and its retry lands above.
+            [requested] = uow.save(OwnerChange.request(body, utcnow()))
+            projections.apply(uow.connection, requested)
+        self.pusher.wake()
+        self.ctx.log.info("owner_change_requested", change_id=body["change_id"],
+                          backup_number=body["backup_number"], reason=body["reason"],
+                          sequence=body["sequence"])

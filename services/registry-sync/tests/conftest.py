@@ -29,6 +29,9 @@ class HgrgStandin:
     # of one may land after another's message (each message itself is one append-mode write).
     ACCESS = re.compile(r'"POST /hgrg/api/v1/backups HTTP/1\.1" (\d{3})')
     RECEIPT = re.compile(r"hgrg backup number (BF\d+) (received|duplicate)")
+    OWNER_ACCESS = re.compile(r'"POST /hgrg/api/v1/backups/BF\d+/owner HTTP/1\.1" (\d{3})')
+    OWNER_RECEIPT = re.compile(r"hgrg owner change ([0-9a-f-]{36}) of BF\d+ \(sequence \d+\) "
+                               r"(received|duplicate)")
 
     def __init__(self, var_dir, secret: str = HGRG_SECRET):
         self.var_dir = var_dir
@@ -69,12 +72,27 @@ class HgrgStandin:
         response.raise_for_status()
         return response.json()
 
-    def received(self) -> list[dict]:
-        """Every receipt, in order, from HGRG's own file (readable whatever the control mode)."""
-        path = self.var_dir / "hgrg" / "received.jsonl"
+    def _jsonl(self, name: str) -> list[dict]:
+        path = self.var_dir / "hgrg" / name
         if not path.exists():
             return []
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    def received(self) -> list[dict]:
+        """Every receipt, in order, from HGRG's own file (readable whatever the control mode)."""
+        return self._jsonl("received.jsonl")
+
+    def owner_changes(self) -> list[dict]:
+        """Every owner change HGRG received, in order, from its own file (whatever the control mode)."""
+        return self._jsonl("owner_changes.jsonl")
+
+    def owner(self, number: str) -> dict | None:
+        """HGRG's current owner of a number (GET …/owner; subject to the control mode), None if 404."""
+        response = requests.get(f"{self.base_url}/api/v1/backups/{number}/owner", timeout=5)
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        return response.json()
 
     def received_numbers(self) -> list[str]:
         return [record["backup_number"] for record in self.received()]
@@ -89,6 +107,15 @@ class HgrgStandin:
     def answers(self, kind: str) -> list[str]:
         """Backup numbers answered ``received`` or ``duplicate``, one entry per answer."""
         return [match.group(1) for match in self.RECEIPT.finditer(self._log_text())
+                if match.group(2) == kind]
+
+    def owner_post_statuses(self) -> list[int]:
+        """The status of every POST of an owner change HGRG answered."""
+        return [int(match.group(1)) for match in self.OWNER_ACCESS.finditer(self._log_text())]
+
+    def owner_answers(self, kind: str) -> list[str]:
+        """Change ids answered ``received`` or ``duplicate``, one entry per answer."""
+        return [match.group(1) for match in self.OWNER_RECEIPT.finditer(self._log_text())
                 if match.group(2) == kind]
 
 
@@ -146,6 +173,45 @@ def backup_payload():
     return make
 
 
+class OwnerEvents:
+    """Payloads of ``backups.BackupDelegated`` / ``backups.BackupClaimed`` v1, and the bodies HGRG
+    should get for them (docs/protocols/hgrg.md §5)."""
+
+    @staticmethod
+    def delegated(backup_id: str, backup_number: str | None, sequence: int, to_username: str = "wangyuqing",
+                  unit_code: str | None = "UNIT-019AA16948") -> dict:
+        return {"backup_id": backup_id, "backup_number": backup_number, "transfer_id": str(uuid.uuid4()),
+                "from_owner_id": str(uuid.uuid4()), "to_owner_id": str(uuid.uuid4()),
+                "to_username": to_username, "institution_code": "INST-0008182183", "unit_code": unit_code,
+                "delegated_by": str(uuid.uuid4()), "delegated_at": datetime.now(timezone.utc).isoformat(),
+                "sequence": sequence}
+
+    @staticmethod
+    def claimed(backup_id: str, backup_number: str, sequence: int, owner_username: str = "sunlijuan",
+                how: str = "sms") -> dict:
+        return {"backup_id": backup_id, "backup_number": backup_number, "owner_id": str(uuid.uuid4()),
+                "owner_username": owner_username, "institution_code": "INST-5D1E2A7C90",
+                "unit_code": "UNIT-77B0C1D2E3", "how": how, "claimed_by": str(uuid.uuid4()),
+                "claimed_at": datetime.now(timezone.utc).isoformat(), "sequence": sequence}
+
+    @staticmethod
+    def body(change_id: str, payload: dict) -> dict:
+        delegated = "to_username" in payload
+        return {"change_id": change_id, "backup_number": payload["backup_number"],
+                "backup_id": payload["backup_id"],
+                "owner_id": payload["to_owner_id" if delegated else "owner_id"],
+                "owner_username": payload["to_username" if delegated else "owner_username"],
+                "institution_code": payload["institution_code"], "unit_code": payload["unit_code"],
+                "reason": "delegated" if delegated else "claimed",
+                "how": None if delegated else payload["how"], "sequence": payload["sequence"],
+                "changed_at": payload["delegated_at" if delegated else "claimed_at"]}
+
+
+@pytest.fixture
+def owner_events():
+    return OwnerEvents()
+
+
 class BackupsPublisher:
     """Plays the backups service: BackupSubmitted through a real event store, outbox and relay."""
 
@@ -154,18 +220,25 @@ class BackupsPublisher:
         from hgrip_kernel.store import EventStore, create_engine
 
         self.engine = create_engine(url)
+        self.amqp_uri = amqp_uri
         self.store = EventStore(self.engine, source="backups")
         self.relay = OutboxRelay(self.engine, amqp_uri)
         self.published_at: dict[str, float] = {}   # backup number → wall clock when relayed
 
     def submit(self, *payloads, correlation_id: str | None = None, relay: bool = True) -> list:
+        return self.publish(*[("BackupSubmitted", payload, 0) for payload in payloads],
+                            actor=payloads[0]["owner_id"], correlation_id=correlation_id, relay=relay)
+
+    def publish(self, *events, actor: str | None = None, correlation_id: str | None = None,
+                relay: bool = True) -> list:
+        """``events``: (event type, payload, version the backup stream is at) — one unit of work."""
         from hgrip_kernel.events import DomainEvent
 
         stored = []
-        with self.store.unit_of_work(actor=payloads[0]["owner_id"], correlation_id=correlation_id) as uow:
-            for payload in payloads:
-                stored += uow.append("backup", f"backup-{payload['backup_id']}", 0,
-                                     [DomainEvent("BackupSubmitted", payload)])
+        with self.store.unit_of_work(actor=actor, correlation_id=correlation_id) as uow:
+            for event_type, payload, version in events:
+                stored += uow.append("backup", f"backup-{payload['backup_id']}", version,
+                                     [DomainEvent(event_type, payload)])
         if relay:
             self.relay_all()
         return stored
@@ -177,8 +250,32 @@ class BackupsPublisher:
             pending = outbox_messages(connection, unpublished_only=True)
         now = time.time()
         for message in pending:
-            self.published_at.setdefault(json.loads(message["body"])["data"]["backup_number"], now)
+            number = json.loads(message["body"])["data"]["backup_number"]
+            if number:   # (an owner change of an unsubmitted backup has none)
+                self.published_at.setdefault(number, now)
         return self.relay.relay_all()
+
+    def message_of(self, event) -> dict:
+        """The outbox message of one stored event (an Envelope ``publish`` returned)."""
+        from hgrip_kernel.outbox_relay import outbox_messages
+
+        with self.engine.connect() as connection:
+            [message] = [m for m in outbox_messages(connection)
+                         if json.loads(m["body"])["event_id"] == event.event_id]
+        return message
+
+    def send(self, event) -> None:
+        """Put one stored event on the broker by hand, as the relay does — a first delivery of an
+        event held back, or the same message again (a relay that crashed before marking its row)."""
+        from hgrip_kernel.messaging.topology import events_exchange
+        from kombu import Connection, Producer
+
+        message = self.message_of(event)
+        properties = dict(message["properties"])
+        headers = properties.pop("application_headers")
+        with Connection(self.amqp_uri) as connection:
+            Producer(connection).publish(message["body"], exchange=events_exchange, headers=headers,
+                                         routing_key=message["routing_key"], **properties)
 
     def close(self):
         self.relay.close()

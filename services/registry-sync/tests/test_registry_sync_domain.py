@@ -1,10 +1,17 @@
-"""The SyncState aggregate and the backoff policy: plain Python, no I/O."""
+"""The SyncState and OwnerChange aggregates and the backoff policy: plain Python, no I/O."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from hgrip_kernel.contracts import registry
-from hgrip_registry_sync.domain import BackoffPolicy, SyncState, sync_stream_id
+from hgrip_registry_sync.domain import (
+    BackoffPolicy,
+    OwnerChange,
+    SyncState,
+    owner_change_body,
+    owner_stream_id,
+    sync_stream_id,
+)
 
 NOW = datetime(2026, 1, 15, 2, 30, tzinfo=timezone.utc)
 NUMBER = "BF2026011500042"
@@ -111,3 +118,72 @@ def test_unknown_hgrg_status_and_long_errors():
     assert len(sync.pending[-1].data["error"]) == 500
     sync.attempt_failed("", NOW, BackoffPolicy())
     assert sync.pending[-1].data["error"] == "unknown error"
+
+
+# Owner changes (delegations, legacy claims): the same states as a number, keyed by the change id.
+
+CHANGE_ID = "7d4a3f0e-1b2c-4d5e-8f90-a1b2c3d4e5f6"
+BACKUP_ID = "4b3f3c5e-8f0e-4a51-9d55-1f6f2b8a9e01"
+
+
+def test_a_delegation_tells_hgrg_the_new_owner(owner_events):
+    data = owner_events.delegated(BACKUP_ID, NUMBER, sequence=4, to_username="wangyuqing")
+    registry.validate("backups", "BackupDelegated", 1, data)   # the factory follows the contract
+    assert owner_change_body("BackupDelegated", CHANGE_ID, data) == {
+        "change_id": CHANGE_ID, "backup_number": NUMBER, "backup_id": BACKUP_ID,
+        "owner_id": data["to_owner_id"], "owner_username": "wangyuqing",
+        "institution_code": "INST-0008182183", "unit_code": "UNIT-019AA16948",
+        "reason": "delegated", "how": None, "sequence": 4, "changed_at": data["delegated_at"]}
+
+
+def test_a_legacy_claim_tells_hgrg_the_owner_and_how_it_was_claimed(owner_events):
+    data = owner_events.claimed(BACKUP_ID, "BF20190312001", sequence=2, how="auto")
+    registry.validate("backups", "BackupClaimed", 1, data)
+    body = owner_change_body("BackupClaimed", CHANGE_ID, data)
+    assert body == owner_events.body(CHANGE_ID, data)
+    assert (body["reason"], body["how"], body["owner_id"], body["changed_at"]) == (
+        "claimed", "auto", data["owner_id"], data["claimed_at"])
+
+
+def test_a_backup_without_a_number_is_nothing_to_push(owner_events):
+    data = owner_events.delegated(BACKUP_ID, None, sequence=2)
+    registry.validate("backups", "BackupDelegated", 1, data)
+    assert owner_change_body("BackupDelegated", CHANGE_ID, data) is None
+    with pytest.raises(ValueError):
+        owner_change_body("BackupSubmitted", CHANGE_ID, data)
+
+
+def test_an_owner_change_goes_pending_failing_synced_like_a_number(owner_events):
+    body = owner_change_body("BackupClaimed", CHANGE_ID, owner_events.claimed(BACKUP_ID, NUMBER, 3))
+    change = OwnerChange.request(body, NOW)
+    assert (change.id, change.stream_type, change.state, change.change_id) == (
+        f"owner-{CHANGE_ID}", "owner_change", "pending", CHANGE_ID)
+    assert owner_stream_id(CHANGE_ID) == change.id
+    [requested] = change.pending
+    assert (requested.type, requested.data) == ("OwnerChangeRequested", {
+        "change_id": CHANGE_ID, "backup_number": NUMBER, "reason": "claimed", "sequence": 3,
+        "requested_at": "2026-01-15T02:30:00+00:00", "payload": body})
+
+    assert change.attempt_failed("HTTP 503", NOW, BackoffPolicy(), rand=lambda: 0.0) == NOW + timedelta(seconds=0.5)
+    change.succeeded("received", NOW + timedelta(seconds=1))
+    assert [(e.type, e.data) for e in change.pending[1:]] == [
+        ("OwnerChangeAttemptFailed", {"change_id": CHANGE_ID, "backup_number": NUMBER, "attempt": 1,
+                                      "error": "HTTP 503", "next_attempt_at": "2026-01-15T02:30:00.500000+00:00"}),
+        ("OwnerChangeSynced", {"change_id": CHANGE_ID, "backup_number": NUMBER, "attempt": 2,
+                               "synced_at": "2026-01-15T02:30:01+00:00", "hgrg_status": "received"})]
+    with pytest.raises(ValueError):   # synced is final here too
+        change.attempt_failed("late", NOW, BackoffPolicy())
+
+    replayed = OwnerChange.rehydrate(change.id, _stored(change))
+    assert (replayed.state, replayed.attempts, replayed.version, replayed.identity) == (
+        "synced", 2, 3, {"change_id": CHANGE_ID, "backup_number": NUMBER})
+    restored = OwnerChange.restore(CHANGE_ID, NUMBER, "failing", 5, version=6)
+    restored.succeeded("duplicate", NOW)
+    assert restored.pending[0].data["attempt"] == 6 and restored.id == change.id
+
+
+def test_an_owner_change_needs_a_change_id_and_a_number():
+    with pytest.raises(ValueError):
+        OwnerChange.request({"change_id": CHANGE_ID, "backup_number": None}, NOW)
+    with pytest.raises(ValueError):
+        OwnerChange.request({"change_id": "", "backup_number": NUMBER}, NOW)

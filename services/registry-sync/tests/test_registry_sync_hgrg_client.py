@@ -108,3 +108,46 @@ def test_the_signed_path_includes_the_base_path(hgrg, backup_payload):
     client = HgrgClient(hgrg.base_url + "/", SECRET, timeout=5)
     assert client.path == "/hgrg/api/v1/backups"
     assert client.push_backup(backup_payload()) == "received"
+
+
+def test_an_owner_change_is_received_then_a_repeat_is_a_duplicate(hgrg, owner_events):
+    client = HgrgClient(hgrg.base_url, SECRET, timeout=5)
+    body = owner_events.body("2f1d6c1e-0a4b-4c3d-9e8f-7a6b5c4d3e2f",
+                             owner_events.claimed("4b3f3c5e-8f0e-4a51-9d55-1f6f2b8a9e01", "BF20190312001", 2))
+    assert client.push_owner_change(body, request_id="req-claim-1") == "received"
+    assert client.push_owner_change(body, request_id="req-claim-1") == "duplicate"
+    [record] = hgrg.owner_changes()
+    assert (record["change_id"], record["payload"], record["request_id"]) == (body["change_id"], body, "req-claim-1")
+    assert hgrg.owner_post_statuses() == [201, 200]
+    assert hgrg.received() == []
+
+
+def test_an_owner_change_is_signed_over_its_own_path_and_checked_by_hgrg(hgrg, owner_events):
+    body = owner_events.body("2f1d6c1e-0a4b-4c3d-9e8f-7a6b5c4d3e2f",
+                             owner_events.delegated("4b3f3c5e-8f0e-4a51-9d55-1f6f2b8a9e01", "BF2026011500042", 3))
+    with pytest.raises(HgrgRefused) as caught:
+        HgrgClient(hgrg.base_url, "not-the-shared-secret", timeout=5).push_owner_change(body)
+    assert caught.value.status == 401
+    with pytest.raises(HgrgRefused) as caught:   # a body HGRG cannot take is refused, not lost
+        HgrgClient(hgrg.base_url, SECRET, timeout=5).push_owner_change({**body, "sequence": 0})
+    assert caught.value.status == 400 and "invalid_owner_change" in caught.value.reason
+    hgrg.control("down")
+    with pytest.raises(HgrgUnavailable) as caught:
+        HgrgClient(hgrg.base_url, SECRET, timeout=5).push_owner_change(body)
+    assert not isinstance(caught.value, HgrgRefused) and caught.value.status == 503
+    assert hgrg.owner_changes() == []
+
+
+def test_only_hgrgs_confirmation_of_this_very_change_counts():
+    def answer(status: int, body: bytes) -> requests.Response:
+        response = requests.Response()
+        response.status_code, response._content = status, body
+        return response
+
+    number, change = "BF2026011500042", "2f1d6c1e-0a4b-4c3d-9e8f-7a6b5c4d3e2f"
+    good = b'{"status": "received", "change_id": "%s", "backup_number": "%s"}' % (change.encode(), number.encode())
+    assert HgrgClient._outcome(answer(201, good), number, change) == "received"
+    other = good.replace(change.encode(), b"00000000-0000-0000-0000-000000000000")
+    with pytest.raises(HgrgUnavailable) as caught:
+        HgrgClient._outcome(answer(201, other), number, change)
+    assert caught.value.reason.startswith(f"unexpected answer to owner change {change} of {number}")

@@ -1,4 +1,5 @@
-"""The pusher's three steps (claim, push, record) on a real database and the real HGRG stand-in."""
+"""The pusher's three steps (claim, push, record) on a real database and the real HGRG stand-in,
+for both queues: backup numbers and owner changes."""
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import pytest
 from hgrip_kernel.store import EventStore, create_engine
 from hgrip_kernel.store.tables import events
 from hgrip_registry_sync import projections
-from hgrip_registry_sync.domain import SyncState
+from hgrip_registry_sync.domain import OwnerChange, SyncState, owner_change_body
 from hgrip_registry_sync.hgrg_client import HgrgClient
 from hgrip_registry_sync.pusher import Claim, Outcome, Pusher
 from sqlalchemy import func, select
@@ -51,9 +52,23 @@ def request_sync(store, payload, at=T0, correlation_id="req-submit"):
         projections.apply(uow.connection, event)
 
 
+def request_owner_change(store, data, event_type="BackupDelegated", at=T0, correlation_id="req-delegate"):
+    """What on_backup_delegated / on_backup_claimed record: OwnerChangeRequested and its pending row."""
+    body = owner_change_body(event_type, str(uuid.uuid4()), data)
+    with store.unit_of_work(correlation_id=correlation_id) as uow:
+        [event] = uow.save(OwnerChange.request(body, at))
+        projections.apply(uow.connection, event)
+    return body
+
+
 def row(store, number):
     with store.engine.connect() as connection:
         return projections.get(connection, number)
+
+
+def owner_row(store, change_id):
+    with store.engine.connect() as connection:
+        return projections.get(connection, change_id, table=projections.owner_changes)
 
 
 def make_pusher(store, hgrg, clock, **options):
@@ -135,6 +150,64 @@ def test_a_late_outcome_for_a_synced_number_is_dropped(store, hgrg, backup_paylo
         assert connection.execute(select(func.count()).select_from(events)).scalar() == 2
 
 
+def test_an_owner_change_is_claimed_pushed_retried_and_synced_like_a_number(
+        store, hgrg, backup_payload, owner_events):
+    clock = Clock(T0)
+    pusher = make_pusher(store, hgrg, clock)
+    payload = backup_payload()
+    number = payload["backup_number"]
+    body = request_owner_change(store, owner_events.delegated(payload["backup_id"], number, 2, "liuhaoran"))
+    change_id = body["change_id"]
+    hgrg.control("down")
+
+    [claim] = pusher.claim(limit=10)
+    assert claim == Claim(change_id, body, "req-delegate", 1, "owner_change")
+    assert claim.backup_number == number
+    assert owner_row(store, change_id)["next_attempt_at"] == T0 + timedelta(seconds=10)   # leased
+    pusher.process(claim)
+    state = owner_row(store, change_id)
+    assert (state["state"], state["attempts"], state["version"]) == ("failing", 1, 2)
+    assert state["last_error"] == "HTTP 503 unavailable: HGRG stand-in is down (control mode)"
+    assert state["next_attempt_at"] == T0 + timedelta(seconds=0.5)
+    assert pusher.push_due() == 0               # not due before the backoff has passed
+
+    hgrg.control("ok")
+    clock.now = T0 + timedelta(seconds=0.5)
+    assert pusher.push_due() == 1
+    state = owner_row(store, change_id)
+    assert (state["state"], state["attempts"], state["last_error"], state["next_attempt_at"], state["synced_at"]) \
+        == ("synced", 2, None, None, clock.now)
+    assert pusher.push_due() == 0
+    [received] = hgrg.owner_changes()
+    assert (received["change_id"], received["payload"], received["request_id"]) == (change_id, body, "req-delegate")
+    assert hgrg.owner(number)["owner_username"] == "liuhaoran"
+    assert hgrg.received() == []                # an owner change is not a backup-number receipt
+    stream = store.read_stream(f"owner-{change_id}")
+    assert [(e.event_type, e.actor, e.correlation_id) for e in stream] == [
+        ("OwnerChangeRequested", None, "req-delegate"), ("OwnerChangeAttemptFailed", "pusher-a", "req-delegate"),
+        ("OwnerChangeSynced", "pusher-a", "req-delegate")]
+    assert stream[-1].data == {"change_id": change_id, "backup_number": number, "attempt": 2,
+                               "synced_at": clock.now.isoformat(), "hgrg_status": "received"}
+    # A stalled pusher's late outcome for a synced change is dropped, as for numbers.
+    assert pusher.record(claim, Outcome(error="no answer within 2 s")) is None
+
+
+def test_the_queues_take_turns_so_neither_starves_the_other(store, hgrg, backup_payload, owner_events):
+    pusher = make_pusher(store, hgrg, Clock(T0))
+    numbers = [backup_payload() for _ in range(3)]
+    for payload in numbers:
+        request_sync(store, payload, at=T0 - timedelta(seconds=1))
+    changes = [request_owner_change(store, owner_events.claimed(str(uuid.uuid4()), f"BF2019031200{n}", 2),
+                                    event_type="BackupClaimed", at=T0 - timedelta(seconds=1)) for n in range(3)]
+    taken = [pusher.claim(limit=1)[0] for _ in range(4)]
+    assert sorted(c.queue for c in taken) == ["number", "number", "owner_change", "owner_change"]
+    # With room for all, one pass takes every due row left, of both queues.
+    rest = pusher.claim(limit=10)
+    assert sorted(c.key for c in taken + rest) == sorted(
+        [p["backup_number"] for p in numbers] + [c["change_id"] for c in changes])
+    assert sorted(c.queue for c in rest) == ["number", "owner_change"]
+
+
 CLAIMER = """
 import json, sys, time
 from datetime import datetime, timezone
@@ -191,7 +264,7 @@ def test_skip_locked_lets_a_second_claimer_pass_a_claim_in_progress(make_databas
                 with second.begin():
                     second.exec_driver_sql("SET LOCAL lock_timeout = '2s'")   # would fail if it waited
                     other = projections.claim_due(second, T0, T0 + timedelta(seconds=10), limit=2)
-        assert [r.backup_number for r in held] == numbers[:2]
-        assert [r.backup_number for r in other] == numbers[2:]
+        assert [r.key for r in held] == numbers[:2]
+        assert [r.key for r in other] == numbers[2:]
     finally:
         engine.dispose()

@@ -24,14 +24,17 @@ def test_migrations_give_exactly_the_model(sync_db):
     engine = create_engine(sync_db)
     try:
         assert set(inspect(engine).get_table_names()) == {"alembic_version", "events", "outbox", "inbox",
-                                                          "sync_states"}
+                                                          "sync_states", "owner_changes"}
         with engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection), metadata)
-        # Only sync_states is this model's; the kernel's tables (and their indexes) are not in it.
-        assert [d for d in diff if _table_of(d) == "sync_states"] == []
-        checks = inspect(engine).get_check_constraints("sync_states")
-        assert [c["name"] for c in checks] == ["ck_sync_states_state"]
-        assert "failing" in checks[0]["sqltext"] and "failed" not in checks[0]["sqltext"]
+        # Only the push queues are this model's; the kernel's tables (and their indexes) are not in it.
+        assert [d for d in diff if _table_of(d) in ("sync_states", "owner_changes")] == []
+        for table in ("sync_states", "owner_changes"):
+            checks = inspect(engine).get_check_constraints(table)
+            assert [c["name"] for c in checks] == [f"ck_{table}_state"]
+            assert "failing" in checks[0]["sqltext"] and "failed" not in checks[0]["sqltext"]
+        assert {i["name"] for i in inspect(engine).get_indexes("owner_changes")} == {
+            "ix_owner_changes_due", "ix_owner_changes_number"}
     finally:
         engine.dispose()
 

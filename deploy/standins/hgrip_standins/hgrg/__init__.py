@@ -1,4 +1,5 @@
-"""HGRG stand-in: provisions accounts into the platform and receives the backup numbers it sends back.
+"""HGRG stand-in: provisions accounts into the platform, receives the backup numbers it sends back
+and the changes of their owners.
 
 Protocol: docs/protocols/hgrg.md.
 """

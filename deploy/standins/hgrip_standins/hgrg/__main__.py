@@ -22,7 +22,7 @@ def serve() -> None:
     def start():
         start_in_thread(server)
         log("hgrg", f"listening on http://{host}:{server.server_address[1]}/hgrg/, "
-                    f"{len(server.book.all())} backup numbers on file")
+                    f"{len(server.book.all())} backup numbers and {server.owners.count()} owner changes on file")
 
     run_until_signalled(start, server.shutdown, "hgrg")
 

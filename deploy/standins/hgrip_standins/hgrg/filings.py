@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import requests
 
 from hgrip_kernel.signing import signed_headers
+from hgrip_standins.hgrg.journal import Journal
 
 BEIJING = timezone(timedelta(hours=8))
 PREFIX = "BA"
@@ -45,13 +46,9 @@ class FilingBook:
 
     def __init__(self, path: Path):
         self.path = path
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._journal = Journal(path)
         self._lock = threading.Lock()
-        self._filings: list[dict] = []
-        if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    self._filings.append(json.loads(line))
+        self._filings: list[dict] = self._journal.records()
 
     def file(self, backup_numbers: list[str], declared_mb, recipient: str, now: datetime | None = None) -> dict:
         moment = (now or datetime.now(timezone.utc)).astimezone(BEIJING)
@@ -61,8 +58,7 @@ class FilingBook:
             filing = {"filing_number": format_filing_number(day, serial), "backup_numbers": list(backup_numbers),
                       "declared_mb": declared_mb, "recipient": recipient,
                       "filed_at": moment.isoformat(timespec="seconds")}
-            with open(self.path, "a", encoding="utf-8") as handle:
-                handle.write(json.dumps(filing, ensure_ascii=False) + "\n")
+            self._journal.append(filing)
             self._filings.append(filing)
             return dict(filing)
 

@@ -1,20 +1,26 @@
-"""The HGRG side that receives backup numbers from the platform (POST /hgrg/api/v1/backups).
+"""The HGRG side that receives backup numbers from the platform (POST /hgrg/api/v1/backups), and
+the changes of their owners (POST /hgrg/api/v1/backups/{number}/owner, see owners.py).
 
-Receipts are idempotent by backup number and survive restarts (JSON lines under $HGRIP_VAR/hgrg/).
+Receipts are idempotent by backup number (owner changes by change id) and survive restarts
+(JSON lines under $HGRIP_VAR/hgrg/).
 `/hgrg/control/fail` lets a test make the API unavailable or slow, to exercise the platform's retries.
 `/hgrg/control/filings` files a prior report citing received backup numbers and sends the filing
 number back to the platform (see filings.py).
 """
-import json
+import re
 import threading
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 from hgrip_kernel.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from hgrip_standins.common import BadRequest, JsonHandler, iso, log, make_server, utc_now
 from hgrip_standins.hgrg.filings import FilingBook, FilingsFull, notify_platform
+from hgrip_standins.hgrg.journal import Journal
+from hgrip_standins.hgrg.owners import OwnerBook, check_owner_change
 
 MODES = ("ok", "down", "slow")
+OWNER_PATH = re.compile(r"/hgrg/api/v1/backups/(?P<number>[^/]+)/owner")
 
 
 class ReceiptBook:
@@ -22,14 +28,11 @@ class ReceiptBook:
 
     def __init__(self, path: Path):
         self.path = path
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._journal = Journal(path)
         self._lock = threading.Lock()
         self._by_number: dict[str, dict] = {}
-        if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    record = json.loads(line)
-                    self._by_number.setdefault(record["backup_number"], record)
+        for record in self._journal.records():
+            self._by_number.setdefault(record["backup_number"], record)
 
     def receive(self, payload: dict, request_id: str | None) -> tuple[bool, dict]:
         """(True, record) on first receipt, (False, first record) on a repeat."""
@@ -39,8 +42,7 @@ class ReceiptBook:
                 return False, self._by_number[number]
             record = {"backup_number": number, "received_at": iso(utc_now()),
                       "request_id": request_id, "payload": payload}
-            with open(self.path, "a", encoding="utf-8") as handle:
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._journal.append(record)
             self._by_number[number] = record
             return True, record
 
@@ -98,6 +100,19 @@ class HgrgHandler(JsonHandler):
         ("GET", "/hgrg/healthz"): "healthz",
     }
 
+    def resolve(self, method, path):
+        exact = super().resolve(method, path)
+        if exact:
+            return exact
+        match = OWNER_PATH.fullmatch(path)
+        if match and method in ("POST", "GET"):
+            return ("receive_owner_change" if method == "POST" else "get_owner"), \
+                {"number": unquote(match["number"])}
+        return None
+
+    def serves_path(self, path):
+        return super().serves_path(path) or bool(OWNER_PATH.fullmatch(path))
+
     def _apply_failure(self):
         behaviour = self.server.failure.take()
         if behaviour["mode"] == "down":
@@ -105,12 +120,16 @@ class HgrgHandler(JsonHandler):
         if behaviour["mode"] == "slow":
             time.sleep(behaviour["delay_ms"] / 1000)
 
-    def receive_backup(self):
+    def _signed_json(self) -> dict:
+        """The body of a signed API request, after the control mode and the signature (§1) let it in."""
         self._apply_failure()
-        if not verify(self.server.secret, "POST", self.url_path, self.headers.get(TIMESTAMP_HEADER),
+        if not verify(self.server.secret, "POST", unquote(self.url_path), self.headers.get(TIMESTAMP_HEADER),
                       self.headers.get(SIGNATURE_HEADER), self.body):
             raise BadRequest("bad_signature", "missing, stale or wrong X-HGRG-Signature", 401)
-        payload = self.json_body()
+        return self.json_body()
+
+    def receive_backup(self):
+        payload = self._signed_json()
         number = payload.get("backup_number")
         if not isinstance(number, str) or not number.strip():
             raise BadRequest("invalid_backup_number", "backup_number must be a non-empty string")
@@ -124,6 +143,22 @@ class HgrgHandler(JsonHandler):
         self._apply_failure()
         items = self.server.book.all()
         return 200, {"items": items, "count": len(items)}
+
+    def receive_owner_change(self, number):
+        body = check_owner_change(number, self._signed_json())
+        created, record = self.server.owners.receive(body, self.headers.get("X-Request-Id"))
+        log("hgrg", f"owner change {record['change_id']} of {number} "
+                    f"(sequence {record['payload']['sequence']}) {'received' if created else 'duplicate'}")
+        return (201 if created else 200), {"status": "received" if created else "duplicate",
+                                           "change_id": record["change_id"], "backup_number": number,
+                                           "received_at": record["received_at"]}
+
+    def get_owner(self, number):
+        self._apply_failure()
+        owner = self.server.owners.owner(number)
+        if owner is None:
+            raise BadRequest("owner_not_found", f"HGRG has received no owner change of {number}", 404)
+        return 200, owner
 
     def set_failure(self):
         state = self.server.failure.set(self.json_body())
@@ -165,10 +200,11 @@ class HgrgHandler(JsonHandler):
 
     def healthz(self):
         return 200, {"status": "ok", "mode": self.server.failure.snapshot()["mode"],
-                     "received": len(self.server.book.all())}
+                     "received": len(self.server.book.all()), "owner_changes": self.server.owners.count()}
 
 
 def create_server(host: str, port: int, secret: str, directory: Path):
     return make_server(HgrgHandler, host, port, secret=secret,
                        book=ReceiptBook(directory / "received.jsonl"), failure=FailureControl(),
-                       filings=FilingBook(directory / "filings.jsonl"))
+                       filings=FilingBook(directory / "filings.jsonl"),
+                       owners=OwnerBook(directory / "owner_changes.jsonl"))
