@@ -6,7 +6,8 @@ from . import registry
 
 @registry.register("projects", "ProjectCreated", 1)
 class ProjectCreatedV1(Schema):
-    """A natural person created a project; it never changes afterwards."""
+    """A natural person created a project; its details never change (only its owner may, by a
+    delegation transfer: ProjectDelegated)."""
 
     class Meta:
         unknown = RAISE  # v1 is a closed contract: a new field means a new schema version
