@@ -349,3 +349,216 @@ def files():
 def dataset_verified():
     """``dataset_verified(backup_id, file_id, repository, accession, actor=None) -> envelope dict``."""
     return dataset_verified_envelope
+
+
+# --- legacy backups (import, auto-attach, claims): identity + backups + verification with SMS ----
+
+LEGACY_PASSWORD = "Demo-2026!"
+LEGACY_SMS_CODE = "482915"
+LEGACY_NGDC = {"code": "INST-NGDC", "name": "国家基因组科学数据中心（测试）", "foreign": False,
+               "units": [{"code": "U-BIO", "name": "生物信息研究部"}, {"code": "U-DATA", "name": "数据资源部"}]}
+LEGACY_ECMG = {"code": "INST-ECMG", "name": "华东医学遗传研究院", "foreign": False,
+               "units": [{"code": "U-ONC", "name": "肿瘤遗传学研究室"}]}
+
+
+class FakeSmsVerification(FakeVerification):
+    """The test-only ``verification`` peer with the SMS code RPCs of its contract: codes per
+    (purpose, subject), consumed once verified; ``refuse_send`` makes the next sends fail with it."""
+    sms_sent: list = []
+    sms_codes: dict = {}
+    refuse_send = None
+
+    @classmethod
+    def reset(cls):
+        super().reset()
+        cls.sms_sent, cls.sms_codes, cls.refuse_send = [], {}, None
+
+    @rpc(expected_exceptions=DomainError)
+    def send_sms_code(self, request):
+        cls = type(self)
+        if cls.refuse_send is not None:
+            raise cls.refuse_send
+        assert set(request) == {"purpose", "subject", "mobile", "requester_name"}, request
+        assert len(request["subject"]) <= 128
+        now = datetime.now(timezone.utc)
+        cls.sms_sent.append(dict(request))
+        cls.sms_codes[(request["purpose"], request["subject"])] = LEGACY_SMS_CODE
+        return {"sent_to": request["mobile"][:3] + "****" + request["mobile"][-4:],
+                "expires_at": (now + timedelta(minutes=10)).isoformat(),
+                "resend_available_at": (now + timedelta(minutes=1)).isoformat()}
+
+    @rpc(expected_exceptions=DomainError)
+    def verify_sms_code(self, purpose, subject, code):
+        from hgrip_kernel.errors import Conflict
+        cls = type(self)
+        expected = cls.sms_codes.get((purpose, subject))
+        if expected is None:
+            raise NotFound("sms_code_not_requested", "No SMS code was requested.", "尚未获取短信验证码。")
+        if expected == "used":
+            raise Conflict("sms_code_used", "This SMS code was used already.", "该短信验证码已使用。")
+        if code != expected:
+            raise InvalidInput("sms_code_invalid", "The SMS code is wrong.", "短信验证码错误。",
+                               {"remaining_attempts": 4})
+        cls.sms_codes[(purpose, subject)] = "used"
+        return {"verified": True, "purpose": purpose, "subject": subject,
+                "verified_at": datetime.now(timezone.utc).isoformat()}
+
+
+class LegacyPlatform(Lifecycle):
+    """identity, backups and the SMS-capable fake verification on one vhost (``legacy`` fixture);
+    no projects service: legacy backups have no project here."""
+
+    def __init__(self, url, containers, rpc_proxy, amqp_uri, tmp_path):
+        super().__init__({"backups": url}, containers, rpc_proxy, amqp_uri)
+        self.url = url
+        self.secret = containers["backups"][0].config["MOBILE_HASH_SECRET"]
+        self.verification = FakeSmsVerification
+        self._tmp_path = tmp_path
+
+    def account(self, username, name, mobile, role="natural_person", institution=LEGACY_NGDC,
+                unit="U-BIO", **changes) -> str:
+        """Provision (or change) an account with the demo password; returns its id once backups
+        knows the member (its identity events applied)."""
+        account = {"username": username, "password": LEGACY_PASSWORD, "name": name, "mobile": mobile,
+                   "role": role, "institution": institution["code"] if institution else None,
+                   "unit": unit if role != "legal_person" else None, "real_name_verified": True,
+                   "authorised": role == "natural_person", "employed": True}
+        account.update(changes)
+        with self.rpc() as cluster:
+            account_id = cluster.identity.upsert_account(account)["account"]["id"]
+        from hgrip_backups import members
+        from hgrip_kernel.testing.fixtures import wait_until
+
+        def known():
+            with self.engine.connect() as connection:
+                row = members.get_member(connection, account_id)
+            return row is not None and row["employed"] == account["employed"] \
+                and (account["institution"] is None or row["institution_name"] is not None)
+        wait_until(known, message=f"backups knows member {username}")
+        return account_id
+
+    def login(self, username) -> dict:
+        with self.rpc() as cluster:
+            return cluster.identity.login(username, LEGACY_PASSWORD)
+
+    def write_export(self, registrants, name="export.json") -> str:
+        path = self._tmp_path / name
+        path.write_text(json.dumps({"registrants": registrants}, ensure_ascii=False), encoding="utf-8")
+        return str(path)
+
+    def import_file(self, path, fmt=None, progress=False, out=None):
+        from hgrip_backups.legacy_import import import_legacy_file
+        return import_legacy_file(self.engine, path, fmt, self.secret, progress=progress, out=out)
+
+    def import_registrants(self, registrants):
+        report = self.import_file(self.write_export(registrants, f"export-{uuid.uuid4().hex[:6]}.json"))
+        assert report.ok, [str(p) for p in report.problems]
+        return report
+
+    def legacy_rows(self) -> dict:
+        from hgrip_backups.legacy_store import legacy_backups
+        with self.engine.connect() as connection:
+            return {row["backup_number"]: dict(row)
+                    for row in connection.execute(select(legacy_backups)).mappings()}
+
+
+def legacy_registrant(name="张晓寒", mobile="13912345678", institution="国家基因组科学数据中心（测试）",
+                      numbers=("BF2021031500012",), files=True) -> dict:
+    """One registrant of the old platform's export (JSON shape) with a backup per number."""
+    backups = []
+    for index, number in enumerate(numbers):
+        backups.append({
+            "backup_number": number, "name": f"遗传性耳聋家系外显子组测序数据备份 {index + 1}",
+            "project_name": "汉族遗传性耳聋家系全外显子组测序研究", "pi_name": "刘晓寒",
+            "pi_email": "liuxh@big.ac.cn", "submitted_at": "2021-03-15 10:24:37", "categories": ["wes"],
+            "files": [{"detailed_type": "raw_sequencing", "accession": f"HRA00{index:04d}",
+                       "cases": 120, "mb_per_case": 8500},
+                      {"detailed_type": "基因组变异数据", "accession": f"GVM00{index:04d}",
+                       "cases": 120, "mb_per_case": 12.5}] if files else []})
+    return {"name": name, "mobile": mobile, "institution": institution, "backups": backups}
+
+
+@pytest.fixture
+def make_legacy(make_database, service_config, start_service, rpc_proxy, tmp_path, amqp_uri):
+    """``make_legacy(backups_instances=1, **backups_config) -> LegacyPlatform``: identity, backups
+    (``legacy.containers["backups"]``) and FakeSmsVerification, with LEGACY_NGDC and LEGACY_ECMG."""
+    from hgrip_backups.service import BackupsService
+    from hgrip_identity.service import IdentityService
+
+    made = []
+
+    def make(backups_instances: int = 1, **backups_config) -> LegacyPlatform:
+        FakeSmsVerification.reset()
+        url = make_database("backups")
+        containers = {
+            "backups": [start_service(BackupsService, service_config("backups", url, **backups_config))
+                        for _ in range(backups_instances)],
+            "identity": start_service(IdentityService, service_config("identity", make_database("identity"))),
+            "verification": start_service(FakeSmsVerification, service_config("verification"))}
+        platform = LegacyPlatform(url, containers, rpc_proxy, amqp_uri, tmp_path)
+        with platform.rpc() as cluster:
+            cluster.identity.upsert_institution(LEGACY_NGDC)
+            cluster.identity.upsert_institution(LEGACY_ECMG)
+        made.append(platform)
+        return platform
+
+    yield make
+    for platform in made:
+        platform.engine.dispose()
+    FakeSmsVerification.reset()
+
+
+@pytest.fixture
+def legacy(make_legacy):
+    return make_legacy()
+
+
+@pytest.fixture
+def legacy_export():
+    """``legacy_export(name=…, mobile=…, institution=…, numbers=(…), files=True) -> registrant dict``."""
+    return legacy_registrant
+
+
+# --- identity's events as backups receives them (members read model, institution views) ---------
+
+class IdentityEvents:
+    """Envelope dicts of identity.AccountProvisioned/AccountUpdated and InstitutionRegistered/
+    InstitutionUpdated, valid under their contracts; ``version`` is the identity stream version."""
+
+    @staticmethod
+    def _envelope(event_type, stream_type, stream_id, version, data, event_id=None) -> dict:
+        return dump_envelope(Envelope(
+            event_id=event_id or str(uuid.uuid4()), event_type=event_type, schema_version=1,
+            source="identity", stream_type=stream_type, stream_id=stream_id, stream_version=version,
+            occurred_at=datetime.now(timezone.utc), actor=None, correlation_id="req-identity-test",
+            causation_id=None, data=data, position=version))
+
+    def account(self, version: int = 1, event_id: str | None = None, **changes) -> dict:
+        data = {"account_id": str(uuid.uuid4()), "username": f"member-{uuid.uuid4().hex[:8]}",
+                "name": "张晓寒", "mobile": "13800138000", "role": "natural_person",
+                "institution": "NGDC", "unit": "U1", "real_name_verified": True, "authorised": True,
+                "authorised_at": "2023-06-27T03:26:27+00:00", "employed": True}
+        data.update(changes)
+        event_type = "AccountProvisioned"
+        if version > 1:
+            event_type = "AccountUpdated"
+            data.setdefault("changed", ["name"])
+        return self._envelope(event_type, "account", f"account-{data['account_id']}", version, data,
+                              event_id)
+
+    def institution(self, version: int = 1, event_id: str | None = None, **changes) -> dict:
+        data = {"code": "NGDC", "name": "国家基因组科学数据中心测试", "foreign": False,
+                "units": [{"code": "U1", "name": "生物信息研究部"}, {"code": "U2", "name": "数据资源部"}]}
+        data.update(changes)
+        event_type = "InstitutionRegistered"
+        if version > 1:
+            event_type = "InstitutionUpdated"
+            data.setdefault("changed", ["units"])
+        return self._envelope(event_type, "institution", f"institution-{data['code']}", version, data,
+                              event_id)
+
+
+@pytest.fixture
+def identity_events():
+    """``identity_events.account(version=1, **data)`` / ``.institution(version=1, **data)``."""
+    return IdentityEvents()

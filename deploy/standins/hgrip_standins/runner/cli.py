@@ -1,16 +1,27 @@
-"""`hgrip-run [--scale service=N …] [--no-provision]` — see docs in deploy/README.md."""
+"""`hgrip-run [--scale service=N …] [--no-provision] [--no-legacy]` — see docs in deploy/README.md."""
 import argparse
 import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from hgrip_kernel.config import shared_secret
 from hgrip_standins.hgrg.provision import DEFAULT_ACCOUNTS, load_accounts, provision
 from hgrip_standins.runner import summary
 from hgrip_standins.runner.app import Runner
-from hgrip_standins.runner.plan import child_environment, default_plan, load_plan, parse_scale
+from hgrip_standins.runner.plan import Plan, child_environment, default_plan, hgrip_command, load_plan, parse_scale
 from hgrip_standins.runner.supervisor import Supervisor
+
+# The old platform's numbered backups for the demo (docs/legacy-import.md), imported after migrating.
+DEFAULT_LEGACY = os.environ.get("HGRIP_DEMO_LEGACY") or str(Path(__file__).resolve().parents[3] / "demo-legacy.json")
+
+
+def with_legacy_import(plan: Plan, path: str, hgrip: str | None = None) -> Plan:
+    """Import ``path`` once the databases are migrated, before the services start: one more one-shot
+    step (idempotent, so every run may do it; the backups service publishes the events when it starts)."""
+    plan.migrations.append([hgrip or hgrip_command(), "legacy", "import", path, "--no-progress"])
+    return plan
 
 
 def main(argv=None) -> None:
@@ -19,6 +30,8 @@ def main(argv=None) -> None:
                         help="run N competing processes of a service (repeatable)")
     parser.add_argument("--accounts", default=DEFAULT_ACCOUNTS, help="demo accounts to provision")
     parser.add_argument("--no-provision", action="store_true", help="do not provision demo accounts")
+    parser.add_argument("--legacy", default=DEFAULT_LEGACY, help="legacy backups to import (old platform's export)")
+    parser.add_argument("--no-legacy", action="store_true", help="do not import the demo legacy backups")
     parser.add_argument("--health-timeout", type=float, default=180, help="seconds to wait for the gateway")
     parser.add_argument("--stop-timeout", type=float, default=10, help="seconds between SIGTERM and SIGKILL")
     parser.add_argument("--plan", help="JSON file of commands to run instead of the platform's (tests, debugging)")
@@ -33,6 +46,7 @@ def main(argv=None) -> None:
     # Create the secrets once, before any child races to create them.
     secret = shared_secret("hgrg_shared_secret")
     shared_secret("token_secret")
+    shared_secret("mobile_hash_secret")   # the legacy import and the backups service must agree on it
 
     accounts = [] if args.no_provision else load_accounts(args.accounts)
     supervisor = Supervisor(env=env, stop_timeout=args.stop_timeout)
@@ -46,8 +60,11 @@ def main(argv=None) -> None:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    plan = load_plan(args.plan) if args.plan else default_plan(scale)
+    if not args.plan and not args.no_legacy:
+        with_legacy_import(plan, args.legacy)
     runner = Runner(
-        load_plan(args.plan) if args.plan else default_plan(scale), supervisor, gateway + "/api/v1/healthz",
+        plan, supervisor, gateway + "/api/v1/healthz",
         provision=None if args.no_provision else lambda: provision(
             args.accounts, gateway, secret, log=lambda message: supervisor.emit("provision", message),
             cancel=stop_event),

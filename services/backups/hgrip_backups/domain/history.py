@@ -100,6 +100,28 @@ def _delegated(data):
 
 
 # --- legacy backups (import and claims): summaries below this line -------------------------------
+def _legacy_imported(data):
+    number, count, registrant = data["backup_number"], len(data["files"]), data["registrant"]["name"]
+    return (f"从原备份平台导入已获得备份号的备份 {number}“{data['name']}”（{count} 个文件，原系统注册人 {registrant}）",
+            f"Imported from the old backup platform: backup number {number} “{data['name']}” "
+            f"({count} files, registered by {registrant})")
+
+
+_CLAIMED = {  # how: (zh, en), each with the new delegate's username
+    "auto": ("首次登录时自动认领：原系统注册人的姓名、手机号和单位与账号 {u} 一致，备份归入该账号",
+             "Claimed automatically at first login: the registrant's name, mobile and institution "
+             "match account {u}, which now holds the backup"),
+    "sms": ("{u} 通过原系统注册手机号的短信验证码认领本备份",
+            "Claimed by {u} with an SMS code sent to the registrant's mobile on the old platform"),
+    "institution": ("法人/单位管理员认领本备份，新委托人为 {u}",
+                    "Claimed by a legal person or unit administrator for the new delegate {u}"),
+}
+
+
+def _claimed(data):
+    zh, en = _CLAIMED.get(data["how"], ("认领本备份，新委托人为 {u}", "Claimed for {u}"))
+    return zh.format(u=data["owner_username"]), en.format(u=data["owner_username"])
+
 
 _SUMMARIES = {
     "BackupCreated": _created, "BackupRenamed": _renamed,
@@ -107,6 +129,7 @@ _SUMMARIES = {
     "DataFileUpdated": _updated, "DataFileRemoved": _removed, "DataFileVerified": _verified,
     "BackupSubmitted": _submitted, "FilingLinked": _filing_linked,
     "BackupDelegated": _delegated,
+    "LegacyBackupImported": _legacy_imported, "BackupClaimed": _claimed,
 }
 
 

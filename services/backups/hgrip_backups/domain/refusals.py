@@ -161,3 +161,48 @@ def delegate_has_project_named(names: list[str]) -> Conflict:
                     "unique per person, so the transfer cannot be made.",
                     "新委托人名下已有同名项目，项目名称在个人名下须唯一，无法完成委托调整。",
                     {"names": names})
+
+
+# --- legacy backups: claims (manual "备份认领") ------------------------------------------------------
+_SAME_INSTITUTION_ZH = "新委托人必须与原系统注册人属于同一家单位（公司），不支持跨单位（公司）认领"
+_SAME_INSTITUTION_EN = ("The new delegate must belong to the same institution (company) as the "
+                        "registrant on the old platform; claims across institutions are not supported")
+
+
+def natural_persons_only() -> Forbidden:
+    return Forbidden("natural_persons_only",
+                     "Only a natural person can claim legacy backups this way; a legal person or "
+                     "unit administrator claims them for a delegate instead.",
+                     "仅自然人可以通过此方式认领原备份平台的备份信息；法人或单位管理员请使用为新委托人认领的功能。")
+
+
+def legacy_registrant_not_found() -> NotFound:
+    return NotFound("legacy_registrant_not_found",
+                    "No backup with a backup number on the old platform is registered under this "
+                    "name and mobile number.",
+                    "原备份平台中没有以该注册人姓名和手机号登记的已获得备份号的备份信息。")
+
+
+def legacy_already_claimed() -> Conflict:
+    return Conflict("legacy_already_claimed",
+                    "These legacy backups have already been claimed; a backup claimed once cannot "
+                    "be claimed again.",
+                    "该备份信息已被认领，备份信息一旦认领成功，不可再次认领。")
+
+
+def claim_other_institution(registrant_institution: str, claimant_institution: str | None) -> Conflict:
+    return Conflict("claim_other_institution",
+                    f"{_SAME_INSTITUTION_EN}. The registrant's institution on the old platform is "
+                    f"“{registrant_institution}”, the new delegate's is “{claimant_institution or '—'}”. "
+                    "If the claim fails only because a few characters of the institution's name "
+                    "differ, please contact us.",
+                    f"{_SAME_INSTITUTION_ZH}。原系统注册人的单位为“{registrant_institution}”，新委托人的单位为"
+                    f"“{claimant_institution or '—'}”。如果因单位（公司）名称中个别字词不一致造成无法认领，请及时联系我们。",
+                    {"registrant_institution": registrant_institution,
+                     "claimant_institution": claimant_institution})
+
+
+def not_a_legacy_backup() -> Conflict:
+    return Conflict("not_a_legacy_backup",
+                    "Only backups numbered on the old platform can be claimed.",
+                    "仅原备份平台中已获得备份号的备份信息可以认领。")

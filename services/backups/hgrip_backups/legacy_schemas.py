@@ -1,0 +1,58 @@
+"""Validation of the claim RPCs' payloads (manual "备份认领": 原系统注册人姓名, 原系统注册手机号,
+手机验证码 / 新委托人). Unknown keys are refused; field errors come back as one ``invalid_input``."""
+import re
+
+from marshmallow import fields, validate
+
+from .domain.mobile import normalise_mobile
+from .schemas import _NO_CONTROL, Trimmed, _Closed, _load
+
+
+class MobileNumber(fields.String):
+    """An 11-digit mainland-China mobile number; spaces, dashes, full-width digits and a +86 prefix
+    are forgiven. Error messages never repeat the number."""
+    default_error_messages = {"mobile": "Must be an 11-digit mainland-China mobile number."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = normalise_mobile(super()._deserialize(value, attr, data, **kwargs))
+        if number is None:
+            raise self.make_error("mobile")
+        return number
+
+
+_REGISTRANT_NAME = [validate.Length(min=1, max=200, error="Must be between 1 and 200 characters (after trimming)."),
+                    _NO_CONTROL]
+
+
+class _Registrant(_Closed):
+    legacy_name = Trimmed(required=True, validate=_REGISTRANT_NAME)      # 原系统注册人姓名
+    legacy_mobile = MobileNumber(required=True)                         # 原系统注册手机号
+
+
+class ClaimCodeRequestSchema(_Registrant):
+    """request_claim_code: who registered the legacy backups."""
+
+
+class ClaimLegacySchema(_Registrant):
+    sms_code = Trimmed(required=True, validate=validate.Regexp(
+        re.compile(r"^\d{4,8}$"), error="Enter the code from the SMS."))  # 手机验证码
+
+
+class InstitutionClaimSchema(_Registrant):
+    delegate_account = Trimmed(required=True, validate=[                 # 新委托人 (username)
+        validate.Length(min=1, max=100, error="Choose the new delegate among your members."), _NO_CONTROL])
+
+
+_code_request, _claim, _institution_claim = ClaimCodeRequestSchema(), ClaimLegacySchema(), InstitutionClaimSchema()
+
+
+def load_claim_code_request(payload) -> dict:
+    return _load(_code_request, payload)
+
+
+def load_claim_legacy(payload) -> dict:
+    return _load(_claim, payload)
+
+
+def load_institution_claim(payload) -> dict:
+    return _load(_institution_claim, payload)
