@@ -1,4 +1,8 @@
 """Cross-service tests run the real platform: every service as its own process, real broker, real PostgreSQL."""
+import email
+import email.policy
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -98,3 +102,54 @@ def client_class():
 @pytest.fixture(scope="module")
 def client_for(platform):
     return lambda username=None: Client(platform.gateway_url, username)
+
+
+class Mailbox:
+    """What the SMTP sink of a running platform received (its index and .eml files)."""
+
+    def __init__(self, platform):
+        self.index = Path(platform.env["HGRIP_VAR"]) / "mail" / "index.jsonl"
+
+    def to(self, address: str) -> list:
+        if not self.index.exists():
+            return []
+        found = []
+        for line in self.index.read_text().splitlines():
+            entry = json.loads(line) if line.strip() else None
+            if entry and address in json.dumps(entry.get("to")):
+                path = Path(entry["file"])
+                path = path if path.is_absolute() else self.index.parent / path
+                found.append(email.message_from_bytes(path.read_bytes(), policy=email.policy.default))
+        return found
+
+    @staticmethod
+    def body(message) -> str:
+        return message.get_body(preferencelist=("plain", "html")).get_content()
+
+    def latest_code(self, address: str) -> str | None:
+        mails = self.to(address)
+        found = re.search(r"验证码为[：:]\s*(\d{6})", self.body(mails[-1])) if mails else None
+        return found.group(1) if found else None
+
+
+@pytest.fixture(scope="module")
+def mailbox(platform):
+    return Mailbox(platform)
+
+
+def sms_to(platform, mobile: str) -> list[dict]:
+    """What the SMS sink of a running platform received for ``mobile``, oldest first."""
+    answer = requests.get(f"http://{platform.env['HGRIP_SMS_ADDRESS']}/sms/messages",
+                          params={"mobile": mobile}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["items"]
+
+
+@pytest.fixture(scope="module")
+def sms_code_for(platform):
+    """``sms_code_for(mobile) -> the 6-digit code of the latest SMS to it, or None``."""
+    def latest(mobile):
+        messages = sms_to(platform, mobile)
+        found = re.search(r"(\d{6})", messages[-1]["text"]) if messages else None
+        return found.group(1) if found else None
+    return latest

@@ -1,11 +1,8 @@
 """The operations manual's whole example over HTTP: project → backup → two data files → the second
 verified by a code read from the mail sink → submit → a BF number → HGRG has it."""
-import email
-import email.policy
 import json
 import re
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import requests
@@ -23,25 +20,6 @@ OMIX = {"detailed_type": "analysis_statistics", "cases": 10, "mb_per_case": 5,
 MISMATCH_ZH = "提交账号与数据集序列号不匹配"
 
 
-def mails_to(platform, address):
-    index = Path(platform.env["HGRIP_VAR"]) / "mail" / "index.jsonl"
-    if not index.exists():
-        return []
-    entries = [json.loads(line) for line in index.read_text().splitlines() if line.strip()]
-    found = []
-    for entry in entries:
-        if address in json.dumps(entry.get("to")):
-            path = Path(entry["file"])
-            path = path if path.is_absolute() else index.parent / path
-            found.append(email.message_from_bytes(path.read_bytes(), policy=email.policy.default))
-    return found
-
-
-def body_of(message) -> str:
-    part = message.get_body(preferencelist=("plain", "html"))
-    return part.get_content()
-
-
 def received_by_hgrg(platform) -> list[str]:
     response = requests.get(f"{platform.hgrg_url}/api/v1/backups", timeout=10)
     assert response.status_code == 200, response.text
@@ -57,7 +35,7 @@ def error_of(response, status, code):
     return error
 
 
-def test_the_manual_example_end_to_end(platform, client_for):
+def test_the_manual_example_end_to_end(platform, client_for, mailbox):
     zhang = client_for("zhangxiaohan")
     taxonomy = client_for().get("/api/v1/taxonomy").json()
     assert {c["code"] for c in taxonomy["categories"]} == {
@@ -84,9 +62,9 @@ def test_the_manual_example_end_to_end(platform, client_for):
     sent = zhang.post(f"{base}/files/{omix['id']}/verification-code")
     assert sent.status_code == 202, sent.text
     assert sent.json()["sent_to"] != "zhangxx@big.ac.cn"  # masked
-    mail = wait_until(lambda: mails_to(platform, "zhangxx@big.ac.cn"), message="verification mail")[0]
+    mail = wait_until(lambda: mailbox.to("zhangxx@big.ac.cn"), message="verification mail")[0]
     assert "数据集验证码" in mail["Subject"]
-    text = body_of(mail)
+    text = mailbox.body(mail)
     for expected in ("张晓寒", "OMIX", "OMIX001226", PROJECT["name"], "48"):
         assert expected in text, expected
     code = re.search(r"验证码为[：:]\s*(\d{6})", text).group(1)
