@@ -79,7 +79,8 @@ class InstitutionBackupPage(Schema):
 
 
 class ViewWarning(Schema):
-    code = fields.String(required=True)
+    code = fields.String(required=True, metadata={"enum": ["filing_exceeds_declared"]})
+    filing_number = fields.String(required=True, metadata={"description": "the filing the warning is about"})
     message = fields.String(required=True)
     message_zh = fields.String(required=True)
 
