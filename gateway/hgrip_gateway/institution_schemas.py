@@ -71,11 +71,14 @@ class InstitutionBackupItem(Schema):
     origin = fields.String(required=True, metadata={"enum": ["new", "legacy"]})
 
 
-class InstitutionBackupPage(Schema):
-    items = fields.List(fields.Nested(InstitutionBackupItem), required=True)
-    total = fields.Integer(required=True)
+class _Page(Schema):
+    total = fields.Integer(required=True, metadata={"description": "rows matching, over all pages"})
     page = fields.Integer(required=True)
     page_size = fields.Integer(required=True)
+
+
+class InstitutionBackupPage(_Page):
+    items = fields.List(fields.Nested(InstitutionBackupItem), required=True)
 
 
 class ViewWarning(Schema):
@@ -129,11 +132,8 @@ class Member(Schema):
     employed = fields.Boolean(required=True)
 
 
-class MemberPage(Schema):
+class MemberPage(_Page):
     items = fields.List(fields.Nested(Member), required=True)
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    page_size = fields.Integer(required=True)
 
 
 class DelegateRow(Member):
@@ -143,11 +143,8 @@ class DelegateRow(Member):
     backups_incomplete = fields.Integer(required=True)
 
 
-class DelegatePage(Schema):
+class DelegatePage(_Page):
     items = fields.List(fields.Nested(DelegateRow), required=True)
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    page_size = fields.Integer(required=True)
 
 
 # ---- delegation transfer ----------------------------------------------------------------------
