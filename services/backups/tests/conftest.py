@@ -56,6 +56,16 @@ def backups(make_database, service_config, start_service, amqp_uri, rpc_proxy):
     running.engine.dispose()
 
 
+def peer_envelope(source, event_type, stream_type, stream_id, data, version=1, actor=None,
+                  event_id=None) -> dict:
+    """An envelope dict of a peer's event, as that service's outbox relay would publish it."""
+    return dump_envelope(Envelope(
+        event_id=event_id or str(uuid.uuid4()), event_type=event_type, schema_version=1,
+        source=source, stream_type=stream_type, stream_id=stream_id, stream_version=version,
+        occurred_at=datetime.now(timezone.utc), actor=actor, correlation_id=f"req-{source}-test",
+        causation_id=None, data=data, position=version))
+
+
 @pytest.fixture
 def project_created():
     """``project_created(**data_changes) -> envelope dict`` of a valid projects.ProjectCreated."""
@@ -67,11 +77,8 @@ def project_created():
                 "owner_id": "5a0c8f2e-3b1d-4c6e-9f7a-0d2b4e6f8a10", "owner_username": "liuxh",
                 "created_at": "2023-06-28T02:30:00+00:00"}
         data.update(changes)
-        return dump_envelope(Envelope(
-            event_id=str(uuid.uuid4()), event_type="ProjectCreated", schema_version=1,
-            source="projects", stream_type="project", stream_id=f"project-{project_id}",
-            stream_version=1, occurred_at=datetime.now(timezone.utc), actor=data["owner_id"],
-            correlation_id="req-backups-test", causation_id=None, data=data, position=1))
+        return peer_envelope("projects", "ProjectCreated", "project", f"project-{project_id}", data,
+                             actor=data["owner_id"])
     return make
 
 
@@ -205,14 +212,10 @@ class FakeVerification:
 
 def dataset_verified_envelope(backup_id, file_id, repository, accession, actor=None) -> dict:
     """A verification.DatasetVerified envelope as the real service's outbox would publish it."""
-    return dump_envelope(Envelope(
-        event_id=str(uuid.uuid4()), event_type="DatasetVerified", schema_version=1,
-        source="verification", stream_type="verification", stream_id=f"verification-{file_id}",
-        stream_version=1, occurred_at=datetime.now(timezone.utc), actor=actor,
-        correlation_id="req-verification-test", causation_id=None,
-        data={"file_id": file_id, "backup_id": backup_id, "repository": repository,
-              "accession": accession, "verified_at": datetime.now(timezone.utc).isoformat()},
-        position=1))
+    return peer_envelope("verification", "DatasetVerified", "verification", f"verification-{file_id}",
+                         {"file_id": file_id, "backup_id": backup_id, "repository": repository,
+                          "accession": accession, "verified_at": datetime.now(timezone.utc).isoformat()},
+                         actor=actor)
 
 
 def publish_event(amqp_uri: str, envelope_dict: dict) -> None:
@@ -527,11 +530,8 @@ class IdentityEvents:
 
     @staticmethod
     def _envelope(event_type, stream_type, stream_id, version, data, event_id=None) -> dict:
-        return dump_envelope(Envelope(
-            event_id=event_id or str(uuid.uuid4()), event_type=event_type, schema_version=1,
-            source="identity", stream_type=stream_type, stream_id=stream_id, stream_version=version,
-            occurred_at=datetime.now(timezone.utc), actor=None, correlation_id="req-identity-test",
-            causation_id=None, data=data, position=version))
+        return peer_envelope("identity", event_type, stream_type, stream_id, data, version=version,
+                             event_id=event_id)
 
     def account(self, version: int = 1, event_id: str | None = None, **changes) -> dict:
         data = {"account_id": str(uuid.uuid4()), "username": f"member-{uuid.uuid4().hex[:8]}",
