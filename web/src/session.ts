@@ -1,0 +1,71 @@
+/**
+ * Who is logged in. The session itself is the gateway's HttpOnly cookie (scripts never see the
+ * token); this module only knows the account it belongs to, asking GET /api/v1/me when unsure.
+ */
+import { reactive, readonly } from 'vue'
+import { api, unwrap, whenSessionExpires } from './api/client'
+import { ApiError } from './api/errors'
+import type { components } from './api/schema'
+
+export type Account = components['schemas']['Account']
+
+const state = reactive({ account: null as Account | null, loaded: false, expired: false })
+
+export const session = readonly(state)
+
+/** The account behind the cookie, asked once per page load (null when not logged in). */
+export async function loadSession(): Promise<Account | null> {
+  if (state.loaded) return state.account
+  try {
+    state.account = await unwrap(api.GET('/api/v1/me'))
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401) throw error
+    state.account = null
+  }
+  state.loaded = true
+  return state.account
+}
+
+export async function login(username: string, password: string): Promise<Account> {
+  const account = await unwrap(api.POST('/api/v1/auth/session', { body: { username, password } }))
+  state.account = account as Account
+  state.loaded = true
+  state.expired = false
+  return state.account
+}
+
+export async function logout(): Promise<void> {
+  try {
+    await unwrap(api.DELETE('/api/v1/auth/session'))
+  } finally {
+    state.account = null
+    state.loaded = true
+  }
+}
+
+/** The gateway refused the cookie mid-session: forget the account and let the router send the
+ * person to the login page (with a message, and back here afterwards). */
+export function expire(): void {
+  if (!state.account) return
+  state.account = null
+  state.loaded = true
+  state.expired = true
+}
+
+export function installSessionExpiry(redirect: () => void): void {
+  whenSessionExpires(() => {
+    const wasLoggedIn = !!state.account
+    expire()
+    if (wasLoggedIn) redirect()
+  })
+}
+
+export function clearExpired(): void {
+  state.expired = false
+}
+
+/** Only tests set the account directly. */
+export function _setAccountForTests(account: Account | null): void {
+  state.account = account
+  state.loaded = true
+}

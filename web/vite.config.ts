@@ -1,0 +1,33 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite'
+import vue from '@vitejs/plugin-vue'
+import Components from 'unplugin-vue-components/vite'
+import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
+
+// The gateway the dev server proxies /api to (make web-dev); the same variable `hgrip serve gateway` binds.
+const gateway = process.env.HGRIP_GATEWAY_ADDRESS || '127.0.0.1:8000'
+
+export default defineConfig({
+  plugins: [
+    vue(),
+    // Element Plus components (and their CSS) are imported where a template uses them, never the
+    // whole library: the login page must stay small.
+    Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' })], dts: 'src/components.d.ts' }),
+  ],
+  server: {
+    host: '127.0.0.1',
+    port: 5173,
+    proxy: { '/api': { target: `http://${gateway}`, changeOrigin: false } },
+  },
+  build: {
+    target: 'es2020',
+    // No inline scripts or styles in index.html: the gateway's CSP allows 'self' only.
+    modulePreload: { polyfill: false },
+    assetsInlineLimit: 0,
+    chunkSizeWarningLimit: 400,
+  },
+  test: {
+    environment: 'happy-dom',
+    include: ['tests/**/*.spec.ts'],
+  },
+})
