@@ -12,6 +12,7 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from werkzeug.exceptions import HTTPException
 
 from hgrip_kernel.errors import DomainError
+from hgrip_kernel.field_errors import field_errors
 
 # code -> (http status, English, 中文)
 MESSAGES = {
@@ -21,9 +22,13 @@ MESSAGES = {
     "invalid_json": (400, "The request body is not a valid JSON document.", "请求体不是有效的 JSON。"),
     "invalid_input": (400, "The request contains invalid fields.", "请求中有字段不符合要求。"),
     "payload_too_large": (413, "The request body is too large.", "请求体过大。"),
-    "unauthenticated": (401, "Authentication is required: send an Authorization: Bearer token.",
-                        "需要登录：请在 Authorization 头中携带 Bearer 令牌。"),
+    "unauthenticated": (401, "Authentication is required: send an Authorization: Bearer token "
+                             "or log in to start a session.",
+                        "需要登录：请在 Authorization 头中携带 Bearer 令牌，或先登录。"),
     "invalid_token": (401, "The access token is invalid or has expired.", "访问令牌无效或已过期。"),
+    "csrf_rejected": (403, "This request was not sent by the platform's own pages; it was refused and "
+                           "nothing was changed. Reload the page and try again.",
+                      "该请求并非来自本平台页面，已被拒绝，未做任何更改。请刷新页面后重试。"),
     "backup_not_submitted": (409, "The backup has not been submitted yet, so it has no registry sync state.",
                              "该备份尚未提交，尚无向人遗系统同步的状态。"),
     "invalid_signature": (401, "The HGRG request signature is missing, stale or wrong.",
@@ -69,7 +74,10 @@ def describe(exc: BaseException) -> tuple[int, dict, dict, bool]:
         return exc.http_status, error_body(exc.code, exc.message, exc.message_zh, exc.details), exc.headers, False
     if isinstance(exc, DomainError):
         status = getattr(exc, "http_status", 400)
-        return status, error_body(exc.code, exc.message, exc.message_zh, exc.details), _retry_after(exc), False
+        details = exc.details
+        if exc.code == "invalid_input":  # one shape of field problems, whichever service found them
+            details = field_errors(details, {exc.message: exc.message_zh})
+        return status, error_body(exc.code, exc.message, exc.message_zh, details), _retry_after(exc), False
     if isinstance(exc, ValidationError):
         status, body = gateway_error_body("invalid_input", _field_details(exc))
         return status, body, {}, False
@@ -116,5 +124,5 @@ def _describe_http(exc: HTTPException) -> tuple[int, dict, dict, bool]:
 
 
 def _field_details(exc: ValidationError) -> dict:
-    messages = exc.normalized_messages()
-    return messages if isinstance(messages, dict) else {"_schema": messages}
+    """{"fields": {path: [{code, message, message_zh, params}]}} (hgrip_kernel.field_errors)."""
+    return field_errors(exc.normalized_messages())

@@ -6,9 +6,11 @@ from http import HTTPStatus
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from hgrip_kernel.field_errors import code_examples
 from hgrip_kernel.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 from . import schemas
+from .auth import CSRF_HEADER, CSRF_VALUE, SESSION_COOKIE, UNSAFE_METHODS
 from .errors import MESSAGES
 from .responses import REQUEST_ID_HEADER
 from .routing import BEARER, HGRG, Route
@@ -17,6 +19,18 @@ OPENAPI_VERSION = "3.0.3"
 _PATH_PARAM = re.compile(r"<(?:[a-z_]+:)?([A-Za-z_][A-Za-z0-9_]*)>")
 
 BEARER_SCHEME = {"type": "http", "scheme": "bearer", "description": "token from POST /api/v1/auth/login"}
+SESSION_COOKIE_SCHEME = {
+    "type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+    "description": "HttpOnly session cookie set by POST /api/v1/auth/session (the browser). Used only when "
+                   f"no Authorization header is sent; unsafe requests (POST, PUT, PATCH, DELETE) it "
+                   f"authenticates must also send {CSRF_HEADER}: {CSRF_VALUE} and, if they carry an Origin, "
+                   "one of this host, else 403 csrf_rejected",
+}
+CSRF_PARAMETER = {
+    "name": CSRF_HEADER, "in": "header", "schema": {"type": "string", "enum": [CSRF_VALUE]},
+    "description": "proof that the request comes from the platform's own pages (403 csrf_rejected without "
+                   "it); needed when the session cookie authenticates the request, not with a bearer token",
+}
 HGRG_SIGNATURE_SCHEME = {
     "type": "apiKey", "in": "header", "name": SIGNATURE_HEADER,
     "description": "hex HMAC-SHA256(shared secret, METHOD\\nPATH\\nTIMESTAMP\\nhex(SHA256(body))); "
@@ -29,7 +43,8 @@ HGRG_TIMESTAMP_SCHEME = {
 # 429 and 503 say when to try again (errors.describe: details.retry_after_seconds, or the gateway's own).
 RETRY_AFTER_STATUSES = (429, 503)
 RETRY_AFTER_HEADER = {"description": "seconds to wait before trying again", "schema": {"type": "integer"}}
-SECURITY = {BEARER: [{"bearer": []}], HGRG: [{"hgrgSignature": [], "hgrgTimestamp": []}]}
+# A route for accounts takes either credential (auth.authenticate: the bearer token first).
+SECURITY = {BEARER: [{"bearer": []}, {"sessionCookie": []}], HGRG: [{"hgrgSignature": [], "hgrgTimestamp": []}]}
 
 
 def openapi_path(rule: str) -> str:
@@ -47,6 +62,7 @@ def build_openapi(routes: list[Route]) -> dict:
         servers=[{"url": "/"}],
     )
     spec.components.security_scheme("bearer", BEARER_SCHEME)
+    spec.components.security_scheme("sessionCookie", SESSION_COOKIE_SCHEME)
     spec.components.security_scheme("hgrgSignature", HGRG_SIGNATURE_SCHEME)
     spec.components.security_scheme("hgrgTimestamp", HGRG_TIMESTAMP_SCHEME)
     spec.components.schema("ErrorResponse", schema=schemas.ErrorResponse)
@@ -69,6 +85,8 @@ def build_openapi(routes: list[Route]) -> dict:
     document["tags"] = [{"name": tag} for tag in dict.fromkeys(route.tag for route in routes)]
     document["x-error-codes"] = {code: {"status": status, "message": en, "message_zh": zh}
                                  for code, (status, en, zh) in MESSAGES.items()}
+    # The codes of field problems (details.fields of invalid_input), with an example text of each.
+    document["x-field-error-codes"] = {code: {"examples": examples} for code, examples in code_examples().items()}
     return document
 
 
@@ -77,8 +95,15 @@ def _operation(route: Route) -> dict:
                  "security": SECURITY.get(route.auth, []), "responses": {}}
     if route.description:
         operation["description"] = route.description
+    parameters = []
     if route.query is not None:
-        operation["parameters"] = [{"in": "query", "schema": route.query}]
+        parameters.append({"in": "query", "schema": route.query})
+    if route.csrf:
+        parameters.append({**CSRF_PARAMETER, "required": True})
+    elif route.auth == BEARER and route.method in UNSAFE_METHODS:
+        parameters.append({**CSRF_PARAMETER, "required": False})
+    if parameters:
+        operation["parameters"] = parameters
     if route.body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
     success = {"description": HTTPStatus(route.status).phrase,
@@ -87,6 +112,8 @@ def _operation(route: Route) -> dict:
         success["content"] = {"application/json": {"schema": route.response}}
     if route.status == 201:
         success["headers"]["Location"] = {"description": "URL of the new resource", "schema": {"type": "string"}}
+    for name, description in route.headers:
+        success["headers"][name] = {"description": description, "schema": {"type": "string"}}
     operation["responses"][str(route.status)] = success
     for status in _route_error_statuses(route):
         operation["responses"][str(status)] = {"$ref": f"#/components/responses/{_response_name(status)}"}
@@ -102,6 +129,8 @@ def _route_error_statuses(route: Route) -> list[int]:
         statuses.add(400)
     if route.auth is not None:
         statuses.add(401)
+    if route.csrf or (route.auth == BEARER and route.method in UNSAFE_METHODS):
+        statuses.add(403)  # csrf_rejected
     if route.body is not None:
         statuses.add(413)
     return sorted(statuses)

@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 
 from marshmallow import Schema
 
-from .auth import CHALLENGE as BEARER_CHALLENGE, authenticate
+from werkzeug.wrappers import Response
+
+from .auth import CHALLENGE as BEARER_CHALLENGE, authenticate, check_csrf
 from .hgrg_auth import CHALLENGE as HGRG_CHALLENGE, verify_hgrg_request
 from .responses import REQUEST_ID_HEADER, error_response, json_response, read_json
 from .web import api
 
+# BEARER: a bearer token or the session cookie (auth.authenticate); HGRG: the HMAC signature.
 BEARER, HGRG, PUBLIC = "bearer", "hgrg", None
 # A 401 must say how to authenticate (RFC 9110); login's invalid_credentials points to bearer too.
 CHALLENGES = {BEARER: BEARER_CHALLENGE, HGRG: HGRG_CHALLENGE, PUBLIC: BEARER_CHALLENGE}
@@ -35,6 +38,8 @@ class Route:
     status: int = 200
     errors: tuple[int, ...] = ()           # error statuses worth documenting besides the common ones
     description: str = ""
+    csrf: bool = False                     # always needs the CSRF proof (the session routes themselves)
+    headers: tuple[tuple[str, str], ...] = ()  # (name, description) of success headers, documented
 
 
 @dataclass
@@ -47,13 +52,14 @@ class Reply:
 
 def route(method: str, rule: str, *, summary: str, tag: str, auth: str | None = BEARER,
           body: type[Schema] | None = None, query: type[Schema] | None = None,
-          response: type[Schema] | None = None, status: int = 200, errors: tuple[int, ...] = ()):
+          response: type[Schema] | None = None, status: int = 200, errors: tuple[int, ...] = (),
+          csrf: bool = False, headers: dict[str, str] | None = None):
     """Declare a gateway route. The handler is called as
     handler(self, request, [account], [body], [query], **path)."""
 
     def decorate(fn):
         spec = Route(fn.__name__, method, rule, summary, tag, auth, body, query, response, status,
-                     errors, inspect.cleandoc(fn.__doc__ or ""))
+                     errors, inspect.cleandoc(fn.__doc__ or ""), csrf, tuple((headers or {}).items()))
         body_schema = body() if body else None
         query_schema = query() if query else None
         response_schema = response() if response else None
@@ -63,6 +69,8 @@ def route(method: str, rule: str, *, summary: str, tag: str, auth: str | None = 
             started = time.monotonic()
             try:
                 kwargs = dict(path)
+                if csrf:
+                    check_csrf(request)
                 if auth == BEARER:
                     kwargs["account"] = authenticate(self.identity, request, self.rpc_timeout)
                 elif auth == HGRG:
@@ -75,8 +83,11 @@ def route(method: str, rule: str, *, summary: str, tag: str, auth: str | None = 
                 result = fn(self, request, **kwargs)
                 if not isinstance(result, Reply):
                     result = Reply(result)
-                payload = response_schema.dump(result.payload) if response_schema else result.payload
-                response = json_response(payload, result.status or status, result.headers)
+                if (result.status or status) == 204:
+                    response = Response(status=204, headers=result.headers)
+                else:
+                    payload = response_schema.dump(result.payload) if response_schema else result.payload
+                    response = json_response(payload, result.status or status, result.headers)
             except Exception as exc:
                 response, unexpected = error_response(exc, CHALLENGES[auth])
                 if unexpected:  # the client sees internal_error only; the log keeps the traceback

@@ -4,7 +4,9 @@ Request schemas refuse unknown fields (marshmallow's default RAISE, stated expli
 client never believes a misspelt or forbidden field (e.g. ``institution`` on a project) was taken.
 The services validate their own payloads again; these rules are the public contract's first line.
 """
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from hgrip_kernel.field_errors import CODES as FIELD_ERROR_CODES
 
 # The roles an HGRG account can hold (identity owns the rules that go with them).
 ROLES = ["natural_person", "legal_person", "unit_admin", "operator"]
@@ -57,11 +59,33 @@ class PatchSchema(RequestSchema):
 
 # ---- errors -------------------------------------------------------------------------------
 
+class FieldProblem(Schema):
+    """One problem of one field (hgrip_kernel.field_errors)."""
+    code = fields.String(required=True, metadata={
+        "enum": FIELD_ERROR_CODES, "description": "stable code; x-field-error-codes lists example texts"})
+    message = fields.String(required=True, metadata={"description": "English"})
+    message_zh = fields.String(required=True, metadata={"description": "中文"})
+    params = fields.Dict(required=True, metadata={
+        "description": "the rule's values, e.g. {min: 1, max: 200} (numbers as numbers)"})
+
+
+class ErrorDetails(Schema):
+    """Context of an error; its keys depend on the code (e.g. reason, service, backup_id, files)."""
+    class Meta:
+        unknown = INCLUDE  # documented as additionalProperties: other keys are the error's own
+
+    field_problems = fields.Dict(
+        data_key="fields", keys=fields.String(), values=fields.List(fields.Nested(FieldProblem)),
+        metadata={"description": "invalid_input only: the problems per field path — the field's name, "
+                                 "dotted for nested values (units.0.code), _schema for the whole body"})
+
+
 class ErrorDetail(Schema):
     code = fields.String(required=True, metadata={"description": "stable machine-readable code"})
     message = fields.String(required=True, metadata={"description": "English message"})
     message_zh = fields.String(required=True, metadata={"description": "中文说明"})
-    details = fields.Dict(required=True, metadata={"description": "per-field messages or other context"})
+    details = fields.Nested(ErrorDetails, required=True, metadata={
+        "description": "per-field problems (invalid_input) or other context"})
 
 
 class ErrorResponse(Schema):

@@ -7,11 +7,14 @@ from hgrip_kernel.errors import NotFound
 from hgrip_kernel.nameko import RequestContext
 
 from . import institution_schemas as inst, schemas
+from .auth import SESSION_COOKIE, cleared_session_cookie, request_is_https, session_cookie
 from .cache import CachedValue
 from .calls import call, gather
 from .errors import GatewayError
 from .openapi import build_openapi
 from .routing import HGRG, PUBLIC, Reply, route, routes_of
+from .web import api
+from .webapp import serve_page, web_dist
 
 PREFIX = "/api/v1"
 # Name in the health report -> attribute holding the RpcProxy.
@@ -57,6 +60,28 @@ class GatewayService:
     def login(self, request, body):
         """Exchange an HGRG account's username and password for a bearer token."""
         return call(self.identity.login, body["username"], body["password"], timeout=self.rpc_timeout)
+
+    @route("POST", f"{PREFIX}/auth/session", auth=PUBLIC, csrf=True, tag="auth",
+           summary="Log in the browser: a session cookie instead of a token",
+           body=schemas.LoginRequest, response=schemas.Account, errors=(401, 403, 423, 429),
+           headers={"Set-Cookie": f"{SESSION_COOKIE}=<token>; HttpOnly; SameSite=Strict; Path=/api/; "
+                                  "Max-Age=<seconds until the token expires>[; Secure over HTTPS]"})
+    def create_session(self, request, body):
+        """Same check and refusals as POST /auth/login, but the token goes into an HttpOnly cookie that
+        scripts cannot read, and the body is the account (as GET /me). Needs X-HGRIP-CSRF: 1, like every
+        unsafe request the cookie authenticates, and an Origin (if sent) of this host."""
+        login = call(self.identity.login, body["username"], body["password"], timeout=self.rpc_timeout)
+        cookie = session_cookie(login["access_token"], login["expires_in"], request_is_https(request))
+        return Reply(login["account"], headers={"Set-Cookie": cookie})
+
+    @route("DELETE", f"{PREFIX}/auth/session", auth=PUBLIC, csrf=True, tag="auth",
+           summary="Log out the browser: the session cookie is cleared", status=204, errors=(403,),
+           headers={"Set-Cookie": f"{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/api/; Max-Age=0"
+                                  "[; Secure over HTTPS]"})
+    def delete_session(self, request):
+        """204 whether or not a (valid) cookie came: logging out twice is not an error. Tokens are
+        self-contained, so the browser forgetting it is the logout; it expires on its own."""
+        return Reply(None, headers={"Set-Cookie": cleared_session_cookie(request_is_https(request))})
 
     @route("GET", f"{PREFIX}/me", tag="auth", summary="The account behind the token", response=schemas.Account)
     def me(self, request, account):
@@ -296,5 +321,17 @@ class GatewayService:
     @route("GET", f"{PREFIX}/openapi.json", auth=PUBLIC, tag="operations", summary="This API as OpenAPI 3.0.3")
     def openapi(self, request):
         if GatewayService._openapi is None:
-            GatewayService._openapi = build_openapi(routes_of(GatewayService))
+            GatewayService._openapi = openapi_document()
         return GatewayService._openapi
+
+    # ---- the web application (webapp.py): every GET/HEAD outside /api -------------------------
+
+    @api("GET", "/")
+    @api("GET", "/<page:path>")
+    def web_page(self, request, path=""):
+        return serve_page(request, web_dist(self.config), path)
+
+
+def openapi_document() -> dict:
+    """The OpenAPI document of this gateway, from its route declarations (no service needed)."""
+    return build_openapi(routes_of(GatewayService))

@@ -7,12 +7,25 @@ or two servers would try to bind the same port.
 """
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
-from werkzeug.wrappers import Request
+from werkzeug.routing import Map
+from werkzeug.wrappers import Request, Response
 
 from hgrip_kernel.context import sane_request_id
 from hgrip_kernel.logging import get_logger
 
 from .responses import REQUEST_ID_HEADER, error_response
+from .webapp import PageConverter
+
+# Pages: no script but our own files (no inline script anywhere); Element Plus sets inline style
+# attributes, hence style-src 'unsafe-inline'. Never framed (clickjacking), no referrer leaves.
+PAGE_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+                               "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+API_PREFIX = "/api/"
 
 REQUEST_ID_ENVIRON = "HTTP_X_REQUEST_ID"
 
@@ -33,6 +46,7 @@ class GatewayWsgiApp(WsgiApp):
                 log.exception("http.unhandled", correlation_id=request_id, path=environ.get("PATH_INFO"))
         if REQUEST_ID_HEADER not in response.headers:
             response.headers[REQUEST_ID_HEADER] = request_id
+        secure_headers(response, environ.get("PATH_INFO", ""))
         return response(environ, start_response)
 
     def _dispatch(self, environ):
@@ -42,9 +56,29 @@ class GatewayWsgiApp(WsgiApp):
         return provider.handle_request(request)
 
 
+def secure_headers(response: Response, path: str) -> None:
+    """Headers every response gets, whichever code path built it (routes, 404s, pages)."""
+    response.headers["X-Content-Type-Options"] = "nosniff"  # a type is what it says, never guessed
+    if response.mimetype == "text/html":
+        for name, value in PAGE_SECURITY_HEADERS.items():
+            response.headers[name] = value
+    if path.startswith(API_PREFIX) and "Cache-Control" not in response.headers:
+        # Answers are per account (or errors): no shared or browser cache keeps them.
+        response.headers["Cache-Control"] = "no-store"
+
+
 class GatewayWebServer(WebServer):
     def get_wsgi_app(self):
         return GatewayWsgiApp(self)
+
+    def make_url_map(self):
+        # nameko's own make_url_map, with the converter of page paths (webapp.PageConverter).
+        url_map = Map(converters={"page": PageConverter})
+        for provider in self._providers:
+            rule = provider.get_url_rule()
+            rule.endpoint = provider
+            url_map.add(rule)
+        return url_map
 
 
 class GatewayHttpHandler(HttpRequestHandler):

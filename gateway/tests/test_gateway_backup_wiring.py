@@ -238,7 +238,8 @@ def test_the_actor_is_whoever_the_token_belongs_to(api):
 def test_an_invalid_body_never_reaches_backups(api):
     error = assert_error(api.post("/api/v1/projects/p-1/backups", headers=GOOD,
                                   json={"name": "", "categories": [], "owner_id": "acc-2"}), 400, "invalid_input")
-    assert set(error["details"]) == {"name", "categories", "owner_id"}
+    assert set(error["details"]["fields"]) == {"name", "categories", "owner_id"}
+    assert error["details"]["fields"]["owner_id"][0]["code"] == "unknown_field"
     assert_error(api.request("PATCH", "/api/v1/backups/b-1", headers=GOOD, json={}), 400, "invalid_input")
     assert_error(api.post("/api/v1/backups/b-1/files", headers=GOOD, data=b"{"), 400, "invalid_json")
     assert called() == []
@@ -300,7 +301,7 @@ def test_file_body_rules(api):
     for field, value in (("cases", 0), ("mb_per_case", 0), ("submission_account", "nope")):
         error = assert_error(api.post("/api/v1/backups/b-1/files", headers=GOOD, json={**base, field: value}),
                              400, "invalid_input")
-        assert set(error["details"]) == {field}
+        assert set(error["details"]["fields"]) == {field}
     assert called() == []
 
 

@@ -49,7 +49,25 @@ def test_validation_errors_are_invalid_input_with_details_per_field():
         Body().load({"age": "x", "extra": 1})
     status, body, _, _ = describe(caught.value)
     assert status == 400 and body["error"]["code"] == "invalid_input"
-    assert set(body["error"]["details"]) == {"name", "age", "extra"}
+    problems = body["error"]["details"]["fields"]
+    assert set(problems) == {"name", "age", "extra"}
+    assert problems["name"] == [{"code": "required", "message": "Missing data for required field.",
+                                 "message_zh": "此项为必填项。", "params": {}}]
+    assert problems["age"][0]["code"] == "invalid_type" and problems["age"][0]["params"] == {"type": "integer"}
+    assert problems["extra"][0]["code"] == "unknown_field"
+
+
+def test_a_services_invalid_input_gets_the_same_shape_of_field_problems():
+    # A service's English-only details; its own message stands for the field's when repeated.
+    exc = InvalidInput("invalid_input", "unknown institution 'X'", "未知的法人单位 'X'",
+                       {"institution": ["unknown institution 'X'"], "name": ["Must not contain control characters."]})
+    status, body, _, _ = describe(exc)
+    problems = body["error"]["details"]["fields"]
+    assert status == 400
+    assert problems["institution"] == [{"code": "invalid", "message": "unknown institution 'X'",
+                                        "message_zh": "未知的法人单位 'X'", "params": {}}]
+    assert problems["name"][0] == {"code": "control_characters", "message": "Must not contain control characters.",
+                                   "message_zh": "不能包含控制字符。", "params": {}}
 
 
 @pytest.mark.parametrize("exc", [UnknownService("backups"), RpcTimeout("10 s"), ConnectionRefusedError()])

@@ -81,4 +81,6 @@ def test_a_malformed_filing_is_400(start_service, service_config, start_gateway)
         assert response.json()["error"]["code"] == "invalid_input"
     assert FakeBackups.calls == []
     refused = post_signed(api, {**FILING, "declared_mb": 1e16})   # backups' own refusal passes through
-    assert refused.status_code == 400 and refused.json()["error"]["details"] == {"declared_mb": ["Too large."]}
+    assert refused.status_code == 400
+    assert refused.json()["error"]["details"] == {"fields": {"declared_mb": [
+        {"code": "invalid", "message": "Too large.", "message_zh": "此项不符合要求。", "params": {}}]}}

@@ -97,7 +97,10 @@ def test_bad_json_missing_token_and_invalid_body(provisioned):
     api.login("liuxiaohan", "Secret2023")
     response = api.post("/api/v1/projects", json={"name": "", "pi_email": "x", "consent": "yes", "owner": 1})
     assert error_code(response, 400) == "invalid_input"
-    assert set(response.json()["error"]["details"]) == {"name", "pi_name", "pi_email", "consent", "owner"}
+    problems = response.json()["error"]["details"]["fields"]
+    assert set(problems) == {"name", "pi_name", "pi_email", "consent", "owner"}
+    assert problems["pi_name"][0]["code"] == "required" and problems["pi_name"][0]["message_zh"] == "此项为必填项。"
+    assert problems["name"][0]["params"] == {"min": 1, "max": 200}
 
 
 def test_create_project_then_list_and_get(provisioned):

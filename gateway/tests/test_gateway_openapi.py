@@ -10,6 +10,7 @@ from hgrip_gateway.service import GatewayService
 
 EXPECTED = {
     ("post", "/api/v1/auth/login"), ("get", "/api/v1/me"),
+    ("post", "/api/v1/auth/session"), ("delete", "/api/v1/auth/session"),
     ("post", "/api/v1/projects"), ("get", "/api/v1/projects"), ("get", "/api/v1/projects/{project_id}"),
     ("get", "/api/v1/healthz"), ("get", "/api/v1/openapi.json"),
     ("put", "/api/v1/hgrg/institutions/{code}"), ("put", "/api/v1/hgrg/accounts/{username}"),
@@ -153,15 +154,46 @@ def test_security_schemes_and_requirements(document, routes):
     schemes = document["components"]["securitySchemes"]
     assert schemes["bearer"] == {"type": "http", "scheme": "bearer",
                                  "description": schemes["bearer"]["description"]}
+    assert schemes["sessionCookie"]["in"] == "cookie" and schemes["sessionCookie"]["name"] == "hgrip_session"
     assert schemes["hgrgSignature"]["name"] == "X-HGRG-Signature"
     assert schemes["hgrgTimestamp"]["name"] == "X-HGRG-Timestamp"
     by_name = {route.name: route for route in routes}
     for _, path, operation in operations(document):
         auth = by_name[operation["operationId"]].auth
-        expected = {BEARER: [{"bearer": []}], HGRG: [{"hgrgSignature": [], "hgrgTimestamp": []}]}.get(auth, [])
+        expected = {BEARER: [{"bearer": []}, {"sessionCookie": []}],
+                    HGRG: [{"hgrgSignature": [], "hgrgTimestamp": []}]}.get(auth, [])
         assert operation["security"] == expected, path
     public = {path for _, path, op in operations(document) if op["security"] == []}
-    assert public == {"/api/v1/auth/login", "/api/v1/healthz", "/api/v1/openapi.json", "/api/v1/taxonomy"}
+    assert public == {"/api/v1/auth/login", "/api/v1/auth/session", "/api/v1/healthz", "/api/v1/openapi.json",
+                      "/api/v1/taxonomy"}
+
+
+def test_the_csrf_header_is_documented_where_it_is_checked(document, routes):
+    by_name = {route.name: route for route in routes}
+    for method, path, operation in operations(document):
+        route = by_name[operation["operationId"]]
+        csrf = [p for p in operation.get("parameters", []) if p.get("name") == "X-HGRIP-CSRF"]
+        cookie_unsafe = route.auth == BEARER and method in ("post", "put", "patch", "delete")
+        if route.csrf or cookie_unsafe:
+            assert csrf and csrf[0]["in"] == "header" and csrf[0]["required"] is route.csrf, path
+            assert "403" in operation["responses"], path
+        else:
+            assert not csrf, path
+    session = document["paths"]["/api/v1/auth/session"]
+    assert set(session["post"]["responses"]) == {"200", "400", "401", "403", "413", "423", "429", "500", "503"}
+    assert "Set-Cookie" in session["post"]["responses"]["200"]["headers"]
+    assert session["post"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Account")
+    assert set(session["delete"]["responses"]) == {"204", "403", "500", "503"}
+    assert "Set-Cookie" in session["delete"]["responses"]["204"]["headers"]
+
+
+def test_field_problems_are_documented(document):
+    details = document["components"]["schemas"]["ErrorDetails"]
+    problems = details["properties"]["fields"]["additionalProperties"]["items"]["$ref"]
+    problem = resolve(document, problems)
+    assert set(problem["required"]) == {"code", "message", "message_zh", "params"}
+    assert set(problem["properties"]["code"]["enum"]) == set(document["x-field-error-codes"])
+    assert {"required", "unknown_field", "too_long", "invalid"} <= set(document["x-field-error-codes"])
 
 
 def test_errors_use_the_error_schema(document):

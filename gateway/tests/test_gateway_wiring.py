@@ -115,7 +115,7 @@ def test_bad_json_is_400_invalid_json(api):
 
 def test_invalid_body_is_400_with_details_per_field(api):
     error = assert_error(api.post("/api/v1/auth/login", json={"username": "", "extra": 1}), 400, "invalid_input")
-    assert set(error["details"]) == {"username", "password", "extra"}
+    assert set(error["details"]["fields"]) == {"username", "password", "extra"}
 
 
 def test_missing_and_bad_tokens_are_401_with_a_challenge(api):
