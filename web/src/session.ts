@@ -64,8 +64,9 @@ export function clearExpired(): void {
   state.expired = false
 }
 
-/** Only tests set the account directly. */
-export function _setAccountForTests(account: Account | null): void {
+/** Only tests set the account directly (null + loaded false: as at page load). */
+export function _setAccountForTests(account: Account | null, loaded = true): void {
   state.account = account
-  state.loaded = true
+  state.loaded = loaded
+  state.expired = false
 }

@@ -32,7 +32,12 @@ const session: Middleware = {
   },
 }
 
-export const api = createClient<paths>({ baseUrl: globalThis.location?.origin ?? '', credentials: 'same-origin' })
+export const api = createClient<paths>({
+  baseUrl: globalThis.location?.origin ?? '',
+  credentials: 'same-origin',
+  // Looked up at each call, not captured once, so that whatever fetch the page has is the one used.
+  fetch: (request: Request) => globalThis.fetch(request),
+})
 api.use(session)
 
 type Result<T> = { data?: T; error?: unknown; response: Response }
