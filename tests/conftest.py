@@ -21,7 +21,7 @@ def launch(make_database, make_vhost, var: Path, backend: str = "postgresql", sc
     """Start every service (``scale`` gives some several processes) and the gateway; provision demo accounts."""
     from hgrip_standins.hgrg.provision import provision
 
-    hgrg, repositories, smtp, sms, gateway = (f"127.0.0.1:{free_port()}" for _ in range(5))
+    hgrg, repositories, smtp, mail_web, sms, gateway = (f"127.0.0.1:{free_port()}" for _ in range(6))
     env = {"HGRIP_AMQP_URI": make_vhost(), "HGRIP_VAR": str(var),
            "HGRIP_GATEWAY_ADDRESS": gateway,
            "HGRIP_PLATFORM_URL": f"http://{gateway}",   # where the HGRG stand-in sends filing numbers
@@ -31,6 +31,7 @@ def launch(make_database, make_vhost, var: Path, backend: str = "postgresql", sc
            "HGRIP_HGRG_ADDRESS": hgrg, "HGRIP_HGRG_URL": f"http://{hgrg}/hgrg",
            "HGRIP_REPOSITORIES_ADDRESS": repositories, "HGRIP_REPOSITORIES_URL": f"http://{repositories}",
            "HGRIP_SMTP_ADDRESS": smtp, "HGRIP_SMTP_HOST": smtp.split(":")[0], "HGRIP_SMTP_PORT": smtp.split(":")[1],
+           "HGRIP_MAIL_WEB_ADDRESS": mail_web,   # the SMTP sink's inbox page
            "HGRIP_SMS_ADDRESS": sms, "HGRIP_SMS_URL": f"http://{sms}"}
     for service in PLATFORM_SERVICES:
         key = f"HGRIP_{env_key(service)}_DATABASE_URL"
@@ -40,6 +41,8 @@ def launch(make_database, make_vhost, var: Path, backend: str = "postgresql", sc
             env[key] = f"sqlite:///{var / (service + '.sqlite')}"
     running = Platform(env, var / "logs")
     running.hgrg_url = f"http://{hgrg}/hgrg"
+    # The sinks' inbox pages, where a person (or a browser test) reads the codes the platform sends.
+    running.mail_url, running.sms_url = f"http://{mail_web}/", f"http://{sms}/"
     for name, module, args in (("hgrg", "hgrip_standins.hgrg", ["serve"]),
                                ("repositories", "hgrip_standins.repositories", []),
                                ("smtp-sink", "hgrip_standins.smtp_sink", []),

@@ -4,6 +4,7 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -42,6 +43,14 @@ def file_stamp(moment: datetime) -> str:
 
 def log(name: str, message: str) -> None:
     print(f"{iso(utc_now())} {name} {message}", flush=True)
+
+
+@dataclass(frozen=True)
+class Response:
+    """A non-JSON answer a route may return instead of a payload (the sinks' inbox pages, raw mail)."""
+    body: bytes
+    content_type: str
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class BadRequest(Exception):
@@ -84,7 +93,10 @@ class JsonHandler(BaseHTTPRequestHandler):
             status, payload = getattr(self, name)(**arguments)
         except BadRequest as error:
             status, payload = error.status, {"error": error.code, "message": error.message}
-        self.send_json(status, payload)
+        if isinstance(payload, Response):
+            self.send_body(status, payload)
+        else:
+            self.send_json(status, payload)
 
     def resolve(self, method: str, path: str) -> tuple[str, dict] | None:
         """(handler method name, its keyword arguments) for a request, or None.
@@ -114,6 +126,20 @@ class JsonHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def send_body(self, status: int, response: Response) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def query_value(self, name: str) -> str | None:
+        """The first value of a query parameter, stripped; None when absent or blank."""
+        value = (self.query.get(name) or [""])[0].strip()
+        return value or None
 
     def log_message(self, format, *args):
         log(self.standin_name, format % args)

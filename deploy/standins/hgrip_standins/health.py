@@ -1,4 +1,4 @@
-"""`python -m hgrip_standins.health smtp|sms|hgrg|repositories`: exit 0 when that stand-in answers (container healthchecks)."""
+"""`python -m hgrip_standins.health smtp|mail-web|sms|hgrg|repositories`: exit 0 when that stand-in answers (container healthchecks)."""
 import smtplib
 import sys
 import urllib.request
@@ -6,6 +6,7 @@ import urllib.request
 from hgrip_standins.common import address_from_env
 
 CHECKS = {"smtp": ("HGRIP_SMTP_ADDRESS", "127.0.0.1:8025", None),
+          "mail-web": ("HGRIP_MAIL_WEB_ADDRESS", "127.0.0.1:8027", "/mail/healthz"),   # the SMTP sink's inbox page
           "sms": ("HGRIP_SMS_ADDRESS", "127.0.0.1:8026", "/sms/healthz"),
           "hgrg": ("HGRIP_HGRG_ADDRESS", "127.0.0.1:8030", "/hgrg/healthz"),
           "repositories": ("HGRIP_REPOSITORIES_ADDRESS", "127.0.0.1:8040", "/repositories/healthz")}

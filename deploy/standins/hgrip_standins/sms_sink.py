@@ -1,14 +1,16 @@
 """SMS sink: an HTTP "SMS gateway" that stores every message as a JSON file instead of sending it.
 
 Protocol: docs/protocols/sms-sink.md. Address from HGRIP_SMS_ADDRESS (default 127.0.0.1:8026),
-messages under $HGRIP_VAR/sms/.
+messages under $HGRIP_VAR/sms/; an inbox page of them at `/`.
 """
 import json
 import re
 import uuid
+from html import escape
 
 from hgrip_kernel.masking import mask_mobile
 
+from hgrip_standins import inbox
 from hgrip_standins.common import (BadRequest, JsonHandler, address_from_env, file_stamp, iso, log,
                                    make_server, run_until_signalled, start_in_thread, utc_now, var_path)
 
@@ -23,6 +25,9 @@ class SmsHandler(JsonHandler):
         ("POST", "/sms/send"): "send",
         ("GET", "/sms/messages"): "messages",
         ("GET", "/sms/healthz"): "healthz",
+        ("GET", "/"): "page",
+        ("GET", "/sms"): "page",
+        ("GET", "/sms/"): "page",
     }
 
     def send(self):
@@ -45,12 +50,33 @@ class SmsHandler(JsonHandler):
         log(self.standin_name, f"stored {path.name} for {mask_mobile(mobile)}")
         return 201, {"id": message["id"], "received_at": message["received_at"]}
 
-    def messages(self):
-        mobile = (self.query.get("mobile") or [None])[0]
+    def stored(self, mobile: str | None) -> list[dict]:
+        """Every stored message, oldest first (file names sort by arrival)."""
         items = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(self.server.directory.glob("*.json"))]
-        if mobile:
-            items = [item for item in items if item["mobile"] == mobile]
+        return [item for item in items if item["mobile"] == mobile] if mobile else items
+
+    def messages(self):
+        items = self.stored(self.query_value("mobile"))
         return 200, {"items": items, "count": len(items)}
+
+    def page(self):
+        mobile = self.query_value("mobile")
+        items = self.stored(mobile)[::-1]   # the page shows the newest first
+        return 200, inbox.page(
+            title="HGRIP 短信收件箱 · SMS inbox", noun=("条", "message"), total=len(items),
+            intro=("本机的短信网关收到的每一条短信（认领验证码等），不会真正发送。"
+                   " Every text message the platform sent to the local SMS sink; nothing is sent."),
+            filter_name="mobile", filter_label="手机号 · Mobile", filter_value=mobile,
+            articles=[self._article(item) for item in items])
+
+    @staticmethod
+    def _article(item: dict) -> str:
+        rows = [("手机号 · Mobile", escape(item["mobile"])),
+                ("时间 · Received", inbox.received(item["received_at"]))]
+        if item.get("sender"):
+            rows.append(("签名 · Sender", escape(item["sender"])))
+        return (f'<article class="message" data-id="{escape(item["id"])}">{inbox.details(rows)}'
+                f'<pre class="text">{escape(item["text"])}</pre></article>')
 
     def healthz(self):
         return 200, {"status": "ok", "directory": str(self.server.directory)}

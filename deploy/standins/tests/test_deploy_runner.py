@@ -28,12 +28,12 @@ def alive(pid: int) -> bool:
 
 
 class RunnerProcess:
-    def __init__(self, tmp_path: Path, plan: dict, port: int, *extra):
-        self.events_file = tmp_path / "events.log"
+    def __init__(self, tmp_path: Path, plan: dict, port: int, *extra, env: dict | None = None):
+        self.events_file, self.port = tmp_path / "events.log", port
         plan_file = tmp_path / "plan.json"
         plan_file.write_text(json.dumps(plan))
         env = {**os.environ, "HGRIP_VAR": str(tmp_path / "var"), "HGRIP_GATEWAY_ADDRESS": f"127.0.0.1:{port}",
-               "HGRIP_HGRG_SHARED_SECRET": SECRET, "FAKE_EVENTS": str(self.events_file), "PYTHONUNBUFFERED": "1"}
+               "HGRIP_HGRG_SHARED_SECRET": SECRET, "FAKE_EVENTS": str(self.events_file), "PYTHONUNBUFFERED": "1", **(env or {})}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "hgrip_standins.runner", "--plan", str(plan_file), "--stop-timeout", "2",
              "--health-timeout", "30", *extra], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -99,6 +99,18 @@ def test_runner_starts_restarts_and_stops(tmp_path, free_port, kill_leftovers):
     puts = [e for e, _, _ in runner.events() if e.startswith("put:")]
     assert puts and all(e.startswith("put:signed:") for e in puts)             # provisioned, signed
     assert any("/api/v1/hgrg/accounts/zhangxiaohan" in e for e in puts)
+    # One real login, after provisioning, as the operator (a natural person's first login would attach
+    # their legacy backups before the person trying the demo gets to see it happen).
+    events = [e for e, _, _ in runner.events()]
+    assert [e for e in events if e.startswith("login:")] == ["login:operator:200"]
+    assert max(i for i, e in enumerate(events) if e.startswith("put:")) < events.index("login:operator:200")
+    # The banner: the web address first, then the two inbox pages, and only now that a login worked.
+    banner = out[out.index("HGRIP is up: open http://127.0.0.1:"):]
+    assert "checked by logging in" in banner
+    lines = [line.split("| ", 1)[1] for line in banner.splitlines() if "| " in line]
+    rows = [line for line in lines if line.startswith(("web application", "mail inbox", "SMS inbox", "HTTP API"))]
+    assert [row.split()[0] for row in rows] == ["web", "mail", "SMS", "HTTP"], rows
+    assert rows[0].endswith(f":{runner.port}/") and rows[1].endswith(":8027/") and rows[2].endswith(":8026/")
 
     # The crasher is restarted, waiting longer each time.
     runner.wait_for(lambda: names_started(runner, "crasher") >= 3, timeout=30, what="crasher restarted twice")
@@ -116,6 +128,48 @@ def test_runner_starts_restarts_and_stops(tmp_path, free_port, kill_leftovers):
     assert ("ignored-sigterm", "stubborn") in [(e, n) for e, n, _ in events]
     assert "SIGKILL" in runner.output()
     assert not [pid for _, _, pid in events if alive(pid)]                      # nothing left behind
+
+
+GATEWAY_ONLY = {"services": [{"name": "gateway", "argv": fake("gateway", "gateway")}]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("status, attempts", [(503, "several"), (401, "one")])
+def test_runner_says_so_when_the_demo_accounts_cannot_log_in(tmp_path, free_port, kill_leftovers, status, attempts):
+    runner = RunnerProcess(tmp_path, GATEWAY_ONLY, free_port(), "--login-timeout", "4",
+                           env={"FAKE_LOGIN_STATUS": str(status)})
+    kill_leftovers(runner)
+    runner.wait_for(lambda: "Ctrl-C stops everything." in runner.output(), what="summary printed")
+    out = runner.output()
+    assert "HGRIP is up" not in out
+    assert "but the demo accounts cannot log in: operator: " in out and f"HTTP {status}" in out
+    assert "provisioned, but the login failed" in out
+    logins = [e for e, _, _ in runner.events() if e.startswith("login:")]
+    if attempts == "one":   # a refused password is not tried again: each try counts towards the lockout
+        assert logins == [f"login:operator:{status}"]
+    else:                   # a gateway still starting is asked again, within the bound
+        assert 2 <= len(logins) <= 4 and "no successful login within 4s" in out
+    runner.process.send_signal(signal.SIGTERM)
+    assert runner.process.wait(timeout=30) == 0
+
+
+def test_summary_claims_only_what_was_checked():
+    from hgrip_standins.runner.app import Status
+    from hgrip_standins.runner.plan import child_environment
+    from hgrip_standins.runner.summary import headline, inbox_urls, render
+
+    env = child_environment({"HGRIP_VAR": "/v"})
+    assert inbox_urls(env) == ("http://127.0.0.1:8027/", "http://127.0.0.1:8026/")
+    assert inbox_urls({"HGRIP_MAIL_WEB_ADDRESS": "0.0.0.0:9027", "HGRIP_SMS_ADDRESS": ":9026"}) \
+        == ("http://127.0.0.1:9027/", "http://127.0.0.1:9026/")
+    assert headline(env, Status(healthy=True, provisioned=True, logged_in=True)) \
+        == "HGRIP is up: open http://127.0.0.1:8000/ and log in with a demo account below."
+    assert headline(env, Status(healthy=True)) == "HGRIP is up: http://127.0.0.1:8000/"   # --no-provision
+    assert headline(env, Status(healthy=False, problem="x")).startswith("!! HGRIP is NOT ready: x")
+    assert "NOT provisioned: boom" in headline(env, Status(healthy=True, provisioned=False, problem="boom"))
+    text = render(env, [], Status(healthy=True))
+    first_rows = [line.split()[0] for line in text.splitlines()[5:8]]
+    assert first_rows == ["web", "mail", "SMS"], text
 
 
 def names_started(runner, name):

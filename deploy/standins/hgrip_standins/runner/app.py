@@ -1,19 +1,56 @@
-"""The sequence behind `make run`: stand-ins, migrations, services, health, provisioning, summary."""
+"""The sequence behind `make run`: stand-ins, migrations, services, health, provisioning, a login, summary."""
 import threading
 import time
+from dataclasses import dataclass
 
 import requests
 
 from hgrip_standins.runner.plan import Plan
 from hgrip_standins.runner.supervisor import Supervisor
 
+# A login answered with one of these may succeed later (the gateway or identity still starting, a rate
+# limit). Anything else is final: trying a refused password again would count towards the lockout.
+RETRYABLE_LOGIN_STATUS = {429, 500, 502, 503, 504}
+
+
+@dataclass
+class Status:
+    """How far the platform got; the summary says exactly this, never more."""
+    healthy: bool = False
+    provisioned: bool | None = None   # None: provisioning was not asked for
+    logged_in: bool | None = None     # None: not tried (nothing provisioned)
+    problem: str | None = None        # why the last step that failed failed
+
+
+def wait_for_login(login_url: str, username: str, password: str, timeout: float,
+                   cancel: threading.Event, note=lambda line: None, interval: float = 1.0) -> str | None:
+    """POST the login until it answers 200: None then, else why it never did (bounded by `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            answer = requests.post(login_url, json={"username": username, "password": password}, timeout=10)
+            if answer.status_code == 200 and "access_token" in answer.text:
+                return None
+            last = f"HTTP {answer.status_code} {answer.text[:300]}"
+            if answer.status_code not in RETRYABLE_LOGIN_STATUS:
+                return f"{username}: {last}"
+        except requests.RequestException as error:
+            last = type(error).__name__
+        if time.monotonic() >= deadline:
+            return f"{username}: no successful login within {timeout:.0f}s ({last})"
+        note(f"login as {username}: {last}; trying again")
+        if cancel.wait(interval):
+            return "stopped"
+
 
 class Runner:
     def __init__(self, plan: Plan, supervisor: Supervisor, health_url: str, provision=None,
-                 summary=None, health_timeout: float = 180.0, stop_event: threading.Event | None = None):
+                 summary=None, health_timeout: float = 180.0, stop_event: threading.Event | None = None,
+                 login_check=None):
         self.plan, self.supervisor, self.health_url = plan, supervisor, health_url
         self.provision = provision          # callable() -> None; raises on failure
-        self.summary = summary              # callable(provisioned: bool) -> str
+        self.login_check = login_check      # callable() -> None when a demo account logged in, else why not
+        self.summary = summary              # callable(Status) -> str
         self.health_timeout = health_timeout
         self.stop_event = stop_event or threading.Event()
 
@@ -39,6 +76,29 @@ class Runner:
             self.stop_event.wait(0.5)
         return False
 
+    def bring_up(self) -> Status:
+        """Health, then provisioning, then one real login: the summary is printed only after these."""
+        status = Status(healthy=self.wait_healthy())
+        if not status.healthy:
+            status.problem = f"the gateway did not answer {self.health_url} with 200"
+            return status
+        if self.provision is None:
+            return status
+        try:
+            self.provision()
+            status.provisioned = True
+        except Exception as error:   # the platform keeps running; the operator can re-provision
+            status.provisioned, status.problem = False, str(error)
+            self.supervisor.say(f"!! provisioning failed: {error}")
+            return status
+        if self.login_check is not None and not self.stop_event.is_set():
+            reason = self.login_check()
+            status.logged_in = reason is None
+            if reason is not None:
+                status.problem = reason
+                self.supervisor.say(f"!! the demo accounts cannot log in: {reason}")
+        return status
+
     def run(self) -> int:
         sup = self.supervisor
         sup.reserve([spec.name for spec in self.plan.standins + self.plan.services] + ["migrate", "provision"])
@@ -54,15 +114,9 @@ class Runner:
                     return 1 if code != 0 else 0
             for spec in self.plan.services:
                 sup.start(spec)
-            provisioned = False
-            if self.wait_healthy() and self.provision is not None:
-                try:
-                    self.provision()
-                    provisioned = True
-                except Exception as error:   # the platform keeps running; the operator can re-provision
-                    sup.say(f"!! provisioning failed: {error}")
+            status = self.bring_up()
             if self.summary is not None and not self.stop_event.is_set():
-                for line in self.summary(provisioned).splitlines():
+                for line in self.summary(status).splitlines():
                     sup.say(line)
             while not self.stop_event.wait(0.5):
                 pass

@@ -9,7 +9,7 @@ from pathlib import Path
 from hgrip_kernel.config import shared_secret
 from hgrip_standins.hgrg.provision import DEFAULT_ACCOUNTS, load_accounts, provision
 from hgrip_standins.runner import summary
-from hgrip_standins.runner.app import Runner
+from hgrip_standins.runner.app import Runner, wait_for_login
 from hgrip_standins.runner.plan import Plan, child_environment, default_plan, hgrip_command, load_plan, parse_scale
 from hgrip_standins.runner.supervisor import Supervisor
 
@@ -24,6 +24,16 @@ def with_legacy_import(plan: Plan, path: str, hgrip: str | None = None) -> Plan:
     return plan
 
 
+def login_account(accounts: list[dict]) -> dict | None:
+    """The demo account the runner logs in with to prove that logins work.
+
+    The operator when there is one: a login is recorded, and a natural person's first login attaches
+    their legacy backups, which the demo leaves for the person trying it to see happen.
+    """
+    usable = [a for a in accounts if a.get("username") and a.get("password")]
+    return next((a for a in usable if a.get("role") == "operator"), usable[0] if usable else None)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="hgrip-run", description="Run HGRIP with its stand-ins on this machine")
     parser.add_argument("--scale", action="append", default=[], metavar="SERVICE=N",
@@ -33,6 +43,8 @@ def main(argv=None) -> None:
     parser.add_argument("--legacy", default=DEFAULT_LEGACY, help="legacy backups to import (old platform's export)")
     parser.add_argument("--no-legacy", action="store_true", help="do not import the demo legacy backups")
     parser.add_argument("--health-timeout", type=float, default=180, help="seconds to wait for the gateway")
+    parser.add_argument("--login-timeout", type=float, default=60,
+                        help="seconds to wait for a demo account's login to succeed after provisioning")
     parser.add_argument("--stop-timeout", type=float, default=10, help="seconds between SIGTERM and SIGKILL")
     parser.add_argument("--plan", help="JSON file of commands to run instead of the platform's (tests, debugging)")
     args = parser.parse_args(argv)
@@ -49,6 +61,7 @@ def main(argv=None) -> None:
     shared_secret("mobile_hash_secret")   # the legacy import and the backups service must agree on it
 
     accounts = [] if args.no_provision else load_accounts(args.accounts)
+    login = login_account(accounts)
     supervisor = Supervisor(env=env, stop_timeout=args.stop_timeout)
     gateway = summary.gateway_url(env)
     stop_event = threading.Event()
@@ -68,7 +81,10 @@ def main(argv=None) -> None:
         provision=None if args.no_provision else lambda: provision(
             args.accounts, gateway, secret, log=lambda message: supervisor.emit("provision", message),
             cancel=stop_event),
-        summary=lambda provisioned: summary.render(env, accounts, provisioned),
+        login_check=None if login is None else lambda: wait_for_login(
+            gateway + "/api/v1/auth/login", login["username"], login["password"], args.login_timeout, stop_event,
+            note=supervisor.say, interval=2),
+        summary=lambda status: summary.render(env, accounts, status),
         health_timeout=args.health_timeout, stop_event=stop_event)
     sys.exit(runner.run())
 

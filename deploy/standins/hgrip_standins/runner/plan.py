@@ -8,8 +8,9 @@ from pathlib import Path
 from hgrip_standins.runner.supervisor import ChildSpec
 
 SERVICES = ("identity", "projects", "backups", "verification", "registry-sync", "gateway")
-STANDIN_ADDRESSES = {"SMTP": "127.0.0.1:8025", "SMS": "127.0.0.1:8026", "HGRG": "127.0.0.1:8030",
-                     "REPOSITORIES": "127.0.0.1:8040"}
+# MAIL_WEB: the SMTP sink's inbox page (the SMS sink serves its page on its own address).
+STANDIN_ADDRESSES = {"SMTP": "127.0.0.1:8025", "SMS": "127.0.0.1:8026", "MAIL_WEB": "127.0.0.1:8027",
+                     "HGRG": "127.0.0.1:8030", "REPOSITORIES": "127.0.0.1:8040"}
 # What a service appends to a stand-in's base URL itself (HGRG's URL names its mount point).
 _URL_SUFFIX = {"HGRG": "/hgrg"}
 
@@ -69,7 +70,8 @@ def child_environment(base: dict | None = None) -> dict:
             env.setdefault("HGRIP_SMTP_HOST", host)
             env.setdefault("HGRIP_SMTP_PORT", port)
         else:
-            # HTTP stand-ins: HGRIP_SMS_URL (verification's SMS client), HGRIP_HGRG_URL, HGRIP_REPOSITORIES_URL.
+            # HTTP stand-ins: HGRIP_SMS_URL (verification's SMS client), HGRIP_MAIL_WEB_URL, HGRIP_HGRG_URL,
+            # HGRIP_REPOSITORIES_URL.
             env.setdefault(f"HGRIP_{kind}_URL", f"http://{_reachable(host)}:{port}" + _URL_SUFFIX.get(kind, ""))
     return env
 

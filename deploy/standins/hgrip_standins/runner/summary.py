@@ -2,7 +2,8 @@
 import re
 import unicodedata
 
-from hgrip_standins.runner.plan import SERVICES, _reachable
+from hgrip_standins.runner.app import Status
+from hgrip_standins.runner.plan import SERVICES, STANDIN_ADDRESSES, _reachable
 
 _PASSWORD_IN_URL = re.compile(r"(//[^:/@]+:)[^@]*@")
 
@@ -27,9 +28,19 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(headers), rule] + [line(row) for row in cells[1:]])
 
 
-def gateway_url(env: dict) -> str:
-    host, _, port = env.get("HGRIP_GATEWAY_ADDRESS", "127.0.0.1:8000").rpartition(":")
+def _http(address: str) -> str:
+    host, _, port = address.rpartition(":")
     return f"http://{_reachable(host)}:{port}"
+
+
+def gateway_url(env: dict) -> str:
+    return _http(env.get("HGRIP_GATEWAY_ADDRESS", "127.0.0.1:8000"))
+
+
+def inbox_urls(env: dict) -> tuple[str, str]:
+    """The mail and SMS inbox pages: where a person trying the platform reads the codes it sends."""
+    return (_http(env.get("HGRIP_MAIL_WEB_ADDRESS", STANDIN_ADDRESSES["MAIL_WEB"])) + "/",
+            _http(env.get("HGRIP_SMS_ADDRESS", STANDIN_ADDRESSES["SMS"])) + "/")
 
 
 def locations(env: dict) -> list[list[str]]:
@@ -37,7 +48,11 @@ def locations(env: dict) -> list[list[str]]:
 
     var = env["HGRIP_VAR"]
     gateway = gateway_url(env)
-    rows = [["gateway", gateway + "/api/v1/"],
+    mail_page, sms_page = inbox_urls(env)
+    rows = [["web application", gateway + "/"],
+            ["mail inbox (e-mailed codes)", mail_page],
+            ["SMS inbox (SMS codes)", sms_page],
+            ["HTTP API", gateway + "/api/v1/"],
             ["health", gateway + "/api/v1/healthz"],
             ["OpenAPI", gateway + "/api/v1/openapi.json"],
             ["HGRG stand-in", env["HGRIP_HGRG_URL"] + "/api/v1/backups  (received: " + var + "/hgrg/received.jsonl)"],
@@ -60,10 +75,29 @@ def account_rows(accounts: list[dict]) -> list[list[str]]:
              a.get("unit") or "-", "yes" if a.get("authorised") else "no"] for a in accounts]
 
 
-def render(env: dict, accounts: list[dict], provisioned: bool) -> str:
-    parts = ["", "HGRIP is running.", "", table(["what", "where"], locations(env)), ""]
+def headline(env: dict, status: Status) -> str:
+    """One sentence that claims no more than what was checked."""
+    web = gateway_url(env) + "/"
+    if not status.healthy:
+        return f"!! HGRIP is NOT ready: {status.problem or 'the gateway is not healthy'}. See the log above."
+    if status.provisioned is False:
+        return f"!! HGRIP answers at {web}, but the demo accounts were NOT provisioned: {status.problem}"
+    if status.logged_in is False:
+        return f"!! HGRIP answers at {web}, but the demo accounts cannot log in: {status.problem}"
+    if status.logged_in:
+        return f"HGRIP is up: open {web} and log in with a demo account below."
+    return f"HGRIP is up: {web}"
+
+
+def render(env: dict, accounts: list[dict], status: Status) -> str:
+    parts = ["", headline(env, status), "", table(["what", "where"], locations(env)), ""]
     if accounts:
-        state = "provisioned" if provisioned else "NOT provisioned, see the log above"
+        if status.logged_in:
+            state = "provisioned; checked by logging in"
+        elif status.provisioned:
+            state = "provisioned, but the login failed: see the log above"
+        else:
+            state = "NOT provisioned, see the log above"
         parts += [f"Demo accounts ({state}):", "",
                   table(["username", "password", "role", "name", "institution", "unit", "authorised"],
                         account_rows(accounts)), ""]

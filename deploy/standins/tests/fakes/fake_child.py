@@ -44,7 +44,19 @@ elif mode == "oneshot":
 elif mode == "gateway":
     from hgrip_kernel.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 
+    provisioned = set()
+
     class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            # The login the runner tries after provisioning; FAKE_LOGIN_STATUS forces an answer.
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            status = int(os.environ.get("FAKE_LOGIN_STATUS") or 0) or (
+                200 if body.get("username") in provisioned and body.get("password") == "Demo-2026!" else 401)
+            note(f"login:{body.get('username')}:{status}")
+            if self.path != "/api/v1/auth/login":
+                return self.reply(404)
+            self.reply(status, {"access_token": "t"} if status == 200 else None)
+
         def do_GET(self):
             self.reply(200 if self.path == "/api/v1/healthz" else 404)
 
@@ -53,10 +65,12 @@ elif mode == "gateway":
             ok = verify(os.environ["HGRIP_HGRG_SHARED_SECRET"], "PUT", self.path,
                         self.headers.get(TIMESTAMP_HEADER), self.headers.get(SIGNATURE_HEADER), body)
             note(f"put:{'signed' if ok else 'unsigned'}:{self.path}")
+            if ok and self.path.startswith("/api/v1/hgrg/accounts/"):
+                provisioned.add(self.path.rsplit("/", 1)[1])
             self.reply(200 if ok else 401)
 
-        def reply(self, status):
-            data = json.dumps({"status": status}).encode()
+        def reply(self, status, payload=None):
+            data = json.dumps(payload or {"status": status}).encode()
             self.send_response(status)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
