@@ -24,6 +24,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in the browser: a session cookie instead of a token
+         * @description Same check and refusals as POST /auth/login, but the token goes into an HttpOnly cookie that
+         *     scripts cannot read, and the body is the account (as GET /me). Needs X-HGRIP-CSRF: 1, like every
+         *     unsafe request the cookie authenticates, and an Origin (if sent) of this host.
+         */
+        post: operations["create_session"];
+        /**
+         * Log out the browser: the session cookie is cleared
+         * @description 204 whether or not a (valid) cookie came: logging out twice is not an error. Tokens are
+         *     self-contained, so the browser forgetting it is the logout; it expires on its own.
+         */
+        delete: operations["delete_session"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/backups/{backup_id}": {
         parameters: {
             query?: never;
@@ -765,17 +792,38 @@ export interface components {
         ErrorDetail: {
             /** @description stable machine-readable code */
             code: string;
-            /** @description per-field messages or other context */
-            details: {
-                [key: string]: unknown;
-            };
+            /** @description per-field problems (invalid_input) or other context */
+            details: components["schemas"]["ErrorDetails"];
             /** @description English message */
             message: string;
             /** @description 中文说明 */
             message_zh: string;
         };
+        ErrorDetails: {
+            /** @description invalid_input only: the problems per field path — the field's name, dotted for nested values (units.0.code), _schema for the whole body */
+            fields?: {
+                [key: string]: components["schemas"]["FieldProblem"][];
+            };
+        } & {
+            [key: string]: unknown;
+        };
         ErrorResponse: {
             error: components["schemas"]["ErrorDetail"];
+        };
+        FieldProblem: {
+            /**
+             * @description stable code; x-field-error-codes lists example texts
+             * @enum {string}
+             */
+            code: "categories_required" | "control_characters" | "duplicate_category" | "empty_update" | "invalid" | "invalid_accession" | "invalid_code" | "invalid_delegate" | "invalid_email" | "invalid_mobile" | "invalid_type" | "invalid_url" | "length_not_equal" | "length_out_of_range" | "not_equal" | "not_finite" | "not_one_of" | "null" | "number_too_large" | "out_of_range" | "pattern_mismatch" | "payload_not_object" | "required" | "too_large" | "too_long" | "too_short" | "too_small" | "unknown_category" | "unknown_detailed_type" | "unknown_field";
+            /** @description English */
+            message: string;
+            /** @description 中文 */
+            message_zh: string;
+            /** @description the rule's values, e.g. {min: 1, max: 200} (numbers as numbers) */
+            params: {
+                [key: string]: unknown;
+            };
         };
         FileAddRequest: {
             /** @description dataset accession in its repository, e.g. HRA000567 (pattern per repository: taxonomy) */
@@ -1238,6 +1286,71 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    create_session: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF": "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description hgrip_session=<token>; HttpOnly; SameSite=Strict; Path=/api/; Max-Age=<seconds until the token expires>[; Secure over HTTPS] */
+                    "Set-Cookie"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            423: components["responses"]["Locked"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    delete_session: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF": "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    /** @description hgrip_session=; HttpOnly; SameSite=Strict; Path=/api/; Max-Age=0[; Secure over HTTPS] */
+                    "Set-Cookie"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     get_backup: {
         parameters: {
             query?: never;
@@ -1268,7 +1381,10 @@ export interface operations {
     update_backup: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF"?: "1";
+            };
             path: {
                 backup_id: string;
             };
@@ -1292,6 +1408,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["RequestEntityTooLarge"];
@@ -1302,7 +1419,10 @@ export interface operations {
     add_file: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF"?: "1";
+            };
             path: {
                 backup_id: string;
             };
@@ -1328,6 +1448,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["RequestEntityTooLarge"];
@@ -1366,7 +1487,10 @@ export interface operations {
     delete_file: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF"?: "1";
+            };
             path: {
                 backup_id: string;
                 file_id: string;
@@ -1386,6 +1510,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             500: components["responses"]["InternalServerError"];
@@ -1395,7 +1520,10 @@ export interface operations {
     update_file: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF"?: "1";
+            };
             path: {
                 backup_id: string;
                 file_id: string;
@@ -1420,6 +1548,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["RequestEntityTooLarge"];
@@ -1430,7 +1559,10 @@ export interface operations {
     request_verification_code: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF"?: "1";
+            };
             path: {
                 backup_id: string;
                 file_id: string;
@@ -1450,6 +1582,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
@@ -1460,7 +1593,10 @@ export interface operations {
     verify_file: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF"?: "1";
+            };
             path: {
                 backup_id: string;
                 file_id: string;
@@ -1485,6 +1621,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["RequestEntityTooLarge"];
@@ -1523,7 +1660,10 @@ export interface operations {
     submit_backup: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF"?: "1";
+            };
             path: {
                 backup_id: string;
             };
@@ -1542,6 +1682,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             500: components["responses"]["InternalServerError"];
@@ -1579,7 +1720,10 @@ export interface operations {
     claim_legacy: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF"?: "1";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1613,7 +1757,10 @@ export interface operations {
     request_claim_code: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF"?: "1";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1845,7 +1992,10 @@ export interface operations {
     institution_claim: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF"?: "1";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1914,7 +2064,10 @@ export interface operations {
     transfer_delegation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF"?: "1";
+            };
             path?: never;
             cookie?: never;
         };
@@ -2051,7 +2204,10 @@ export interface operations {
     create_project: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF"?: "1";
+            };
             path?: never;
             cookie?: never;
         };
@@ -2141,7 +2297,10 @@ export interface operations {
     create_backup: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF"?: "1";
+            };
             path: {
                 project_id: string;
             };
