@@ -53,7 +53,9 @@ INSTITUTION_READS = {("get", "/api/v1/institution/backups"), ("get", "/api/v1/in
 INSTITUTION_WRITES = {("post", "/api/v1/institution/delegations"), ("post", "/api/v1/institution/claims")}
 CLAIMS = {("post", "/api/v1/claims/sms-code"), ("post", "/api/v1/claims")}
 # Each caller's own business, with nothing of anyone else's to reach.
-SELF = {("post", "/api/v1/auth/login"), ("get", "/api/v1/me"), ("post", "/api/v1/projects"),
+# The browser session routes log the caller in or out, as login does.
+SELF = {("post", "/api/v1/auth/login"), ("post", "/api/v1/auth/session"), ("delete", "/api/v1/auth/session"),
+        ("get", "/api/v1/me"), ("post", "/api/v1/projects"),
         ("get", "/api/v1/projects"), ("get", "/api/v1/taxonomy"), ("get", "/api/v1/healthz"),
         ("get", "/api/v1/openapi.json")}
 HGRG_ONLY = {("put", "/api/v1/hgrg/institutions/{code}"), ("put", "/api/v1/hgrg/accounts/{username}"),

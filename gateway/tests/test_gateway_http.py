@@ -1,6 +1,7 @@
 """End to end over real HTTP, RabbitMQ and PostgreSQL: the gateway with the REAL identity and
 projects services (backups, verification and registry-sync are health-only stand-ins)."""
 import pytest
+import requests
 
 IdentityService = pytest.importorskip("hgrip_identity.service").IdentityService
 ProjectsService = pytest.importorskip("hgrip_projects.service").ProjectsService
@@ -175,3 +176,26 @@ def test_healthz_200_when_all_up_then_503_when_one_goes(platform):
     services = response.json()["services"]
     assert services.pop("verification") in ("timeout", "unavailable")
     assert set(services.values()) == {"ok"}
+
+
+def test_a_browser_session_with_the_real_identity(provisioned):
+    """The session route answers the very account /me answers, and the cookie works as the token does."""
+    csrf = {"X-HGRIP-CSRF": "1"}
+    browser = requests.Session()
+    try:
+        login = browser.post(provisioned.base_url + "/api/v1/auth/session", headers=csrf,
+                             json={"username": "liuxiaohan", "password": "Secret2023"})
+        assert login.status_code == 200, login.text
+        assert "access_token" not in login.json()
+        assert browser.get(provisioned.base_url + "/api/v1/me").json() == login.json()
+        created = browser.post(provisioned.base_url + "/api/v1/projects", json=PROJECT, headers=csrf)
+        assert created.status_code == 201, created.text
+        forged = browser.post(provisioned.base_url + "/api/v1/projects", json={**PROJECT, "name": "伪造"})
+        assert error_code(forged, 403) == "csrf_rejected"
+        assert [p["name"] for p in browser.get(provisioned.base_url + "/api/v1/projects").json()["items"]] == \
+            [PROJECT["name"]]
+        wrong = browser.post(provisioned.base_url + "/api/v1/auth/session", headers=csrf,
+                             json={"username": "liuxiaohan", "password": "wrong"})
+        assert error_code(wrong, 401) == "invalid_credentials"
+    finally:
+        browser.close()
