@@ -1,4 +1,5 @@
 # Two commands on a fresh machine:  make run   (the whole platform)   and   make test   (every test).
+# Install steps are quiet: one progress line each on the terminal, their output in $(INSTALL_LOG).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,26 +8,83 @@ PACKAGES := kernel services/identity services/projects services/backups services
             services/registry-sync gateway deploy/standins
 PYPROJECTS := $(wildcard $(addsuffix /pyproject.toml,$(PACKAGES)))
 STAMP := $(VENV)/.installed
+INSTALL_LOG ?= var/log/install.log
+export HGRIP_INSTALL_LOG := $(INSTALL_LOG)
+STEP := deploy/scripts/step.sh
+PIP := $(BIN)/pip --disable-pip-version-check --no-input
+PIP_QUIET := --progress-bar off
 
-.PHONY: setup services run test test-fast bench clean
+# The web application (web/, Vue + Vite): installed with `npm ci` from its lock file, built into web/dist,
+# which the gateway serves at http://127.0.0.1:8000/.
+WEB := web
+WEB_STAMP := $(WEB)/node_modules/.hgrip-installed
+WEB_DIST := $(WEB)/dist/index.html
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
+               $(wildcard $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig*.json $(WEB)/package.json \
+                          $(WEB)/package-lock.json)
+HAS_WEB := $(wildcard $(WEB)/package.json)
+
+.PHONY: setup services run test test-fast bench clean web web-install web-build web-api web-dev web-test browser
 
 setup: $(STAMP) services
 
 $(STAMP): requirements.txt $(PYPROJECTS)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip "setuptools<81" wheel
-	$(BIN)/pip install -q -r requirements.txt
-	$(BIN)/pip install -q --no-build-isolation $(addprefix -e ,$(dir $(PYPROJECTS)))
-	touch $(STAMP)
+	@test -x $(BIN)/python || $(STEP) "creating the virtualenv $(VENV)" $(PYTHON) -m venv $(VENV)
+	@$(STEP) "upgrading pip, setuptools and wheel" $(PIP) install $(PIP_QUIET) --upgrade pip "setuptools<81" wheel
+	@$(STEP) "installing Python packages (requirements.txt)" $(PIP) install $(PIP_QUIET) -r requirements.txt
+	@$(STEP) "installing the platform's own packages" \
+		$(PIP) install $(PIP_QUIET) --no-build-isolation $(addprefix -e ,$(dir $(PYPROJECTS)))
+	@touch $(STAMP)
 
 services:
-	@deploy/scripts/ensure-local-services.sh
+	@$(STEP) "checking PostgreSQL and RabbitMQ" deploy/scripts/ensure-local-services.sh
 
-run: setup
+# --- the web application ----------------------------------------------------------------------------
+ifneq ($(HAS_WEB),)
+web-install: $(WEB_STAMP)
+
+# npm ci empties node_modules first, so the stamp inside it is only there after a complete install.
+$(WEB_STAMP): $(WEB)/package-lock.json
+	@command -v npm >/dev/null || { echo "the web application needs Node.js 20+ and npm (apt-get install nodejs npm)" >&2; exit 1; }
+	@$(STEP) "installing web packages (npm ci)" npm --prefix $(WEB) ci --no-audit --no-fund
+	@touch $@
+
+web web-build: $(WEB_DIST)
+
+# Touched after the build: the build itself rewrites generated sources (src/components.d.ts).
+$(WEB_DIST): $(WEB_SOURCES) $(WEB_STAMP)
+	@$(STEP) "building the web application (vite build)" npm --prefix $(WEB) run build
+	@touch $@
+
+web-api: setup web-install
+	$(BIN)/python -m hgrip_gateway.openapi_export $(WEB)/src/api/openapi.json
+	npm --prefix $(WEB) run gen:api
+
+web-dev: web-install
+	@echo "Vite's dev server on http://127.0.0.1:5173/, /api proxied to $${HGRIP_GATEWAY_ADDRESS:-127.0.0.1:8000} (start it with make run)"
+	cd $(WEB) && npm run dev
+
+web-test: web-install
+	cd $(WEB) && npm test
+else
+web web-install web-build web-api web-dev web-test:
+	@echo "no $(WEB)/package.json: nothing to do for the web application"
+endif
+
+browser:
+	@deploy/scripts/ensure-browser.sh
+
+# --- the two commands -------------------------------------------------------------------------------
+run: setup web-build
 	$(BIN)/hgrip-run $(RUN_ARGS)
 
-test: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+# Vitest, then pytest last so that its summary ends the output; fails if either failed.
+test: setup web-build browser
+	@web=0; py=0; \
+	if [ -n "$(HAS_WEB)" ]; then $(MAKE) --no-print-directory web-test || web=$$?; fi; \
+	$(BIN)/pytest $(PYTEST_ARGS) || py=$$?; \
+	if [ $$web -ne 0 ]; then echo "!! the web tests (vitest) failed: see their output above pytest's"; fi; \
+	exit $$(( web || py ))
 
 test-fast: setup
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
@@ -35,4 +93,4 @@ bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var $(WEB)/dist $(WEB)/node_modules
