@@ -85,6 +85,7 @@ def route(method: str, rule: str, *, summary: str, tag: str, auth: str | None = 
                     result = Reply(result)
                 if (result.status or status) == 204:
                     response = Response(status=204, headers=result.headers)
+                    del response.headers["Content-Type"]  # no body, so no type
                 else:
                     payload = response_schema.dump(result.payload) if response_schema else result.payload
                     response = json_response(payload, result.status or status, result.headers)

@@ -172,6 +172,7 @@ def test_logout_clears_the_cookie_with_or_without_one(api):
     for cookie in ("good", "expired", None):
         response = send(api, "DELETE", "/api/v1/auth/session", cookie=cookie, headers=CSRF)
         assert response.status_code == 204 and response.content == b""
+        assert "Content-Type" not in response.headers
         assert cookie_attributes(response) == {"": "hgrip_session=", "httponly": "", "samesite": "Strict",
                                                "path": "/api/", "max-age": "0"}
 
