@@ -44,6 +44,23 @@ describe('messages', () => {
     })
   }
 
+  it('compiles every message in both languages (an @ or | must be escaped, e.g. {\'@\'})', () => {
+    const broken: string[] = []
+    for (const [name, messages] of Object.entries(all)) {
+      for (const locale of ['zh-CN', 'en']) {
+        for (const key of leaves(locale === 'en' ? messages.en : messages.zh).keys()) {
+          try {
+            const text = i18n.global.t(`${name}.${key}`, {}, { locale })
+            if (/\{'/.test(text) || text === `${name}.${key}`) broken.push(`${locale}: ${name}.${key} → ${text}`)
+          } catch (error) {
+            broken.push(`${locale}: ${name}.${key}: ${(error as Error).message.split('\n')[0]}`)
+          }
+        }
+      }
+    }
+    expect(broken).toEqual([])
+  })
+
   it('knows every key the sources use, in both languages', () => {
     const root = join(__dirname, '..', 'src')
     const used = new Set<string>()

@@ -28,7 +28,7 @@ export default {
     notFound: '页面不存在',
     notFoundHint: '您访问的地址不存在，请从左侧导航进入。',
     goHome: '返回首页',
-    contact: '服务热线：010-84097816 / 010-84097340，服务邮箱：hgrip@big.ac.cn',
+    contact: "服务热线：010-84097816 / 010-84097340，服务邮箱：hgrip{'@'}big.ac.cn",
     sessionExpired: '登录已过期，请重新登录。',
     roles: {
       natural_person: '自然人',
@@ -65,7 +65,7 @@ export default {
     notFound: 'Page not found',
     notFoundHint: 'This address does not exist; use the navigation on the left.',
     goHome: 'Home',
-    contact: 'Hotline: 010-84097816 / 010-84097340, e-mail: hgrip@big.ac.cn',
+    contact: "Hotline: 010-84097816 / 010-84097340, e-mail: hgrip{'@'}big.ac.cn",
     sessionExpired: 'Your session has expired. Please log in again.',
     roles: {
       natural_person: 'Natural person',
