@@ -25,7 +25,7 @@ class Status:
 def wait_for_login(login_url: str, username: str, password: str, timeout: float,
                    cancel: threading.Event, note=lambda line: None, interval: float = 1.0) -> str | None:
     """POST the login until it answers 200: None then, else why it never did (bounded by `timeout`)."""
-    deadline = time.monotonic() + timeout
+    deadline, next_note = time.monotonic() + timeout, time.monotonic()
     while True:
         try:
             answer = requests.post(login_url, json={"username": username, "password": password}, timeout=10)
@@ -38,7 +38,9 @@ def wait_for_login(login_url: str, username: str, password: str, timeout: float,
             last = type(error).__name__
         if time.monotonic() >= deadline:
             return f"{username}: no successful login within {timeout:.0f}s ({last})"
-        note(f"login as {username}: {last}; trying again")
+        if time.monotonic() >= next_note:   # a line every 10 s, not one per attempt
+            note(f"login as {username}: {last}; trying again until {timeout:.0f}s have passed")
+            next_note = time.monotonic() + 10
         if cancel.wait(interval):
             return "stopped"
 
