@@ -54,7 +54,8 @@ INSTITUTION_WRITES = {("post", "/api/v1/institution/delegations"), ("post", "/ap
 CLAIMS = {("post", "/api/v1/claims/sms-code"), ("post", "/api/v1/claims")}
 # Each caller's own business, with nothing of anyone else's to reach.
 # The browser session routes log the caller in or out, as login does.
-SELF = {("post", "/api/v1/auth/login"), ("post", "/api/v1/auth/session"), ("delete", "/api/v1/auth/session"),
+SELF = {("post", "/api/v1/auth/login"), ("get", "/api/v1/auth/session"), ("post", "/api/v1/auth/session"),
+        ("delete", "/api/v1/auth/session"),
         ("get", "/api/v1/me"), ("post", "/api/v1/projects"),
         ("get", "/api/v1/projects"), ("get", "/api/v1/taxonomy"), ("get", "/api/v1/healthz"),
         ("get", "/api/v1/openapi.json")}

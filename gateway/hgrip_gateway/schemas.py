@@ -128,6 +128,12 @@ class Account(Schema):
     employed = fields.Boolean()
 
 
+class SessionState(Schema):
+    """What a page asks first: is this browser logged in, and as whom (never a 401: it is a question)."""
+    authenticated = fields.Boolean(required=True)
+    account = fields.Nested(Account, required=True, allow_none=True)
+
+
 # ---- projects -----------------------------------------------------------------------------
 
 class ProjectCreateRequest(RequestSchema):

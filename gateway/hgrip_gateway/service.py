@@ -3,11 +3,11 @@ decision about accounts, projects and backups is taken by the service that owns 
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 
-from hgrip_kernel.errors import NotFound
+from hgrip_kernel.errors import NotFound, Unauthorized
 from hgrip_kernel.nameko import RequestContext
 
 from . import institution_schemas as inst, schemas
-from .auth import SESSION_COOKIE, cleared_session_cookie, request_is_https, session_cookie
+from .auth import SESSION_COOKIE, cleared_session_cookie, request_is_https, session_cookie, session_token
 from .cache import CachedValue
 from .calls import call, gather
 from .errors import GatewayError
@@ -73,6 +73,23 @@ class GatewayService:
         login = call(self.identity.login, body["username"], body["password"], timeout=self.rpc_timeout)
         cookie = session_cookie(login["access_token"], login["expires_in"], request_is_https(request))
         return Reply(login["account"], headers={"Set-Cookie": cookie})
+
+    @route("GET", f"{PREFIX}/auth/session", auth=PUBLIC, tag="auth",
+           summary="Whether this browser is logged in, and as whom", response=schemas.SessionState)
+    def get_session(self, request):
+        """The page's first question. 200 either way, so that a visitor who is not logged in is an
+        answer, not an error; an expired or unknown cookie is cleared. 503 if identity cannot answer."""
+        token = session_token(request)
+        if token is None:
+            return {"authenticated": False, "account": None}
+        try:
+            account = call(self.identity.authenticate, token, timeout=self.rpc_timeout)
+        except Unauthorized:
+            account = None
+        if not account:
+            return Reply({"authenticated": False, "account": None},
+                         headers={"Set-Cookie": cleared_session_cookie(request_is_https(request))})
+        return {"authenticated": True, "account": account}
 
     @route("DELETE", f"{PREFIX}/auth/session", auth=PUBLIC, csrf=True, tag="auth",
            summary="Log out the browser: the session cookie is cleared", status=204, errors=(403,),

@@ -10,7 +10,7 @@ from hgrip_gateway.service import GatewayService
 
 EXPECTED = {
     ("post", "/api/v1/auth/login"), ("get", "/api/v1/me"),
-    ("post", "/api/v1/auth/session"), ("delete", "/api/v1/auth/session"),
+    ("get", "/api/v1/auth/session"), ("post", "/api/v1/auth/session"), ("delete", "/api/v1/auth/session"),
     ("post", "/api/v1/projects"), ("get", "/api/v1/projects"), ("get", "/api/v1/projects/{project_id}"),
     ("get", "/api/v1/healthz"), ("get", "/api/v1/openapi.json"),
     ("put", "/api/v1/hgrg/institutions/{code}"), ("put", "/api/v1/hgrg/accounts/{username}"),

@@ -186,3 +186,17 @@ def test_a_browser_session_round_trip(api):
         assert_error(browser.get(api.base_url + "/api/v1/projects"), 401, "unauthenticated")
     finally:
         browser.close()
+
+
+def test_the_session_question_is_answered_without_an_error(api):
+    # A page asks first; a visitor with no session is an answer (200), not a 401 in the console.
+    nobody = send(api, "GET", "/api/v1/auth/session")
+    assert nobody.status_code == 200 and nobody.json() == {"authenticated": False, "account": None}
+    assert "Set-Cookie" not in nobody.headers
+    someone = send(api, "GET", "/api/v1/auth/session", cookie="good")
+    assert someone.status_code == 200 and someone.json() == {"authenticated": True, "account": ACCOUNT}
+    assert someone.headers["Cache-Control"] == "no-store"
+    # An expired or forged cookie is answered "not logged in" and cleared.
+    stale = send(api, "GET", "/api/v1/auth/session", cookie="expired")
+    assert stale.status_code == 200 and stale.json() == {"authenticated": False, "account": None}
+    assert cookie_attributes(stale)["max-age"] == "0"

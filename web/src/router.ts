@@ -2,7 +2,7 @@
  * One route per screen of the manual; each view is loaded when first visited (code split by route),
  * so the login page carries none of the others.
  */
-import { createRouter, createWebHistory, type RouteLocationNormalized, type Router } from 'vue-router'
+import { createRouter, createWebHistory, type RouteMeta, type Router } from 'vue-router'
 import { installSessionExpiry, loadSession, session } from './session'
 
 declare module 'vue-router' {
@@ -37,7 +37,7 @@ export const routes = [
 ]
 
 /** Where a navigation may go: the login page for strangers, a refusal for a role not allowed. */
-export async function guard(to: RouteLocationNormalized) {
+export async function guard(to: { meta: RouteMeta; name?: string | symbol | null; fullPath: string }) {
   const account = await loadSession()
   if (to.meta.public) return account && to.name === 'login' ? { name: 'guide' } : true
   if (!account) return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }

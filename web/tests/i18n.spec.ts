@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { i18n, initialLocale, namespaces } from '../src/i18n'
+import { i18n, initialLocale, namespaces, type Locale } from '../src/i18n'
 
 function leaves(value: unknown, prefix = ''): Map<string, unknown> {
   const out = new Map<string, unknown>()
@@ -47,7 +47,7 @@ describe('messages', () => {
   it('compiles every message in both languages (an @ or | must be escaped, e.g. {\'@\'})', () => {
     const broken: string[] = []
     for (const [name, messages] of Object.entries(all)) {
-      for (const locale of ['zh-CN', 'en']) {
+      for (const locale of ['zh-CN', 'en'] as Locale[]) {
         for (const key of leaves(locale === 'en' ? messages.en : messages.zh).keys()) {
           try {
             const text = i18n.global.t(`${name}.${key}`, {}, { locale })
@@ -74,7 +74,7 @@ describe('messages', () => {
     }
     expect(used.size).toBeGreaterThan(10)
     const missing: string[] = []
-    for (const locale of ['zh-CN', 'en']) {
+    for (const locale of ['zh-CN', 'en'] as Locale[]) {
       for (const key of used) {
         if (!i18n.global.te(key, locale)) missing.push(`${locale}: ${key}`)
       }

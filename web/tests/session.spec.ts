@@ -78,18 +78,19 @@ describe('the client', () => {
 })
 
 describe('the session', () => {
-  it('is nobody when the gateway answers 401, and asks only once', async () => {
+  it('is nobody when the gateway says so, and asks only once', async () => {
     _setAccountForTests(null, false)
-    answer(refusal('unauthenticated', 401, '需要登录', 'Authentication is required'))
+    answer(json(200, { authenticated: false, account: null }))
     expect(await loadSession()).toBeNull()
     expect(await loadSession()).toBeNull()
     expect(requests).toHaveLength(1)
-    expect(new URL(requests[0].url).pathname).toBe('/api/v1/me')
+    expect(new URL(requests[0].url).pathname).toBe('/api/v1/auth/session')
+    expect(requests[0].method).toBe('GET')
   })
 
-  it('is the account when the gateway answers 200', async () => {
+  it('is the account when the gateway knows the cookie', async () => {
     _setAccountForTests(null, false)
-    answer(json(200, ACCOUNT))
+    answer(json(200, { authenticated: true, account: ACCOUNT }))
     expect((await loadSession())?.name).toBe('张晓寒')
     expect(session.account?.institution?.name).toBe('国家基因组科学数据中心测试')
   })

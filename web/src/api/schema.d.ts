@@ -31,7 +31,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Whether this browser is logged in, and as whom
+         * @description The page's first question. 200 either way, so that a visitor who is not logged in is an
+         *     answer, not an error; an expired or unknown cookie is cleared. 503 if identity cannot answer.
+         */
+        get: operations["get_session"];
         put?: never;
         /**
          * Log in the browser: a session cookie instead of a token
@@ -815,7 +820,7 @@ export interface components {
              * @description stable code; x-field-error-codes lists example texts
              * @enum {string}
              */
-            code: "categories_required" | "control_characters" | "duplicate_category" | "empty_update" | "invalid" | "invalid_accession" | "invalid_code" | "invalid_delegate" | "invalid_email" | "invalid_mobile" | "invalid_type" | "invalid_url" | "length_not_equal" | "length_out_of_range" | "not_equal" | "not_finite" | "not_one_of" | "null" | "number_too_large" | "out_of_range" | "pattern_mismatch" | "payload_not_object" | "required" | "too_large" | "too_long" | "too_short" | "too_small" | "unknown_category" | "unknown_detailed_type" | "unknown_field";
+            code: "categories_required" | "control_characters" | "duplicate_category" | "empty_update" | "invalid" | "invalid_accession" | "invalid_code" | "invalid_delegate" | "invalid_email" | "invalid_identifier" | "invalid_mobile" | "invalid_type" | "invalid_url" | "invalid_username" | "length_not_equal" | "length_out_of_range" | "not_equal" | "not_finite" | "not_one_of" | "null" | "number_too_large" | "out_of_range" | "pattern_mismatch" | "payload_not_object" | "required" | "too_large" | "too_long" | "too_short" | "too_small" | "unknown_category" | "unknown_detailed_type" | "unknown_field";
             /** @description English */
             message: string;
             /** @description 中文 */
@@ -1059,6 +1064,10 @@ export interface components {
             id: string | null;
             name: string;
         };
+        SessionState: {
+            account: (Record<string, never> | null) | components["schemas"]["Account"];
+            authenticated: boolean;
+        };
         SmsCodeSent: {
             /** Format: date-time */
             expires_at: string;
@@ -1282,6 +1291,29 @@ export interface operations {
             413: components["responses"]["RequestEntityTooLarge"];
             423: components["responses"]["Locked"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    get_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionState"];
+                };
+            };
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };

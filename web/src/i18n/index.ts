@@ -12,7 +12,8 @@ export type Locale = 'zh-CN' | 'en'
 export const LOCALES: Locale[] = ['zh-CN', 'en']
 const STORAGE_KEY = 'hgrip.locale'
 
-export interface Bilingual { zh: Record<string, unknown>; en: Record<string, unknown> }
+export type MessageTree = { [key: string]: string | MessageTree }
+export interface Bilingual { zh: MessageTree; en: MessageTree }
 
 // Every ./messages/<namespace>.ts default-exports {zh, en}; keys are used as `<namespace>.<key>`.
 const modules = import.meta.glob<{ default: Bilingual }>('./messages/*.ts', { eager: true })
@@ -25,9 +26,9 @@ export function namespaces(): Record<string, Bilingual> {
   return out
 }
 
-function messages() {
-  const zh: Record<string, unknown> = {}
-  const english: Record<string, unknown> = {}
+function messages(): Record<Locale, MessageTree> {
+  const zh: MessageTree = {}
+  const english: MessageTree = {}
   for (const [name, module] of Object.entries(namespaces())) {
     zh[name] = module.zh
     english[name] = module.en
