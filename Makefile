@@ -76,7 +76,7 @@ browser:
 
 # --- the two commands -------------------------------------------------------------------------------
 run: setup web-build
-	$(BIN)/hgrip-run $(RUN_ARGS)
+	@$(BIN)/hgrip-run $(RUN_ARGS)
 
 # Vitest, then pytest last so that its summary ends the output; fails if either failed.
 test: setup web-build browser
