@@ -140,7 +140,7 @@ describe('操作指南', () => {
     await openGuide({ ...PERSON, role: 'legal_person' })
     expect(wrapper.text()).toContain('法人/单位管理员作为管理层')
     expect(wrapper.text()).toContain('本版本网页尚未提供备份列表、成员列表、委托调整和备份认领页面')
-    expect(wrapper.get('a[href="/api/v1/openapi.json"]').exists()).toBe(true)
+    expect(wrapper.find('a[href="/api/v1/openapi.json"]').exists()).toBe(true)
     expect(wrapper.find('a[href="/projects/new"]').exists()).toBe(false)
     expect(wrapper.find('a[href="/claims"]').exists()).toBe(false)
   })

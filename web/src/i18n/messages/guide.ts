@@ -61,7 +61,7 @@ export default {
     step3Text: 'In the backup list click "Add files", enter the repository submission account and the dataset accession, and complete the verification.',
     step4: '④ Receive the backup number',
     step4Text: 'Once every file is linked, click "Submit": the platform assigns a unique backup number and locks the backup.',
-    importantTitle: 'Important:',
+    importantTitle: 'Important: ',
     important: 'Before linking data, submit your data files to a CNCB-NGDC data repository. Data types and where to submit them:',
     registerTitle: 'Registration and login',
     register1: 'The new backup platform and HGRG ({link}) share user accounts: one account logs in to both systems, to manage backups and to handle human genetic resources services.',
