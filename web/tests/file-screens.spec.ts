@@ -238,7 +238,7 @@ describe('添加常规数据', () => {
   })
 
   it('once the backup is locked, edits only 合计例数 and 规格 and sends only what changed', async () => {
-    const calls = serve({ 'PATCH /api/v1/backups/b1/files/f1': (body) => json(200, file(body as object)) })
+    const calls = serve({ 'PATCH /api/v1/backups/b1/files/f1': (body) => json(200, file(body as Record<string, unknown>)) })
     const wrapper = mounted(FileFormDialog, { modelValue: true, backupId: 'b1', categories: ['targeted'], locked: true, file: file() })
     await settle()
     expect(dialog().querySelector('.el-dialog__title')?.textContent).toBe('修改常规数据')
