@@ -477,6 +477,33 @@ describe('文件列表', () => {
     await vi.waitFor(() => expect(wrapper.find('[data-test="sync-state"]').text()).toContain('已同步'))
   })
 
+  it('shows the filings citing a numbered backup, warning when the volume backed up exceeds the declared one', async () => {
+    const current = { value: backup({ files: [file()], file_count: 1, total_mb: 100000, status: 'completed',
+      backup_number: 'BF2023062816036', filing_numbers: ['BA202601150001'],
+      filings: [{ filing_number: 'BA202601150001', recipient: 'Example Labs Inc.', declared_mb: 51200, cited_total_mb: 100000,
+        exceeds_declared: true, filed_at: '2026-01-15T02:00:00Z' }] }) }
+    gateway(current, { 'GET /api/v1/backups/b1/sync': () => json(200, { backup_number: 'BF2023062816036', state: 'pending',
+      attempts: 0, last_error: null, synced_at: null, next_attempt_at: null }) })
+    const wrapper = mounted(FileListView, { backupId: 'b1' })
+    await settle()
+    expect(wrapper.text()).toContain('备案号 BA202601150001，接收方：Example Labs Inc.，备案数据量 50 GB，已备份数据量 97.66 GB')
+    expect(wrapper.text()).toContain('已备份数据量超过备案数据量，请到人遗系统变更备案。')
+    expect(wrapper.find('[data-test="sync-state"]').text()).toContain('等待同步')
+  })
+
+  it('a legacy backup (no project here) goes back to the project list', async () => {
+    const current = { value: backup({ project_id: null, status: 'completed', backup_number: 'BF2019010100001', files: [file()], file_count: 1 }) }
+    const calls = gateway(current, { 'GET /api/v1/backups/b1/sync': () => json(200, { backup_number: 'BF2019010100001', state: 'synced',
+      attempts: 1, last_error: null, synced_at: '2023-06-28T10:00:01Z', next_attempt_at: null }) })
+    const wrapper = mounted(FileListView, { backupId: 'b1' })
+    await settle()
+    expect(calls.some((c) => c.path.startsWith('/api/v1/projects/'))).toBe(false)
+    const router = wrapper.findComponent(FileListView).vm.$router
+    await wrapper.findAll('button').find((b) => b.text() === '返回')!.trigger('click')
+    await settle()
+    expect(router.currentRoute.value.name).toBe('projects')
+  })
+
   it('says why the page could not load, and 重试 loads it', async () => {
     let fail = true
     serve({
