@@ -53,5 +53,7 @@ export default defineConfig({
   test: {
     environment: 'happy-dom',
     include: ['tests/**/*.spec.ts'],
+    // Element Plus's components import their CSS; let Vite (not Node) load them in tests.
+    server: { deps: { inline: ['element-plus'] } },
   },
 })
