@@ -70,7 +70,9 @@ def test_the_backup_list_tabs_filters_and_detail_as_in_the_manual(client_for, ma
     nothing = legal.get("/api/v1/institution/backups", params={"delegate": "王雨晴"}).json()
     assert number not in [item["backup_number"] for item in nothing["items"]]
     bad = legal.get("/api/v1/institution/backups", params={"status": "finished", "page": 0})
-    assert bad.status_code == 400 and {"status", "page"} <= set(bad.json()["error"]["details"])
+    problems = bad.json()["error"]["details"]["fields"]
+    assert bad.status_code == 400 and {"status", "page"} <= set(problems)
+    assert problems["status"][0]["code"] == "not_one_of" and problems["page"][0]["code"] == "too_small"
 
     detail = legal.get(f"/api/v1/institution/backups/{row['id']}")
     assert detail.status_code == 200, detail.text

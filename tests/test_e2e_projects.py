@@ -84,7 +84,10 @@ def test_refusals_change_nothing(platform, client_for):
     no_consent = zhang.post("/api/v1/projects", json={**MANUAL_PROJECT, "name": "无同意", "consent": False})
     assert no_consent.status_code == 400 and no_consent.json()["error"]["message_zh"]
     bad_mail = zhang.post("/api/v1/projects", json={**MANUAL_PROJECT, "name": "坏邮箱", "pi_email": "nope"})
-    assert bad_mail.status_code == 400 and "pi_email" in bad_mail.json()["error"]["details"]
+    assert bad_mail.status_code == 400
+    assert bad_mail.json()["error"]["details"]["fields"]["pi_email"][0] == {
+        "code": "invalid_email", "message": "Not a valid email address.", "message_zh": "不是有效的电子邮箱地址。",
+        "params": {}}
     assert zhang.get("/api/v1/projects").json()["total"] == before + 1
 
 
