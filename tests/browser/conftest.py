@@ -1,0 +1,278 @@
+"""The web application in real Chromium (Debian's ``/usr/bin/chromium``, driven by Playwright),
+against the whole platform started as the other end-to-end tests start it.
+
+One platform serves the whole browser session (each start costs ~30 s); every test opens fresh
+browser contexts (no cookies, no storage), so tests share only data, and each test uses demo
+accounts no other browser test writes with (see each module's docstring).
+
+Every page is watched: a script error (``pageerror``) or a console error fails the test, except the
+"Failed to load resource" line Chromium logs for every 4xx/5xx answer — those the page handles
+(401 from ``/me`` on the login page, a refusal the test provokes) are allowed one status and URL
+at a time, so an unexpected 4xx/5xx still fails.
+"""
+import concurrent.futures
+import contextlib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import eventlet
+import pytest
+from hgrip_kernel.testing.fixtures import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB_DIST = ROOT / "web" / "dist"
+DEMO_LEGACY = ROOT / "deploy" / "demo-legacy.json"
+DEMO_PASSWORD = "Demo-2026!"
+SCREENSHOTS = ROOT / "var" / "test-artifacts" / "screenshots"
+HGRIP = Path(sys.executable).with_name("hgrip")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+LOCALES = {"zh": "zh-CN", "en": "en-US"}
+
+# What the page says, in each language, where several tests need it (the manual's words in Chinese).
+WORDS = {
+    "zh": {"username": "用户名", "password": "密码", "login": "登录", "logout": "退出登录",
+           "switch": "English", "expired": "登录已过期，请重新登录。", "empty": "暂无数据",
+           "guide": "操作指南", "projects": "项目列表", "new_project": "新建项目", "claims": "备份认领"},
+    "en": {"username": "Username", "password": "Password", "login": "Log in", "logout": "Log out",
+           "switch": "中文", "expired": "Your session has expired. Please log in again.", "empty": "No data",
+           "guide": "Operation guide", "projects": "Projects", "new_project": "New project",
+           "claims": "Claim backups"},
+}
+
+FAILED_RESOURCE = re.compile(r"Failed to load resource: the server responded with a status of (\d{3})")
+
+
+@contextlib.contextmanager
+def asyncio_without_eventlet():
+    """Let Playwright's sync API run under the eventlet monkey patch of the kernel's pytest plugin.
+
+    Playwright runs an asyncio loop in a "dispatcher" greenlet and each event listener in a greenlet
+    of its own whose parent is that dispatcher. Whenever code on those greenlets calls a green
+    function that waits (a green ``select``, or a green ``os.read``/``os.write`` meeting EAGAIN on the
+    driver's pipe), eventlet's hub makes itself the waiting greenlet's parent; when that greenlet
+    ends, control goes to the hub instead of the dispatcher and the test hangs for good (seen:
+    ``wait_for_url`` after a click never returned). So, while the browser is in use: asyncio's loops
+    poll with the original ``select.poll``, its Unix pipes use the original ``os``, and it notices
+    the driver's exit through a pidfd rather than a (green) watcher thread. Nothing else in this
+    process uses asyncio meanwhile (the platform runs as separate processes); all is undone after.
+    (Playwright's file work "in a thread" runs inline too: green threads would never get to run.)
+    """
+    import asyncio.unix_events
+    import selectors
+
+    real_select = eventlet.patcher.original("select")
+
+    class RealPollSelector(selectors._PollLikeSelector):
+        _selector_cls = real_select.poll
+        _EVENT_READ = real_select.POLLIN
+        _EVENT_WRITE = real_select.POLLOUT
+
+    class InlineExecutor(concurrent.futures.ThreadPoolExecutor):
+        """Playwright writes screenshots and reads files "in a thread": green threads never run
+        while the loop waits in a real poll, so do that small file work at once instead."""
+
+        def submit(self, fn, /, *args, **kwargs):
+            future = concurrent.futures.Future()
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as error:  # handed to the awaiting coroutine, as a thread would
+                future.set_exception(error)
+            return future
+
+    class Policy(asyncio.DefaultEventLoopPolicy):
+        def new_event_loop(self):
+            loop = asyncio.SelectorEventLoop(RealPollSelector())
+            loop.set_default_executor(InlineExecutor(max_workers=1))
+            return loop
+
+    class LoopPidfdWatcher(asyncio.PidfdChildWatcher):
+        def is_active(self):
+            return True
+
+        def add_child_handler(self, pid, callback, *args):
+            self._loop = asyncio.get_running_loop()
+            super().add_child_handler(pid, callback, *args)
+
+    saved_policy, saved_os = asyncio.get_event_loop_policy(), asyncio.unix_events.os
+    asyncio.set_event_loop_policy(Policy())
+    asyncio.set_child_watcher(LoopPidfdWatcher())
+    asyncio.unix_events.os = eventlet.patcher.original("os")
+    try:
+        yield
+    finally:
+        asyncio.unix_events.os = saved_os
+        asyncio.set_event_loop_policy(saved_policy)
+
+
+@pytest.fixture(scope="session")
+def web_built():
+    if not (WEB_DIST / "index.html").is_file():
+        pytest.fail(f"{WEB_DIST}/index.html is missing: build the web application first (`make web`)")
+    return WEB_DIST
+
+
+def import_legacy(platform):
+    env = {**os.environ, **platform.env}
+    done = subprocess.run([str(HGRIP), "legacy", "import", str(DEMO_LEGACY), "--no-progress"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr + done.stdout
+
+
+@pytest.fixture(scope="session")
+def web_platform(web_built, launch_platform, tmp_path_factory):
+    """Every service, the gateway serving web/dist, the stand-ins and their inbox pages; the demo
+    legacy export imported before anyone logs in (as `make run` does)."""
+    running = launch_platform(tmp_path_factory.mktemp("browser-platform"))
+    try:
+        import_legacy(running)
+        yield running
+    finally:
+        running.stop_all()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+    with asyncio_without_eventlet():
+        playwright = sync_playwright().start()
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+        # Not playwright.stop(): even so it does not return under eventlet once the driver has
+        # gone. The driver reads our pipe and exits by itself when this process ends.
+
+
+class PageWatch:
+    """Script errors and console errors of every page of one browser context."""
+
+    def __init__(self):
+        self.errors: list[str] = []
+        # Every page load asks GET /api/v1/me; a stranger's answer is 401 and the page shows the login.
+        self.allowed: list[tuple[int, re.Pattern]] = [(401, re.compile(r"/api/v1/me$"))]
+
+    def allow(self, status: int, url_pattern: str):
+        """An HTTP error the page is expected to handle (a refusal the test provokes)."""
+        self.allowed.append((status, re.compile(url_pattern)))
+
+    def attach(self, context):
+        # Context-wide events cover every page, popups included. (Attaching per page from the
+        # context's "page" event deadlocks the sync API: the handler's own call waits on the
+        # dispatcher that is delivering the event.)
+        context.on("console", self._console)
+        context.on("weberror", lambda error: self.errors.append(f"script error on {error.page and error.page.url}: {error.error}"))
+
+    def _console(self, message):
+        if message.type != "error":
+            return
+        found = FAILED_RESOURCE.search(message.text)
+        url = (message.location or {}).get("url", "")
+        if found and any(int(found.group(1)) == status and pattern.search(url.split("?")[0])
+                         for status, pattern in self.allowed):
+            return
+        self.errors.append(f"console error: {message.text} ({url})")
+
+
+class Browsing:
+    """Opens browser contexts for one test; checks their pages' consoles at the end."""
+
+    def __init__(self, browser, platform):
+        self.browser, self.platform = browser, platform
+        self.contexts = []
+        self.watch = PageWatch()
+
+    def context(self, lang: str = "zh"):
+        context = self.browser.new_context(locale=LOCALES[lang], base_url=self.platform.gateway_url,
+                                           viewport={"width": 1366, "height": 900},
+                                           timezone_id="Asia/Shanghai")
+        context.set_default_timeout(15_000)
+        self.watch.attach(context)
+        self.contexts.append(context)
+        return context
+
+    def page(self, lang: str = "zh"):
+        return self.context(lang).new_page()
+
+    def close(self):
+        for context in self.contexts:
+            context.close()
+
+    # --- what a person does on every screen -------------------------------------------------------
+    @staticmethod
+    def screenshot(page, lang: str, screen: str) -> Path:
+        """A test artefact: var/test-artifacts/screenshots/<lang>/<screen>.png (git-ignored)."""
+        path = SCREENSHOTS / lang / f"{screen}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    @staticmethod
+    def log_in(page, username: str, lang: str = "zh", password: str = DEMO_PASSWORD, at: str | None = "/login"):
+        """Through the login page, as a person does; returns when the page has left /login."""
+        words = WORDS[lang]
+        if at:
+            page.goto(at)
+        page.get_by_label(words["username"]).fill(username)
+        page.get_by_label(words["password"], exact=True).fill(password)
+        page.get_by_role("button", name=words["login"], exact=True).click()
+        page.wait_for_url(re.compile(r"^(?!.*/login)"))
+
+    @staticmethod
+    def nav(page, lang: str, item: str):
+        """Click an entry of the left navigation (操作指南, 项目列表, 新建项目, 备份认领)."""
+        page.get_by_role("menuitem", name=WORDS[lang][item], exact=True).click()
+
+    def _read_inbox(self, url: str, pattern: str, lang: str, screen: str, timeout: float) -> str:
+        page = self.context(lang).new_page()
+
+        def code():
+            page.goto(url)
+            texts = page.locator("article.message pre.text").all_inner_texts()   # newest first
+            found = re.search(pattern, texts[0]) if texts else None
+            return found.group(1) if found else None
+
+        found = wait_until(code, timeout=timeout, interval=1, message=f"a code at {url}")
+        self.screenshot(page, lang, screen)
+        page.close()
+        return found
+
+    def mail_code(self, to: str, lang: str = "zh", timeout: float = 30) -> str:
+        """The newest verification code mailed to ``to``, read on the mail sink's inbox page."""
+        return self._read_inbox(f"{self.platform.mail_url}?to={to}", r"验证码为[：:]\s*(\d{6})",
+                                lang, "mail-inbox", timeout)
+
+    def sms_code(self, mobile: str, lang: str = "zh", timeout: float = 30) -> str:
+        """The newest claim code texted to ``mobile``, read on the SMS sink's inbox page."""
+        return self._read_inbox(f"{self.platform.sms_url}?mobile={mobile}", r"(\d{6})",
+                                lang, "sms-inbox", timeout)
+
+
+@pytest.fixture
+def browsing(chromium, web_platform):
+    session = Browsing(chromium, web_platform)
+    yield session
+    session.close()
+    if session.watch.errors:
+        pytest.fail("the pages logged errors:\n" + "\n".join(session.watch.errors), pytrace=False)
+
+
+@pytest.fixture
+def watch(browsing):
+    return browsing.watch
+
+
+@pytest.fixture(scope="session")
+def words():
+    return WORDS
+
+
+@pytest.fixture
+def api(web_platform, client_class):
+    """``api(username)``: a bearer client of the same platform, to set up or check behind the pages."""
+    return lambda username=None: client_class(web_platform.gateway_url, username)
+
