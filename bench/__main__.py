@@ -11,11 +11,11 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
-from . import event_store, institution_list, platform_load, relay  # noqa: E402
+from . import event_store, institution_list, platform_load, relay, web_load  # noqa: E402
 from .resources import scratch  # noqa: E402
 
 BENCHMARKS = {"event_store": event_store.run, "relay": relay.run, "platform": platform_load.run,
-              "institution_list": institution_list.run}
+              "institution_list": institution_list.run, "web_load": web_load.run}
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 
 
@@ -43,6 +43,13 @@ NOTES = """
   backups, whose count reads every match. The RPC row adds the broker round trip, the actor's
   scope lookup, validation and serialisation. `docs/institution-views.md` has the queries and
   indexes.
+- (f) loads the built web application (`web/dist`) in Debian's Chromium against the whole platform,
+  each time in a fresh browser context (empty cache). Bytes are counted from Playwright's response
+  events: the gzip -6 size of every body received (what a gateway compressing its answers would
+  send), with the bytes actually on the wire beside it. "Interactive" is the first page of the file
+  list drawn (10 rows), its total shown and 提交 enabled; the baseline replays the page's own API GETs
+  one after another over one keep-alive connection, so the ratio is what the browser adds
+  (loading and running the code, rendering) to the calls it cannot avoid.
 """
 
 

@@ -48,7 +48,7 @@ def fill_file(dialog, cases: str, mb: str, account: str, accession: str):
     dialog.get_by_label("数据集序列号").fill(accession)
 
 
-def test_the_manual_example_through_the_pages_in_chinese(browsing, watch, api, web_platform):
+def test_the_manual_example_through_the_pages_in_chinese(browsing, watch, api):
     # The mismatch refusal is a 400 the dialog shows; Chromium logs it as a failed resource.
     watch.allow(400, r"/api/v1/backups/[^/]+/files$")
     page = browsing.page("zh")

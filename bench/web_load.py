@@ -1,0 +1,273 @@
+"""(f) the web application in Chromium: bytes loaded before the login page and a backup's file list are
+usable, and the time until the file list of a backup with 200 files is interactive, against the time
+of the API calls that page makes, measured in the same run.
+
+Needs a built ``web/dist`` (``make web``); builds nothing. Starts the platform as platform_load does,
+with a repositories seed holding 200 more OMIX datasets of the PI's e-mail, so that one backup can
+hold 200 complete files. Drives Debian's Chromium (``/usr/bin/chromium``) through Playwright.
+"""
+import contextlib
+import concurrent.futures
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import eventlet
+import requests
+
+from hgrip_kernel.config import env_key
+from hgrip_kernel.testing.platform import PLATFORM_SERVICES, Platform, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+WEB_DIST = ROOT / "web" / "dist"
+SEED = ROOT / "deploy" / "repositories-seed.json"
+SECRET = "bench-hgrg-shared-secret-of-enough-length"
+PI_EMAIL = "data-admin@big.ac.cn"
+FILES = 200
+RUNS = 5
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+FIRST_SCREEN_TARGET_KB = 300
+
+
+@contextlib.contextmanager
+def asyncio_without_eventlet():
+    """Playwright's sync API under ``eventlet.monkey_patch()`` (bench/__main__ applies it): asyncio
+    must poll with the original ``select.poll``, use the original ``os`` for pipes, notice the
+    driver's exit by pidfd and do Playwright's file work inline — else eventlet's hub adopts
+    Playwright's greenlets and a call never returns. The twin of tests/browser/conftest.py's."""
+    import asyncio.unix_events
+    import selectors
+
+    real_select = eventlet.patcher.original("select")
+
+    class RealPollSelector(selectors._PollLikeSelector):
+        _selector_cls = real_select.poll
+        _EVENT_READ = real_select.POLLIN
+        _EVENT_WRITE = real_select.POLLOUT
+
+    class InlineExecutor(concurrent.futures.ThreadPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):
+            future = concurrent.futures.Future()
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as error:
+                future.set_exception(error)
+            return future
+
+    class Policy(asyncio.DefaultEventLoopPolicy):
+        def new_event_loop(self):
+            loop = asyncio.SelectorEventLoop(RealPollSelector())
+            loop.set_default_executor(InlineExecutor(max_workers=1))
+            return loop
+
+    class LoopPidfdWatcher(asyncio.PidfdChildWatcher):
+        def is_active(self):
+            return True
+
+        def add_child_handler(self, pid, callback, *args):
+            self._loop = asyncio.get_running_loop()
+            super().add_child_handler(pid, callback, *args)
+
+    saved_policy, saved_os = asyncio.get_event_loop_policy(), asyncio.unix_events.os
+    asyncio.set_event_loop_policy(Policy())
+    asyncio.set_child_watcher(LoopPidfdWatcher())
+    asyncio.unix_events.os = eventlet.patcher.original("os")
+    try:
+        yield
+    finally:
+        asyncio.unix_events.os = saved_os
+        asyncio.set_event_loop_policy(saved_policy)
+
+
+def bench_seed(directory: Path) -> Path:
+    """The demo seed plus FILES OMIX datasets submitted by the PI's e-mail (complete at once)."""
+    seed = json.loads(SEED.read_text(encoding="utf-8"))
+    seed["datasets"] += [{"repository": "OMIX", "accession": f"OMIX9{i:05d}", "submitter": PI_EMAIL,
+                          "title": f"bench dataset {i}", "released": "2026-01-01"} for i in range(FILES)]
+    path = directory / "repositories-seed.json"
+    path.write_text(json.dumps(seed, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+class WebPlatform:
+    def __init__(self, scratch):
+        self.var = Path(tempfile.mkdtemp(prefix="hgrip-bench-web-"))
+        hgrg, repositories, gateway = (f"127.0.0.1:{free_port()}" for _ in range(3))
+        env = {"HGRIP_AMQP_URI": scratch.vhost(), "HGRIP_VAR": str(self.var),
+               "HGRIP_GATEWAY_ADDRESS": gateway, "HGRIP_PLATFORM_URL": f"http://{gateway}",
+               "HGRIP_TOKEN_SECRET": "bench-token-secret-long-enough-for-hs256",
+               "HGRIP_HGRG_SHARED_SECRET": SECRET,
+               "HGRIP_HGRG_ADDRESS": hgrg, "HGRIP_HGRG_URL": f"http://{hgrg}/hgrg",
+               "HGRIP_REPOSITORIES_ADDRESS": repositories, "HGRIP_REPOSITORIES_URL": f"http://{repositories}",
+               "HGRIP_REPOSITORIES_SEED": str(bench_seed(self.var))}
+        for service in PLATFORM_SERVICES:
+            env[f"HGRIP_{env_key(service)}_DATABASE_URL"] = scratch.database(service)
+        logs = self.var / "logs"
+        self.platform = Platform(env, logs)
+        full_env = {**os.environ, **env}
+        self.standins = [subprocess.Popen([sys.executable, "-m", module, *args], env=full_env,
+                                          stdout=open(logs / f"{name}.log", "ab"), stderr=subprocess.STDOUT)
+                         for name, module, args in (("hgrg", "hgrip_standins.hgrg", ["serve"]),
+                                                    ("repositories", "hgrip_standins.repositories", []))]
+        for service in (*PLATFORM_SERVICES, "gateway"):
+            self.platform.start(service)
+        self.platform.wait_healthy(120)
+        from hgrip_standins.hgrg.provision import provision
+        provision(ROOT / "deploy" / "demo-accounts.json", self.platform.gateway_url, SECRET,
+                  timeout=60, log=lambda *_: None)
+        self.url = self.platform.gateway_url
+        self.token = requests.post(f"{self.url}/api/v1/auth/login", timeout=30, json={
+            "username": "zhangxiaohan", "password": "Demo-2026!"}).json()["access_token"]
+
+    def session(self) -> requests.Session:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {self.token}"
+        return session
+
+    def backup_with_files(self) -> str:
+        """One draft backup holding FILES complete files (one per bench dataset)."""
+        api, session = f"{self.url}/api/v1", self.session()
+        project = session.post(f"{api}/projects", timeout=30, json={
+            "name": f"web-bench-{time.time_ns()}", "pi_name": "刘晓寒", "pi_email": PI_EMAIL, "consent": True}).json()
+        backup = session.post(f"{api}/projects/{project['id']}/backups", timeout=30,
+                              json={"name": "200 个文件的备份", "categories": ["wgs"]}).json()
+        for i in range(FILES):      # one after another: each file is a new version of the backup
+            answer = session.post(f"{api}/backups/{backup['id']}/files", timeout=60, json={
+                "detailed_type": "analysis_statistics", "cases": 10, "mb_per_case": 5,
+                "submission_account": PI_EMAIL, "accession": f"OMIX9{i:05d}"})
+            assert answer.status_code == 201, answer.text
+            assert answer.json()["progress"] == "complete", answer.text
+        return backup["id"]
+
+    def stop(self):
+        self.platform.stop_all()
+        for process in self.standins:
+            process.terminate()
+            process.wait(10)
+
+
+class Loaded:
+    """Every response a page received: wire bytes (Chromium's sizes) and gzip -6 of each body."""
+
+    def __init__(self, page):
+        self.responses = []
+        page.on("response", lambda response: self.responses.append(response))   # collect only: no call here
+
+    def totals(self) -> tuple[int, int, list[str]]:
+        wire = gzipped = 0
+        api_paths = []
+        for response in self.responses:
+            try:
+                body = response.body()
+            except Exception:        # a redirect or an aborted request has no body
+                body = b""
+            sizes = response.request.sizes()
+            wire += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+            gzipped += len(gzip.compress(body, 6)) if body else 0
+            parts = urlsplit(response.url)
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            if path.startswith("/api/"):
+                api_paths.append((response.request.method, path, response.status))
+        return wire, gzipped, api_paths
+
+
+def _new_context(browser, url):
+    return browser.new_context(base_url=url, locale="zh-CN", viewport={"width": 1366, "height": 900})
+
+
+def _log_in(context):
+    answer = context.request.post("/api/v1/auth/session", headers={"X-HGRIP-CSRF": "1"},
+                                  data={"username": "zhangxiaohan", "password": "Demo-2026!"})
+    assert answer.status == 200, answer.text()
+
+
+def login_page(browser, url) -> tuple[int, int]:
+    context = _new_context(browser, url)
+    page = context.new_page()
+    loaded = Loaded(page)
+    page.goto("/login")
+    page.get_by_label("用户名").wait_for()
+    page.get_by_role("button", name="登录", exact=True).wait_for()
+    wire, gzipped, _ = loaded.totals()
+    context.close()
+    return wire, gzipped
+
+
+def file_list(browser, url, backup_id) -> tuple[float, int, int, list]:
+    """Cold (empty cache, logged in): seconds until the first page of rows is drawn, 共 200 条 is shown
+    and 提交 is enabled; bytes loaded until then; the API calls the page made."""
+    context = _new_context(browser, url)
+    _log_in(context)
+    page = context.new_page()
+    loaded = Loaded(page)
+    start = time.perf_counter()
+    page.goto(f"/backups/{backup_id}")
+    page.wait_for_function(
+        """(total) => {
+            const rows = document.querySelectorAll('[data-test=file-table] tbody tr');
+            const submit = [...document.querySelectorAll('button')].find(b => b.innerText.trim() === '提交');
+            return rows.length === 10 && rows[9].innerText.includes('完成')
+                && document.body.innerText.includes('共 ' + total + ' 条') && submit && !submit.disabled;
+        }""", arg=FILES, polling="raf", timeout=60_000)
+    elapsed = time.perf_counter() - start
+    wire, gzipped, api_calls = loaded.totals()
+    context.close()
+    return elapsed, wire, gzipped, api_calls
+
+
+def api_time(running: WebPlatform, calls: list) -> float:
+    """The same GETs the page made, one after another as a client would, over one keep-alive session."""
+    session = running.session()
+    start = time.perf_counter()
+    for method, path, _status in calls:
+        session.request(method, running.url + path, timeout=60)
+    return time.perf_counter() - start
+
+
+def run(scratch) -> list[dict]:
+    if not (WEB_DIST / "index.html").is_file():
+        raise SystemExit(f"{WEB_DIST}/index.html is missing: build the web application first (`make web`)")
+    from playwright.sync_api import sync_playwright
+    running = WebPlatform(scratch)
+    try:
+        backup_id = running.backup_with_files()
+        with asyncio_without_eventlet():
+            playwright = sync_playwright().start()
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                login_wire, login_gzip = login_page(browser, running.url)
+                file_list(browser, running.url, backup_id)              # warm the platform's caches
+                pages, apis = [], []
+                for _ in range(RUNS):
+                    elapsed, files_wire, files_gzip, calls = file_list(browser, running.url, backup_id)
+                    pages.append(elapsed)
+                    apis.append(api_time(running, [c for c in calls if c[0] == "GET"]))
+            finally:
+                browser.close()     # not playwright.stop(): see asyncio_without_eventlet
+    finally:
+        running.stop()
+    page_s, api_s = statistics.median(pages), statistics.median(apis)
+    kb = lambda n: f"{n / 1024:,.0f} KB"  # noqa: E731
+    return [
+        {"what": "(f) web: bytes before the login page is usable (cold cache; gzip -6 of every body, "
+                 f"as a gzip-serving gateway would send; on the wire today {kb(login_wire)})",
+         "measured": kb(login_gzip), "baseline": "—", "ratio": "—",
+         "target": f"< {FIRST_SCREEN_TARGET_KB} KB", "met": login_gzip < FIRST_SCREEN_TARGET_KB * 1024},
+        {"what": f"(f) web: bytes before a backup's file list ({FILES} files) is usable, logged in, cold cache "
+                 f"(gzip -6 of every body incl. the API's JSON; on the wire today {kb(files_wire)})",
+         "measured": kb(files_gzip), "baseline": "—", "ratio": "—", "target": "—", "met": None},
+        {"what": f"(f) web: time until the file list of a backup with {FILES} files is interactive in "
+                 f"Chromium (first page of rows drawn, 共 {FILES} 条, 提交 enabled; cold cache; median of "
+                 f"{RUNS}) vs the page's {len([c for c in calls if c[0] == 'GET'])} API GETs replayed in sequence",
+         "measured": f"{page_s * 1000:,.0f} ms", "baseline": f"API calls {api_s * 1000:,.0f} ms",
+         "ratio": page_s / api_s, "target": "—", "met": None},
+    ]
