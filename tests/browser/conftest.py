@@ -223,9 +223,13 @@ class Browsing:
         page.wait_for_url(re.compile(r"^(?!.*/login)"))
 
     @staticmethod
-    def nav(page, lang: str, item: str):
+    def nav_link(page, name: str):
+        """An entry of the left navigation, by its words."""
+        return page.get_by_role("navigation").get_by_role("link", name=name, exact=True)
+
+    def nav(self, page, lang: str, item: str):
         """Click an entry of the left navigation (操作指南, 项目列表, 新建项目, 备份认领)."""
-        page.get_by_role("menuitem", name=WORDS[lang][item], exact=True).click()
+        self.nav_link(page, WORDS[lang][item]).click()
 
     def _read_inbox(self, url: str, pattern: str, lang: str, screen: str, timeout: float) -> str:
         page = self.context(lang).new_page()

@@ -35,7 +35,7 @@ def test_the_screens_in_english(browsing):
     no_chinese_interface(page, "login")
     browsing.log_in(page, "wangyuqing", lang="en", at=None)
     for item in ("Operation guide", "Projects", "New project", "Claim backups"):
-        page.get_by_role("menuitem", name=item, exact=True).wait_for()
+        browsing.nav_link(page, item).wait_for()
     page.get_by_role("button", name="Log out").wait_for()
     no_chinese_interface(page, "guide")
     browsing.screenshot(page, "en", "guide")
@@ -128,7 +128,7 @@ def test_the_screens_in_english(browsing):
 
     # the switch in the header: Chinese now, and still after a reload
     page.get_by_role("button", name="中文").click()
-    page.get_by_role("menuitem", name="项目列表", exact=True).wait_for()
+    browsing.nav_link(page, "项目列表").wait_for()
     page.reload()
     page.get_by_label("原系统注册人姓名").wait_for()
     page.get_by_role("button", name="English").wait_for()

@@ -56,7 +56,7 @@ def test_the_manual_example_through_the_pages_in_chinese(browsing, watch, api):
     header = page.locator("header").first
     assert "张晓寒" in header.inner_text() and "国家基因组科学数据中心测试" in header.inner_text()
     for item in ("操作指南", "项目列表", "新建项目", "备份认领"):
-        page.get_by_role("menuitem", name=item, exact=True).wait_for()
+        browsing.nav_link(page, item).wait_for()
     browsing.screenshot(page, "zh", "guide")
 
     # ① 新建项目

@@ -78,6 +78,6 @@ def test_a_double_click_creates_one_project(browsing, api):
 def test_the_left_navigation_works_with_the_keyboard(browsing):
     page = browsing.page("zh")
     browsing.log_in(page, "sunlijuan")
-    tab_to(page, "el.getAttribute('role') === 'menuitem' && el.innerText.trim() === '新建项目'", presses=20)
+    tab_to(page, "el.tagName === 'A' && !!el.closest('nav') && el.innerText.trim() === '新建项目'", presses=20)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/projects/new$"))
