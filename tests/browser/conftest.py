@@ -1,9 +1,10 @@
 """The web application in real Chromium (Debian's ``/usr/bin/chromium``, driven by Playwright),
 against the whole platform started as the other end-to-end tests start it.
 
-One platform serves the whole browser session (each start costs ~30 s); every test opens fresh
-browser contexts (no cookies, no storage), so tests share only data, and each test uses demo
-accounts no other browser test writes with (see each module's docstring).
+One platform per module, as the other end-to-end tests have (a start costs ~15-30 s; none is left
+running for the tests that follow); every test opens fresh browser contexts (no cookies, no
+storage), so the tests of a module share only data, and each uses demo accounts the others of its
+module do not write with (see each module's docstring).
 
 Every page is watched: a script error (``pageerror``) or a console error fails the test, except the
 "Failed to load resource" line Chromium logs for every 4xx/5xx answer — those the page handles
@@ -124,7 +125,7 @@ def import_legacy(platform):
     assert done.returncode == 0, done.stderr + done.stdout
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def web_platform(web_built, launch_platform, tmp_path_factory):
     """Every service, the gateway serving web/dist, the stand-ins and their inbox pages; the demo
     legacy export imported before anyone logs in (as `make run` does)."""
@@ -137,15 +138,19 @@ def web_platform(web_built, launch_platform, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def playwright():
     from playwright.sync_api import sync_playwright
     with asyncio_without_eventlet():
-        playwright = sync_playwright().start()
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield sync_playwright().start()
         # Not playwright.stop(): even so it does not return under eventlet once the driver has
         # gone. The driver reads our pipe and exits by itself when this process ends.
+
+
+@pytest.fixture(scope="module")
+def chromium(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 class PageWatch:
