@@ -5,6 +5,8 @@ HTML or plain text; this server answers them with the gateway's JSON error body 
 separate SharedExtension class, so every gateway route must use ``api`` (not plain ``@http``),
 or two servers would try to bind the same port.
 """
+import gzip
+
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.routing import Map
@@ -26,6 +28,10 @@ PAGE_SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 API_PREFIX = "/api/"
+# JSON answers above this size travel gzipped to clients that accept it (a 200-file backup is ~50 KB
+# of JSON, ~10 KB gzipped); below it the header costs more than it saves.
+GZIP_MIN_BYTES = 1024
+GZIP_LEVEL = 6
 
 REQUEST_ID_ENVIRON = "HTTP_X_REQUEST_ID"
 
@@ -47,6 +53,7 @@ class GatewayWsgiApp(WsgiApp):
         if REQUEST_ID_HEADER not in response.headers:
             response.headers[REQUEST_ID_HEADER] = request_id
         secure_headers(response, environ.get("PATH_INFO", ""))
+        compress_json(response, environ.get("HTTP_ACCEPT_ENCODING", ""))
         return response(environ, start_response)
 
     def _dispatch(self, environ):
@@ -65,6 +72,30 @@ def secure_headers(response: Response, path: str) -> None:
     if path.startswith(API_PREFIX) and "Cache-Control" not in response.headers:
         # Answers are per account (or errors): no shared or browser cache keeps them.
         response.headers["Cache-Control"] = "no-store"
+
+
+def compress_json(response: Response, accept_encoding: str) -> None:
+    """Gzip a JSON answer in place when the client accepts gzip and it is worth it. Pages are
+    precompressed at build time (webapp.py), so only the API's JSON is compressed here."""
+    if response.mimetype != "application/json":
+        return
+    response.vary.add("Accept-Encoding")  # caches must not serve one encoding for the other
+    if response.is_streamed or "Content-Encoding" in response.headers or not _accepts_gzip(accept_encoding):
+        return
+    body = response.get_data()
+    if len(body) < GZIP_MIN_BYTES:
+        return
+    response.set_data(gzip.compress(body, GZIP_LEVEL))
+    response.headers["Content-Encoding"] = "gzip"
+
+
+def _accepts_gzip(header: str) -> bool:
+    for part in header.split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "*"):
+            q = params.strip().lower()
+            return not (q.startswith("q=") and q[2:].strip() in ("0", "0.0", "0.00", "0.000"))
+    return False
 
 
 class GatewayWebServer(WebServer):
