@@ -52,6 +52,7 @@ async function open(account: Account = AUTHORISED) {
     history: createMemoryHistory(),
     routes: [
       { path: '/projects/new', name: 'project-new', component: NewProjectView },
+      { path: '/projects', name: 'projects', component: { render: () => null } },
       { path: '/projects/:projectId', name: 'project-backups', component: { render: () => null } },
     ],
   })
@@ -201,7 +202,7 @@ describe('creating', () => {
     expect(await requests[0].json()).toEqual({
       name: '三例样本（父母子）的测序数据开放共享备案', pi_name: '刘晓寒', pi_email: 'data-admin@big.ac.cn', consent: true,
     })
-    expect(router.currentRoute.value.fullPath).toBe(`/projects/${PROJECT.id}`)
+    expect(router.currentRoute.value.fullPath).toBe('/projects')  // the manual: back to 项目列表
     expect(document.body.textContent).toContain('项目“三例样本（父母子）的测序数据开放共享备案”已创建')
   })
 
