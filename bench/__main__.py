@@ -45,8 +45,8 @@ NOTES = """
   indexes.
 - (f) loads the built web application (`web/dist`) in Debian's Chromium against the whole platform,
   each time in a fresh browser context (empty cache). Bytes are counted from Playwright's response
-  events: the gzip -6 size of every body received (what a gateway compressing its answers would
-  send), with the bytes actually on the wire beside it. "Interactive" is the first page of the file
+  events: the gzip -6 size of every body received, with the bytes actually on the wire beside it
+  (the build gzips pages and assets, the gateway JSON of 1 KiB or more). "Interactive" is the first page of the file
   list drawn (10 rows), its total shown and 提交 enabled; the baseline replays the page's own API GETs
   one after another over one keep-alive connection, so the ratio is what the browser adds
   (loading and running the code, rendering) to the calls it cannot avoid.

@@ -6,8 +6,6 @@ Needs a built ``web/dist`` (``make web``); builds nothing. Starts the platform a
 with a repositories seed holding 200 more OMIX datasets of the PI's e-mail, so that one backup can
 hold 200 complete files. Drives Debian's Chromium (``/usr/bin/chromium``) through Playwright.
 """
-import contextlib
-import concurrent.futures
 import gzip
 import json
 import os
@@ -19,10 +17,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import eventlet
 import requests
 
 from hgrip_kernel.config import env_key
+from hgrip_kernel.testing.browser import CHROMIUM, CHROMIUM_ARGS, asyncio_without_eventlet
 from hgrip_kernel.testing.platform import PLATFORM_SERVICES, Platform, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,60 +30,7 @@ SECRET = "bench-hgrg-shared-secret-of-enough-length"
 PI_EMAIL = "data-admin@big.ac.cn"
 FILES = 200
 RUNS = 5
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 FIRST_SCREEN_TARGET_KB = 300
-
-
-@contextlib.contextmanager
-def asyncio_without_eventlet():
-    """Playwright's sync API under ``eventlet.monkey_patch()`` (bench/__main__ applies it): asyncio
-    must poll with the original ``select.poll``, use the original ``os`` for pipes, notice the
-    driver's exit by pidfd and do Playwright's file work inline — else eventlet's hub adopts
-    Playwright's greenlets and a call never returns. The twin of tests/browser/conftest.py's."""
-    import asyncio.unix_events
-    import selectors
-
-    real_select = eventlet.patcher.original("select")
-
-    class RealPollSelector(selectors._PollLikeSelector):
-        _selector_cls = real_select.poll
-        _EVENT_READ = real_select.POLLIN
-        _EVENT_WRITE = real_select.POLLOUT
-
-    class InlineExecutor(concurrent.futures.ThreadPoolExecutor):
-        def submit(self, fn, /, *args, **kwargs):
-            future = concurrent.futures.Future()
-            try:
-                future.set_result(fn(*args, **kwargs))
-            except BaseException as error:
-                future.set_exception(error)
-            return future
-
-    class Policy(asyncio.DefaultEventLoopPolicy):
-        def new_event_loop(self):
-            loop = asyncio.SelectorEventLoop(RealPollSelector())
-            loop.set_default_executor(InlineExecutor(max_workers=1))
-            return loop
-
-    class LoopPidfdWatcher(asyncio.PidfdChildWatcher):
-        def is_active(self):
-            return True
-
-        def add_child_handler(self, pid, callback, *args):
-            self._loop = asyncio.get_running_loop()
-            super().add_child_handler(pid, callback, *args)
-
-    saved_policy, saved_os = asyncio.get_event_loop_policy(), asyncio.unix_events.os
-    asyncio.set_event_loop_policy(Policy())
-    asyncio.set_child_watcher(LoopPidfdWatcher())
-    asyncio.unix_events.os = eventlet.patcher.original("os")
-    try:
-        yield
-    finally:
-        asyncio.unix_events.os = saved_os
-        asyncio.set_event_loop_policy(saved_policy)
 
 
 def bench_seed(directory: Path) -> Path:
@@ -259,11 +204,11 @@ def run(scratch) -> list[dict]:
     kb = lambda n: f"{n / 1024:,.0f} KB"  # noqa: E731
     return [
         {"what": "(f) web: bytes before the login page is usable (cold cache; gzip -6 of every body, "
-                 f"as a gzip-serving gateway would send; on the wire today {kb(login_wire)})",
+                 f"as sent gzipped; on the wire {kb(login_wire)})",
          "measured": kb(login_gzip), "baseline": "—", "ratio": "—",
          "target": f"< {FIRST_SCREEN_TARGET_KB} KB", "met": login_gzip < FIRST_SCREEN_TARGET_KB * 1024},
         {"what": f"(f) web: bytes before a backup's file list ({FILES} files) is usable, logged in, cold cache "
-                 f"(gzip -6 of every body incl. the API's JSON; on the wire today {kb(files_wire)})",
+                 f"(gzip -6 of every body incl. the API's JSON; on the wire {kb(files_wire)})",
          "measured": kb(files_gzip), "baseline": "—", "ratio": "—", "target": "—", "met": None},
         {"what": f"(f) web: time until the file list of a backup with {FILES} files is interactive in "
                  f"Chromium (first page of rows drawn, 共 {FILES} 条, 提交 enabled; cold cache; median of "

@@ -8,19 +8,17 @@ module do not write with (see each module's docstring).
 
 Every page is watched: a script error (``pageerror``) or a console error fails the test, except the
 "Failed to load resource" line Chromium logs for every 4xx/5xx answer — those the page handles
-(401 from ``/me`` on the login page, a refusal the test provokes) are allowed one status and URL
-at a time, so an unexpected 4xx/5xx still fails.
+(a refusal the test provokes) are allowed one status and URL at a time, so an unexpected 4xx/5xx
+still fails. A stranger's first page asks ``GET /api/v1/auth/session``, which answers 200.
 """
-import concurrent.futures
-import contextlib
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-import eventlet
 import pytest
+from hgrip_kernel.testing.browser import CHROMIUM, CHROMIUM_ARGS, asyncio_without_eventlet
 from hgrip_kernel.testing.fixtures import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,9 +28,6 @@ DEMO_PASSWORD = "Demo-2026!"
 SCREENSHOTS = ROOT / "var" / "test-artifacts" / "screenshots"
 HGRIP = Path(sys.executable).with_name("hgrip")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 LOCALES = {"zh": "zh-CN", "en": "en-US"}
 
 # What the page says, in each language, where several tests need it (the manual's words in Chinese).
@@ -47,68 +42,6 @@ WORDS = {
 }
 
 FAILED_RESOURCE = re.compile(r"Failed to load resource: the server responded with a status of (\d{3})")
-
-
-@contextlib.contextmanager
-def asyncio_without_eventlet():
-    """Let Playwright's sync API run under the eventlet monkey patch of the kernel's pytest plugin.
-
-    Playwright runs an asyncio loop in a "dispatcher" greenlet and each event listener in a greenlet
-    of its own whose parent is that dispatcher. Whenever code on those greenlets calls a green
-    function that waits (a green ``select``, or a green ``os.read``/``os.write`` meeting EAGAIN on the
-    driver's pipe), eventlet's hub makes itself the waiting greenlet's parent; when that greenlet
-    ends, control goes to the hub instead of the dispatcher and the test hangs for good (seen:
-    ``wait_for_url`` after a click never returned). So, while the browser is in use: asyncio's loops
-    poll with the original ``select.poll``, its Unix pipes use the original ``os``, and it notices
-    the driver's exit through a pidfd rather than a (green) watcher thread. Nothing else in this
-    process uses asyncio meanwhile (the platform runs as separate processes); all is undone after.
-    (Playwright's file work "in a thread" runs inline too: green threads would never get to run.)
-    """
-    import asyncio.unix_events
-    import selectors
-
-    real_select = eventlet.patcher.original("select")
-
-    class RealPollSelector(selectors._PollLikeSelector):
-        _selector_cls = real_select.poll
-        _EVENT_READ = real_select.POLLIN
-        _EVENT_WRITE = real_select.POLLOUT
-
-    class InlineExecutor(concurrent.futures.ThreadPoolExecutor):
-        """Playwright writes screenshots and reads files "in a thread": green threads never run
-        while the loop waits in a real poll, so do that small file work at once instead."""
-
-        def submit(self, fn, /, *args, **kwargs):
-            future = concurrent.futures.Future()
-            try:
-                future.set_result(fn(*args, **kwargs))
-            except BaseException as error:  # handed to the awaiting coroutine, as a thread would
-                future.set_exception(error)
-            return future
-
-    class Policy(asyncio.DefaultEventLoopPolicy):
-        def new_event_loop(self):
-            loop = asyncio.SelectorEventLoop(RealPollSelector())
-            loop.set_default_executor(InlineExecutor(max_workers=1))
-            return loop
-
-    class LoopPidfdWatcher(asyncio.PidfdChildWatcher):
-        def is_active(self):
-            return True
-
-        def add_child_handler(self, pid, callback, *args):
-            self._loop = asyncio.get_running_loop()
-            super().add_child_handler(pid, callback, *args)
-
-    saved_policy, saved_os = asyncio.get_event_loop_policy(), asyncio.unix_events.os
-    asyncio.set_event_loop_policy(Policy())
-    asyncio.set_child_watcher(LoopPidfdWatcher())
-    asyncio.unix_events.os = eventlet.patcher.original("os")
-    try:
-        yield
-    finally:
-        asyncio.unix_events.os = saved_os
-        asyncio.set_event_loop_policy(saved_policy)
 
 
 @pytest.fixture(scope="session")
@@ -158,8 +91,8 @@ class PageWatch:
 
     def __init__(self):
         self.errors: list[str] = []
-        # Every page load asks GET /api/v1/me; a stranger's answer is 401 and the page shows the login.
-        self.allowed: list[tuple[int, re.Pattern]] = [(401, re.compile(r"/api/v1/me$"))]
+        # None by default: a page load asks GET /api/v1/auth/session, which answers 200 to strangers too.
+        self.allowed: list[tuple[int, re.Pattern]] = []
 
     def allow(self, status: int, url_pattern: str):
         """An HTTP error the page is expected to handle (a refusal the test provokes)."""
