@@ -1,126 +1,23 @@
 // 备份列表 and the 添加备份 / 修改备份 dialog: rules, what is sent, and how refusals are shown.
 // The HTTP boundary is stubbed per test; the real gateway is the browser tests' business.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
-import { createMemoryHistory, createRouter } from 'vue-router'
-import { defineComponent, h } from 'vue'
-import { ElConfigProvider } from 'element-plus'
-import { elementLocale, i18n } from '../src/i18n'
+import { i18n } from '../src/i18n'
 import BackupFormDialog from '../src/components/BackupFormDialog.vue'
 import BackupListView from '../src/views/BackupListView.vue'
-
-const TAXONOMY = {
-  categories: [
-    { code: 'wgs', label_zh: '全基因组测序相关数据', label_en: 'Whole-genome sequencing data', detailed_types: ['raw_sequencing', 'analysis_statistics'] },
-    { code: 'chip', label_zh: '全基因组芯片相关数据', label_en: 'Genome-wide chip data', detailed_types: ['chip_raw'] },
-    { code: 'wes', label_zh: '全外显子组测序相关数据', label_en: 'Whole-exome sequencing data', detailed_types: ['raw_sequencing'] },
-    { code: 'targeted', label_zh: '基因组靶向测序相关数据', label_en: 'Targeted genome sequencing data', detailed_types: ['raw_sequencing', 'analysis_statistics'] },
-    { code: 'epigenome', label_zh: '表观组测序相关数据', label_en: 'Epigenome sequencing data', detailed_types: ['raw_sequencing'] },
-    { code: 'transcriptome', label_zh: '转录组测序相关数据', label_en: 'Transcriptome sequencing data', detailed_types: ['raw_sequencing'] },
-  ],
-  detailed_types: [
-    { code: 'raw_sequencing', label_zh: '组学原始测序数据', label_en: 'Omics raw sequencing data', repository: 'GSA-Human' },
-    { code: 'chip_raw', label_zh: '基因组芯片原始数据', label_en: 'Chip raw data', repository: 'OMIX' },
-    { code: 'analysis_statistics', label_zh: '各类统计与分析数据', label_en: 'Statistics and analysis data', repository: 'OMIX' },
-  ],
-  repositories: [
-    { code: 'GSA-Human', name: 'GSA-Human', accession_pattern: '^HRA\\d{6}$', accession_example: 'HRA000567', url: 'https://ngdc.cncb.ac.cn/gsa-human/' },
-    { code: 'OMIX', name: 'OMIX', accession_pattern: '^OMIX\\d{6}(-\\d{2})?$', accession_example: 'OMIX001226', url: 'https://ngdc.cncb.ac.cn/omix/' },
-  ],
-}
-
-const PROJECT = {
-  id: 'p1', name: '三例样本（父母子）的测序数据开放共享备案', pi_name: '刘晓寒', pi_email: 'data-admin@big.ac.cn',
-  institution: { code: 'i', name: '国家基因组科学数据中心测试' }, unit: null, owner_id: 'a1', created_at: '2023-06-28T02:00:00Z',
-}
-
-function backup(over: Record<string, unknown> = {}) {
-  return {
-    id: 'b1', project_id: 'p1', project_name: PROJECT.name, name: '三例样本（父母子）的测序数据对外提供', categories: ['targeted'],
-    status: 'draft', backup_number: null, filing_numbers: [], file_count: 0, total_mb: 0,
-    created_at: '2023-07-13T02:00:00Z', submitted_at: null, files: [], filings: [], ...over,
-  }
-}
-
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
-}
-const refusal = (status: number, code: string, en: string, zh: string, details = {}) =>
-  json(status, { error: { code, message: en, message_zh: zh, details } })
-
-interface Call { method: string; path: string; body: unknown }
-type Handler = (body: unknown) => Response | Promise<Response>
-
-/** The gateway as this test needs it: "METHOD /path" → answer; every request is recorded. */
-function serve(routes: Record<string, Handler>): Call[] {
-  const calls: Call[] = []
-  globalThis.fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = input instanceof Request ? input : new Request(input, init)
-    const path = new URL(request.url).pathname
-    const text = request.method === 'GET' ? '' : await request.clone().text()
-    const body = text ? JSON.parse(text) : undefined
-    calls.push({ method: request.method, path, body })
-    const handler = routes[`${request.method} ${path}`] ?? (path === '/api/v1/taxonomy' ? () => json(200, TAXONOMY) : null)
-    return handler ? handler(body) : refusal(404, 'not_found', 'Not found.', '不存在。')
-  }) as typeof fetch
-  return calls
-}
-
-const wrappers: VueWrapper[] = []
-function router() {
-  return createRouter({ history: createMemoryHistory(), routes: [
-    { path: '/', name: 'home', component: { template: '<div/>' } },
-    { path: '/projects', name: 'projects', component: { template: '<div/>' } },
-    { path: '/backups/:backupId', name: 'backup-files', component: { template: '<div/>' } },
-  ] })
-}
-/** Mounted as App.vue does: inside Element Plus's config provider, in the page's language. */
-function mounted<T>(component: T, props: Record<string, unknown>) {
-  const Shell = defineComponent({
-    inheritAttrs: false,
-    setup: (_, { attrs }) => () => h(ElConfigProvider, { locale: elementLocale.value }, () => h(component as never, attrs)),
-  })
-  const wrapper = mount(Shell, { attrs: props, attachTo: document.body, global: { plugins: [i18n, router()] } })
-  wrappers.push(wrapper)
-  return wrapper
-}
-
-/** Lets requests answer, validators run (async-validator) and the DOM update. */
-async function settle() {
-  for (let i = 0; i < 4; i++) {
-    await flushPromises()
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
-/** The dialog is teleported to <body>. */
-const body = () => document.body
-const dialog = () => body().querySelector('.el-dialog') as HTMLElement
-function input(label: string): HTMLInputElement {
-  const found = [...dialog().querySelectorAll('label')].find((l) => l.textContent?.trim() === label)
-  const id = found?.getAttribute('for')
-  return (id ? document.getElementById(id) : found?.parentElement?.querySelector('input')) as HTMLInputElement
-}
-function button(root: ParentNode, name: string): HTMLButtonElement {
-  return [...root.querySelectorAll('button')].find((b) => b.textContent?.trim() === name) as HTMLButtonElement
-}
-async function type(element: HTMLInputElement, value: string) {
-  element.value = value
-  element.dispatchEvent(new Event('input'))
-  await settle()
-}
+import { backup, button, cleanUp, dialog, input, json, mounted, PROJECT, quietValidator, refusal, serve, settle, type } from './support'
 
 beforeEach(() => {
   i18n.global.locale.value = 'zh-CN'
-  // async-validator reports each failed rule on the console outside production builds.
-  const warn = console.warn
-  vi.spyOn(console, 'warn').mockImplementation((...args) => { if (args[0] !== 'async-validator:') warn(...args) })
+  quietValidator()
 })
-afterEach(() => {
-  while (wrappers.length) wrappers.pop()!.unmount()
-  document.body.innerHTML = ''
-  vi.restoreAllMocks()
-})
+afterEach(cleanUp)
+
+/** Types the backup's name and ticks the category at `category` (the manual's order), as a user would. */
+async function fillBackupForm(name: string, category: number) {
+  await type(input('备份名称'), name)
+  ;(dialog().querySelectorAll('.el-checkbox input')[category] as HTMLInputElement).click()
+  await settle()
+}
 
 describe('添加备份', () => {
   it('offers the six categories in the manual\'s order, in the active language', async () => {
@@ -156,9 +53,7 @@ describe('添加备份', () => {
     })
     const wrapper = mounted(BackupFormDialog, { modelValue: true, projectId: 'p1' })
     await settle()
-    await type(input('备份名称'), '  三例样本（父母子）的测序数据对外提供 ')
-    ;(dialog().querySelectorAll('.el-checkbox input')[3] as HTMLInputElement).click()
-    await settle()
+    await fillBackupForm('  三例样本（父母子）的测序数据对外提供 ', 3)
     button(dialog(), '提交').click()
     await settle()
     button(dialog(), '提交').click()
@@ -174,15 +69,13 @@ describe('添加备份', () => {
 
   it('shows a per-field refusal of the server next to its field, in the active language', async () => {
     serve({
-      'POST /api/v1/projects/p1/backups': () => refusal(400, 'invalid_input', 'The request contains invalid fields.', '请求中有字段不符合要求。', {
+      'POST /api/v1/projects/p1/backups': () => refusal(400, 'invalid_input', '请求中有字段不符合要求。', 'The request contains invalid fields.', {
         fields: { name: [{ code: 'too_long', message: 'At most 200 characters.', message_zh: '最多 200 个字符。' }] },
       }),
     })
     mounted(BackupFormDialog, { modelValue: true, projectId: 'p1' })
     await settle()
-    await type(input('备份名称'), 'x')
-    ;(dialog().querySelectorAll('.el-checkbox input')[0] as HTMLInputElement).click()
-    await settle()
+    await fillBackupForm('x', 0)
     button(dialog(), '提交').click()
     await settle()
     await vi.waitFor(() => expect(dialog().querySelector('.el-form-item__error')?.textContent?.trim()).toBe('最多 200 个字符。'))
@@ -193,8 +86,8 @@ describe('修改备份', () => {
   it('sends only what changed, and names the stranded files of a refused category change', async () => {
     const calls = serve({
       'PATCH /api/v1/backups/b1': () => refusal(409, 'category_change_strands_files',
-        'The new content categories do not allow the detailed type of some files; change or delete those files first.',
         '修改后的涉及内容不再包含部分文件的详细类型，请先修改或删除这些文件。',
+        'The new content categories do not allow the detailed type of some files; change or delete those files first.',
         { files: [{ id: 'f2', detailed_type: 'analysis_statistics', accession: 'OMIX001226' }] }),
     })
     mounted(BackupFormDialog, { modelValue: true, backup: backup({ categories: ['targeted'] }) })
@@ -267,7 +160,7 @@ describe('备份列表', () => {
     serve({
       'GET /api/v1/projects/p1': () => json(200, PROJECT),
       'GET /api/v1/projects/p1/backups': () => (fail
-        ? refusal(503, 'service_unavailable', 'A service this request needs is not available.', '请求所需的服务暂不可用。')
+        ? refusal(503, 'service_unavailable', '请求所需的服务暂不可用。', 'A service this request needs is not available.')
         : json(200, { items: [], total: 0 })),
     })
     const wrapper = mounted(BackupListView, { projectId: 'p1' })

@@ -1,11 +1,12 @@
 // 备份认领: the form's rules (mirroring the gateway's), the SMS code and its countdown, the claim and
 // its result, and every refusal shown as the server words it, in the page's language.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
-import { createMemoryHistory, createRouter, type Router } from 'vue-router'
-import { i18n, setLocale } from '../src/i18n'
+import { flushPromises, type VueWrapper } from '@vue/test-utils'
+import type { Router } from 'vue-router'
+import { setLocale } from '../src/i18n'
 import { _setAccountForTests, type Account } from '../src/session'
 import BackupClaimView from '../src/views/BackupClaimView.vue'
+import { answerAfter, blank, cleanUp, fieldError, json, memoryRouter, mounted, refusal, requests, settler } from './support'
 
 const ACCOUNT: Account = {
   id: 'a3', username: 'liuhaoran', name: '刘浩然', role: 'natural_person', mobile: '186****2222',
@@ -16,52 +17,26 @@ const ACCOUNT: Account = {
 
 const NOW = Date.parse('2026-12-02T04:00:00Z')
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } })
-}
-
-const refusal = (status: number, code: string, zh: string, en: string, details = {}, headers = {}) =>
-  json(status, { error: { code, message: en, message_zh: zh, details } }, headers)
-
 const SENT = json(202, {
   sent_to: '186****1111', expires_at: '2026-12-02T04:10:00Z', resend_available_at: '2026-12-02T04:01:00Z',
 })
 
-let requests: Request[] = []
-
-function answer(...responses: Response[]) {
-  requests = []
-  const queue = [...responses]
-  globalThis.fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    requests.push(input instanceof Request ? input : new Request(input, init))
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    const next = queue.shift()
-    if (!next) throw new TypeError('no answer queued')
-    return next
-  }) as typeof fetch
-}
+/** A slow server, so that a second click lands while the first is still under way. */
+const answer = answerAfter(20)
+/** Long enough for the slow server's answers. */
+const settle = settler(6, 25)
 
 let router: Router
 let wrapper: VueWrapper
 
-async function settle() {
-  for (let i = 0; i < 6; i += 1) {
-    await flushPromises()
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
-
 async function open() {
   _setAccountForTests(ACCOUNT)
-  router = createRouter({
-    history: createMemoryHistory(),
-    routes: [
-      { path: '/claims', name: 'claims', component: BackupClaimView },
-      { path: '/backups/:backupId', name: 'backup-files', component: { render: () => null } },
-    ],
-  })
+  router = memoryRouter([
+    { path: '/claims', name: 'claims', component: BackupClaimView },
+    { path: '/backups/:backupId', name: 'backup-files', component: blank },
+  ])
   await router.push('/claims')
-  wrapper = mount(BackupClaimView, { global: { plugins: [i18n, router] }, attachTo: document.body })
+  wrapper = mounted(BackupClaimView, {}, { router, bare: true })
   await settle()
 }
 
@@ -83,13 +58,7 @@ async function submit() {
   await settle()
 }
 
-function errorOf(label: string): string {
-  const item = wrapper.findAll('.el-form-item').find((i) => i.find('.el-form-item__label').exists()
-    && i.find('.el-form-item__label').text() === label)
-  if (!item) throw new Error(`no field ${label}`)
-  return item.find('.el-form-item__error').exists() ? item.find('.el-form-item__error').text() : ''
-}
-
+const errorOf = (label: string) => fieldError(wrapper, label)
 const refusalText = () => wrapper.get('[data-test="refusal"]').text()
 
 beforeEach(() => {
@@ -99,10 +68,8 @@ beforeEach(() => {
   vi.setSystemTime(NOW)
 })
 afterEach(() => {
-  wrapper?.unmount()
+  cleanUp()
   vi.useRealTimers()
-  vi.restoreAllMocks()
-  document.body.innerHTML = ''
 })
 
 describe('the page', () => {

@@ -3,127 +3,21 @@
 // test; the real gateway is the browser tests' business.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
-import { createMemoryHistory, createRouter } from 'vue-router'
-import { defineComponent, h } from 'vue'
-import { ElConfigProvider } from 'element-plus'
-import { elementLocale, i18n } from '../src/i18n'
+import { i18n } from '../src/i18n'
 import CountdownButton from '../src/components/CountdownButton.vue'
 import FileFormDialog, { accessionMatches, parseCases, parseMbPerCase } from '../src/components/FileFormDialog.vue'
 import SyncStatePanel from '../src/components/SyncStatePanel.vue'
 import FileListView from '../src/views/FileListView.vue'
-
-const TAXONOMY = {
-  categories: [
-    { code: 'wgs', label_zh: '全基因组测序相关数据', label_en: 'Whole-genome sequencing data', detailed_types: ['raw_sequencing', 'analysis_statistics'] },
-    { code: 'chip', label_zh: '全基因组芯片相关数据', label_en: 'Genome-wide chip data', detailed_types: ['chip_raw'] },
-    { code: 'wes', label_zh: '全外显子组测序相关数据', label_en: 'Whole-exome sequencing data', detailed_types: ['raw_sequencing'] },
-    { code: 'targeted', label_zh: '基因组靶向测序相关数据', label_en: 'Targeted genome sequencing data', detailed_types: ['raw_sequencing', 'analysis_statistics'] },
-    { code: 'epigenome', label_zh: '表观组测序相关数据', label_en: 'Epigenome sequencing data', detailed_types: ['raw_sequencing'] },
-    { code: 'transcriptome', label_zh: '转录组测序相关数据', label_en: 'Transcriptome sequencing data', detailed_types: ['raw_sequencing'] },
-  ],
-  detailed_types: [
-    { code: 'raw_sequencing', label_zh: '组学原始测序数据', label_en: 'Omics raw sequencing data', repository: 'GSA-Human' },
-    { code: 'chip_raw', label_zh: '基因组芯片原始数据', label_en: 'Chip raw data', repository: 'OMIX' },
-    { code: 'analysis_statistics', label_zh: '各类统计与分析数据', label_en: 'Statistics and analysis data', repository: 'OMIX' },
-  ],
-  repositories: [
-    { code: 'GSA-Human', name: 'GSA-Human', accession_pattern: '^HRA\\d{6}$', accession_example: 'HRA000567', url: 'https://ngdc.cncb.ac.cn/gsa-human/' },
-    { code: 'OMIX', name: 'OMIX', accession_pattern: '^OMIX\\d{6}(-\\d{2})?$', accession_example: 'OMIX001226', url: 'https://ngdc.cncb.ac.cn/omix/' },
-  ],
-}
-
-const PROJECT = {
-  id: 'p1', name: '三例样本（父母子）的测序数据开放共享备案', pi_name: '刘晓寒', pi_email: 'data-admin@big.ac.cn',
-  institution: { code: 'i', name: '国家基因组科学数据中心测试' }, unit: null, owner_id: 'a1', created_at: '2023-06-28T02:00:00Z',
-}
-
-function backup(over: Record<string, unknown> = {}) {
-  return {
-    id: 'b1', project_id: 'p1', project_name: PROJECT.name, name: '三例样本（父母子）的测序数据对外提供', categories: ['targeted'],
-    status: 'draft', backup_number: null, filing_numbers: [], file_count: 0, total_mb: 0,
-    created_at: '2023-07-13T02:00:00Z', submitted_at: null, files: [], filings: [], ...over,
-  }
-}
-
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
-}
-const refusal = (status: number, code: string, en: string, zh: string, details = {}) =>
-  json(status, { error: { code, message: en, message_zh: zh, details } })
-
-interface Call { method: string; path: string; body: unknown }
-type Handler = (body: unknown) => Response | Promise<Response>
-
-/** The gateway as this test needs it: "METHOD /path" → answer; every request is recorded. */
-function serve(routes: Record<string, Handler>): Call[] {
-  const calls: Call[] = []
-  globalThis.fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = input instanceof Request ? input : new Request(input, init)
-    const path = new URL(request.url).pathname
-    const text = request.method === 'GET' ? '' : await request.clone().text()
-    const body = text ? JSON.parse(text) : undefined
-    calls.push({ method: request.method, path, body })
-    const handler = routes[`${request.method} ${path}`] ?? (path === '/api/v1/taxonomy' ? () => json(200, TAXONOMY) : null)
-    return handler ? handler(body) : refusal(404, 'not_found', 'Not found.', '不存在。')
-  }) as typeof fetch
-  return calls
-}
-
-const wrappers: VueWrapper[] = []
-function router() {
-  return createRouter({ history: createMemoryHistory(), routes: [
-    { path: '/', name: 'home', component: { template: '<div/>' } },
-    { path: '/projects', name: 'projects', component: { template: '<div/>' } },
-    { path: '/backups/:backupId', name: 'backup-files', component: { template: '<div/>' } },
-  ] })
-}
-/** Mounted as App.vue does: inside Element Plus's config provider, in the page's language. */
-function mounted<T>(component: T, props: Record<string, unknown>) {
-  const Shell = defineComponent({
-    inheritAttrs: false,
-    setup: (_, { attrs }) => () => h(ElConfigProvider, { locale: elementLocale.value }, () => h(component as never, attrs)),
-  })
-  const wrapper = mount(Shell, { attrs: props, attachTo: document.body, global: { plugins: [i18n, router()] } })
-  wrappers.push(wrapper)
-  return wrapper
-}
-
-/** Lets requests answer, validators run (async-validator) and the DOM update. */
-async function settle() {
-  for (let i = 0; i < 4; i++) {
-    await flushPromises()
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
-/** The dialog is teleported to <body>. */
-const body = () => document.body
-const dialog = () => body().querySelector('.el-dialog') as HTMLElement
-function input(label: string): HTMLInputElement {
-  const found = [...dialog().querySelectorAll('label')].find((l) => l.textContent?.trim() === label)
-  const id = found?.getAttribute('for')
-  return (id ? document.getElementById(id) : found?.parentElement?.querySelector('input')) as HTMLInputElement
-}
-function button(root: ParentNode, name: string): HTMLButtonElement {
-  return [...root.querySelectorAll('button')].find((b) => b.textContent?.trim() === name) as HTMLButtonElement
-}
-async function type(element: HTMLInputElement, value: string) {
-  element.value = value
-  element.dispatchEvent(new Event('input'))
-  await settle()
-}
+import {
+  backup, button, cleanUp, dialog, type Handler, input, json, messageBox, mounted, PROJECT, quietValidator, refusal, serve, settle,
+  typed,
+} from './support'
 
 beforeEach(() => {
   i18n.global.locale.value = 'zh-CN'
-  // async-validator reports each failed rule on the console outside production builds.
-  const warn = console.warn
-  vi.spyOn(console, 'warn').mockImplementation((...args) => { if (args[0] !== 'async-validator:') warn(...args) })
+  quietValidator()
 })
-afterEach(() => {
-  while (wrappers.length) wrappers.pop()!.unmount()
-  document.body.innerHTML = ''
-  vi.restoreAllMocks()
-})
+afterEach(cleanUp)
 
 function file(over: Record<string, unknown> = {}) {
   return {
@@ -135,11 +29,17 @@ function file(over: Record<string, unknown> = {}) {
 const PENDING = file({ id: 'f2', detailed_type: 'analysis_statistics', repository: 'OMIX', cases: 10, mb_per_case: 5,
   submission_account: 'zhangxx@big.ac.cn', accession: 'OMIX001226', progress: 'pending_verification' })
 
-const messageBox = () => document.body.querySelector('.el-message-box') as HTMLElement | null
 const options = () => [...document.body.querySelectorAll('.el-select-dropdown__item')] as HTMLElement[]
-function typed(element: HTMLInputElement, value: string) {
-  element.value = value
-  element.dispatchEvent(new Event('input'))
+
+/** Picks the detailed type at `option` in the dialog's list and types the four fields, all at once as a
+ * quick user would, then lets validation run. */
+async function fillFileForm(option: number, fields: { cases: string; mbPerCase: string; account: string; accession: string }) {
+  options()[option].click()
+  typed(input('合计例数'), fields.cases)
+  typed(input('规格(MB/例)'), fields.mbPerCase)
+  typed(input('数据库提交账号'), fields.account)
+  typed(input('数据集序列号'), fields.accession)
+  await settle()
 }
 
 describe('the form\'s rules', () => {
@@ -200,12 +100,7 @@ describe('添加常规数据', () => {
     const calls = serve({})
     mounted(FileFormDialog, { modelValue: true, backupId: 'b1', categories: ['targeted'] })
     await settle()
-    options()[0].click()
-    typed(input('合计例数'), '1.5')
-    typed(input('规格(MB/例)'), '0')
-    typed(input('数据库提交账号'), 'not-an-email')
-    typed(input('数据集序列号'), 'HRA000567')
-    await settle()
+    await fillFileForm(0, { cases: '1.5', mbPerCase: '0', account: 'not-an-email', accession: 'HRA000567' })
     button(dialog(), '立即创建').click()
     await vi.waitFor(() => expect(dialog().textContent).toContain('合计例数须为不小于 1 的整数'))
     await vi.waitFor(() => expect(dialog().textContent).toContain('规格(MB/例)须为大于 0 的数字'))
@@ -216,16 +111,11 @@ describe('添加常规数据', () => {
   it('sends numbers, and shows 提交账号与数据集序列号不匹配 as the server says it, with the help line', async () => {
     const calls = serve({
       'POST /api/v1/backups/b1/files': () => refusal(400, 'dataset_account_mismatch',
-        'The submission account and the dataset accession do not match.', '提交账号与数据集序列号不匹配'),
+        '提交账号与数据集序列号不匹配', 'The submission account and the dataset accession do not match.'),
     })
     mounted(FileFormDialog, { modelValue: true, backupId: 'b1', categories: ['targeted'] })
     await settle()
-    options()[1].click()
-    typed(input('合计例数'), '10')
-    typed(input('规格(MB/例)'), '5')
-    typed(input('数据库提交账号'), ' wrong@big.ac.cn ')
-    typed(input('数据集序列号'), 'OMIX001226')
-    await settle()
+    await fillFileForm(1, { cases: '10', mbPerCase: '5', account: ' wrong@big.ac.cn ', accession: 'OMIX001226' })
     button(dialog(), '立即创建').click()
     await vi.waitFor(() => expect(calls.find((c) => c.method === 'POST')).toBeDefined())
     expect(calls.find((c) => c.method === 'POST')!.body).toEqual({
@@ -287,7 +177,7 @@ describe('人遗系统同步', () => {
   })
 
   it('takes 409 backup_not_submitted as "no number yet", not as an error', async () => {
-    serve({ 'GET /api/v1/backups/b1/sync': () => refusal(409, 'backup_not_submitted', 'Not submitted.', '备份尚未提交。') })
+    serve({ 'GET /api/v1/backups/b1/sync': () => refusal(409, 'backup_not_submitted', '备份尚未提交。', 'Not submitted.') })
     const wrapper = mounted(SyncStatePanel, { backupId: 'b1', backupNumber: 'BF2023062816036' })
     await settle()
     expect(wrapper.find('[role="alert"]').exists()).toBe(false)
@@ -401,7 +291,7 @@ describe('文件列表', () => {
     let wrong = true
     const calls = gateway(current, {
       'POST /api/v1/backups/b1/files/f2/verify': () => {
-        if (wrong) return refusal(400, 'verification_code_invalid', 'The verification code is incorrect.', '验证码错误。', { attempts_left: 4 })
+        if (wrong) return refusal(400, 'verification_code_invalid', '验证码错误。', 'The verification code is incorrect.', { attempts_left: 4 })
         current.value = backup({ files: [{ ...PENDING, progress: 'complete' }], file_count: 1 })
         return json(200, current.value.files[0])
       },
@@ -507,7 +397,7 @@ describe('文件列表', () => {
   it('says why the page could not load, and 重试 loads it', async () => {
     let fail = true
     serve({
-      'GET /api/v1/backups/b1': () => (fail ? refusal(404, 'backup_not_found', 'Backup not found.', '备份不存在。') : json(200, backup())),
+      'GET /api/v1/backups/b1': () => (fail ? refusal(404, 'backup_not_found', '备份不存在。', 'Backup not found.') : json(200, backup())),
       'GET /api/v1/projects/p1': () => json(200, PROJECT),
       'GET /api/v1/backups/b1/history': () => json(200, { items: [] }),
     })

@@ -1,25 +1,28 @@
 // 操作指南 and the repository table: the manual's four steps, the repositories with their data types
 // (from the taxonomy) and contacts, and what each role is told.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
-import { createMemoryHistory, createRouter } from 'vue-router'
-import { i18n, setLocale } from '../src/i18n'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { VueWrapper } from '@vue/test-utils'
+import { setLocale } from '../src/i18n'
 import { _setAccountForTests, type Account } from '../src/session'
 import RepositoryTable from '../src/components/RepositoryTable.vue'
 import OperationGuideView from '../src/views/OperationGuideView.vue'
+import { answer, blank, cleanUp, json, memoryRouter, mounted, settle, TAXONOMY } from './support'
 
-const TAXONOMY = {
+// The shared taxonomy's types and repositories, with GVM between them: a repository over two types.
+const [rawSequencing, , analysisStatistics] = TAXONOMY.detailed_types
+const [gsaHuman, omix] = TAXONOMY.repositories
+const GUIDE_TAXONOMY = {
   categories: [],
   detailed_types: [
-    { code: 'raw_sequencing', label_zh: '组学原始测序数据', label_en: 'Omics raw sequencing data', repository: 'GSA-Human' },
+    rawSequencing,
     { code: 'genome_variation', label_zh: '基因组变异数据', label_en: 'Genome variation data', repository: 'GVM' },
     { code: 'variation_chip', label_zh: '变异芯片数据', label_en: 'Variation chip data', repository: 'GVM' },
-    { code: 'analysis_statistics', label_zh: '各类统计与分析数据', label_en: 'Statistics and analysis data', repository: 'OMIX' },
+    analysisStatistics,
   ],
   repositories: [
-    { code: 'GSA-Human', name: 'GSA-Human', accession_pattern: '^HRA\\d{6}$', accession_example: 'HRA000567', url: 'https://ngdc.cncb.ac.cn/gsa-human/' },
+    gsaHuman,
     { code: 'GVM', name: 'GVM', accession_pattern: '^GVM\\d{6}$', accession_example: 'GVM000123', url: 'https://ngdc.cncb.ac.cn/gvm/' },
-    { code: 'OMIX', name: 'OMIX', accession_pattern: '^OMIX\\d{6}$', accession_example: 'OMIX001226', url: 'https://ngdc.cncb.ac.cn/omix/' },
+    omix,
   ],
 }
 
@@ -29,34 +32,12 @@ const PERSON: Account = {
   real_name_verified: true, authorised: true,
 }
 
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
-}
-
-function answer(...responses: Response[]) {
-  const queue = [...responses]
-  globalThis.fetch = vi.fn(async () => {
-    const next = queue.shift()
-    if (!next) throw new TypeError('no answer queued')
-    return next
-  }) as typeof fetch
-}
-
 let wrapper: VueWrapper
 
-async function settle() {
-  for (let i = 0; i < 4; i += 1) {
-    await flushPromises()
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
-function router() {
-  return createRouter({ history: createMemoryHistory(), routes: [{ path: '/:rest(.*)*', component: { render: () => null } }] })
-}
+const router = () => memoryRouter([{ path: '/:rest(.*)*', component: blank }])
 
 async function mountTable(props: Record<string, unknown> = {}) {
-  wrapper = mount(RepositoryTable, { props, global: { plugins: [i18n, router()] }, attachTo: document.body })
+  wrapper = mounted(RepositoryTable, props, { router: router(), bare: true })
   await settle()
   return wrapper
 }
@@ -65,17 +46,13 @@ const cells = () => wrapper.findAll('.el-table__body tbody tr')
   .map((row) => row.findAll('td').map((cell) => cell.text().replace(/\s+/g, ' ')))
 
 beforeEach(() => setLocale('zh-CN'))
-afterEach(() => {
-  wrapper?.unmount()
-  vi.restoreAllMocks()
-  document.body.innerHTML = ''
-})
+afterEach(cleanUp)
 
 // The taxonomy is fetched once per page load, so the failure comes first, then every test uses it.
 describe('the repository table', () => {
   it('says why the taxonomy could not be loaded, and 重试 loads it', async () => {
     answer(json(503, { error: { code: 'service_unavailable', message: 'Unavailable.', message_zh: '服务暂不可用。', details: {} } }),
-      json(200, TAXONOMY))
+      json(200, GUIDE_TAXONOMY))
     await mountTable()
     expect(wrapper.get('.el-alert').text()).toContain('加载失败：服务暂不可用。')
     await wrapper.get('.el-alert button').trigger('click')
@@ -114,7 +91,7 @@ describe('the repository table', () => {
 describe('操作指南', () => {
   async function openGuide(account: Account) {
     _setAccountForTests(account)
-    wrapper = mount(OperationGuideView, { global: { plugins: [i18n, router()] }, attachTo: document.body })
+    wrapper = mounted(OperationGuideView, {}, { router: router(), bare: true })
     await settle()
   }
 

@@ -1,11 +1,12 @@
 // 新建项目: who may see the form, its rules (mirroring the gateway's), what it sends, and how the
 // server's refusals are shown (next to the field they concern, in the page's language).
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
-import { createMemoryHistory, createRouter, type Router } from 'vue-router'
-import { i18n, setLocale } from '../src/i18n'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { flushPromises, type VueWrapper } from '@vue/test-utils'
+import type { Router } from 'vue-router'
+import { setLocale } from '../src/i18n'
 import { _setAccountForTests, type Account } from '../src/session'
 import NewProjectView from '../src/views/NewProjectView.vue'
+import { answerAfter, blank, cleanUp, fieldError, json, memoryRouter, mounted, refusal, requests, settler } from './support'
 
 const AUTHORISED: Account = {
   id: 'a1', username: 'zhangxiaohan', name: '张晓寒', role: 'natural_person', mobile: '139****5678',
@@ -20,44 +21,23 @@ const PROJECT = {
   unit: { code: 'UNIT-1', name: '生物信息研究部' }, owner_id: 'a1', created_at: '2023-06-28T02:00:00Z',
 }
 
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
-}
-
-const refusal = (status: number, code: string, zh: string, en: string, details = {}) =>
-  json(status, { error: { code, message: en, message_zh: zh, details } })
-
-let requests: Request[] = []
-
-/** The gateway's answers, in order; each request is kept to look at. */
-function answer(...responses: Response[]) {
-  requests = []
-  const queue = [...responses]
-  globalThis.fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    requests.push(input instanceof Request ? input : new Request(input, init))
-    // A slow server, so that a second click lands while the first is still under way.
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    const next = queue.shift()
-    if (!next) throw new TypeError('no answer queued')
-    return next
-  }) as typeof fetch
-}
+/** A slow server, so that a second click lands while the first is still under way. */
+const answer = answerAfter(20)
+/** Lets validation, the (slow) answer and the re-render run their course. */
+const settle = settler(6, 25)
 
 let router: Router
 let wrapper: VueWrapper
 
 async function open(account: Account = AUTHORISED) {
   _setAccountForTests(account)
-  router = createRouter({
-    history: createMemoryHistory(),
-    routes: [
-      { path: '/projects/new', name: 'project-new', component: NewProjectView },
-      { path: '/projects', name: 'projects', component: { render: () => null } },
-      { path: '/projects/:projectId', name: 'project-backups', component: { render: () => null } },
-    ],
-  })
+  router = memoryRouter([
+    { path: '/projects/new', name: 'project-new', component: NewProjectView },
+    { path: '/projects', name: 'projects', component: blank },
+    { path: '/projects/:projectId', name: 'project-backups', component: blank },
+  ])
   await router.push('/projects/new')
-  wrapper = mount(NewProjectView, { global: { plugins: [i18n, router] }, attachTo: document.body })
+  wrapper = mounted(NewProjectView, {}, { router, bare: true })
   await flushPromises()
   return wrapper
 }
@@ -71,33 +51,16 @@ async function fill(values: { name?: string; pi_name?: string; pi_email?: string
 
 const VALID = { name: '  三例样本（父母子）的测序数据开放共享备案 ', pi_name: '刘晓寒', pi_email: 'data-admin@big.ac.cn', consent: true }
 
-/** Lets validation, the (slow) answer and the re-render run their course. */
-async function settle() {
-  for (let i = 0; i < 6; i += 1) {
-    await flushPromises()
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
-
 async function submit() {
   await wrapper.find('form').trigger('submit')
   await settle()
 }
 
 /** The message Element Plus shows under the form item whose label is `label`. */
-function errorOf(label: string): string {
-  const item = wrapper.findAll('.el-form-item').find((i) => i.find('.el-form-item__label').exists()
-    && i.find('.el-form-item__label').text() === label)
-  if (!item) throw new Error(`no field ${label}`)
-  return item.find('.el-form-item__error').exists() ? item.find('.el-form-item__error').text() : ''
-}
+const errorOf = (label: string) => fieldError(wrapper, label)
 
 beforeEach(() => setLocale('zh-CN'))
-afterEach(() => {
-  wrapper?.unmount()
-  vi.restoreAllMocks()
-  document.body.innerHTML = ''
-})
+afterEach(cleanUp)
 
 describe('who may create projects', () => {
   it('shows the form with the institution from the authorisation, not editable', async () => {

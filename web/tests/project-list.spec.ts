@@ -1,12 +1,11 @@
 // 项目列表: the manual's columns, Beijing dates, paging with the total (kept in the address), and the
 // loading, empty and error states.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
-import { createMemoryHistory, createRouter, type Router } from 'vue-router'
-import { defineComponent, h } from 'vue'
-import { ElConfigProvider } from 'element-plus'
-import { elementLocale, i18n, setLocale } from '../src/i18n'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { VueWrapper } from '@vue/test-utils'
+import type { Router } from 'vue-router'
+import { setLocale } from '../src/i18n'
 import ProjectListView from '../src/views/ProjectListView.vue'
+import { answerAfter, blank, cleanUp, json, memoryRouter, mounted, requests, settler } from './support'
 
 function project(n: number) {
   return {
@@ -16,58 +15,28 @@ function project(n: number) {
   }
 }
 
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
-}
-
-let requests: Request[] = []
-
-function answer(...responses: Response[]) {
-  requests = []
-  const queue = [...responses]
-  globalThis.fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    requests.push(input instanceof Request ? input : new Request(input, init))
-    await new Promise((resolve) => setTimeout(resolve, 10))
-    const next = queue.shift()
-    if (!next) throw new TypeError('no answer queued')
-    return next
-  }) as typeof fetch
-}
+const answer = answerAfter(10)
+const settle = settler(5, 20)
 
 let router: Router
 let wrapper: VueWrapper
 
-async function settle() {
-  for (let i = 0; i < 5; i += 1) {
-    await flushPromises()
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
 async function open(path = '/projects') {
-  router = createRouter({
-    history: createMemoryHistory(),
-    routes: [
-      { path: '/projects', name: 'projects', component: ProjectListView },
-      { path: '/projects/new', name: 'project-new', component: { render: () => null } },
-      { path: '/projects/:projectId', name: 'project-backups', component: { render: () => null } },
-    ],
-  })
+  router = memoryRouter([
+    { path: '/projects', name: 'projects', component: ProjectListView },
+    { path: '/projects/new', name: 'project-new', component: blank },
+    { path: '/projects/:projectId', name: 'project-backups', component: blank },
+  ])
   await router.push(path)
   // As in App.vue: Element Plus's own words (共 N 条, 前往) follow the page's language.
-  const Page = defineComponent(() => () => h(ElConfigProvider, { locale: elementLocale.value }, () => h(ProjectListView)))
-  wrapper = mount(Page, { global: { plugins: [i18n, router] }, attachTo: document.body })
+  wrapper = mounted(ProjectListView, {}, { router })
   await settle()
 }
 
 const rows = () => wrapper.findAll('.el-table__body tbody tr').map((row) => row.findAll('td').map((cell) => cell.text()))
 
 beforeEach(() => setLocale('zh-CN'))
-afterEach(() => {
-  wrapper?.unmount()
-  vi.restoreAllMocks()
-  document.body.innerHTML = ''
-})
+afterEach(cleanUp)
 
 describe('项目列表', () => {
   it('shows the manual\'s columns, the Beijing date and 查看 to the project', async () => {

@@ -6,31 +6,12 @@ import { api, unwrap } from '../src/api/client'
 import { ApiError, errorText } from '../src/api/errors'
 import { guard, routes } from '../src/router'
 import { _setAccountForTests, installSessionExpiry, loadSession, login, logout, session } from '../src/session'
+import { answer, json, refusal, requests } from './support'
 
 const ACCOUNT = {
   id: 'a1', username: 'zhangxiaohan', name: '张晓寒', role: 'natural_person', mobile: '138****0001',
   institution: { code: 'ngdc', name: '国家基因组科学数据中心测试', foreign: false }, unit: null,
   real_name_verified: true, authorised: true, authorised_at: '2023-06-27T03:26:27Z', employed: true,
-}
-
-function json(status: number, body: unknown): Response {
-  return new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
-}
-
-const refusal = (code: string, status: number, zh: string, en: string, details = {}) =>
-  json(status, { error: { code, message: en, message_zh: zh, details } })
-
-let requests: Request[] = []
-
-function answer(...responses: Response[]) {
-  requests = []
-  const queue = [...responses]
-  globalThis.fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    requests.push(input instanceof Request ? input : new Request(input, init))
-    const next = queue.shift()
-    if (!next) throw new TypeError('no answer queued')
-    return next
-  }) as typeof fetch
 }
 
 beforeEach(() => _setAccountForTests(null))
@@ -50,7 +31,7 @@ describe('the client', () => {
   })
 
   it('turns a refusal into an ApiError in both languages, field by field', async () => {
-    answer(refusal('invalid_input', 400, '请求中有字段不符合要求。', 'The request contains invalid fields.', {
+    answer(refusal(400, 'invalid_input', '请求中有字段不符合要求。', 'The request contains invalid fields.', {
       fields: { name: [{ code: 'too_long', message: 'At most 200 characters.', message_zh: '最多 200 个字符。' }] },
     }))
     const error = await unwrap(api.GET('/api/v1/me')).catch((e) => e)
@@ -97,7 +78,7 @@ describe('the session', () => {
 
   it('does not pretend to be logged out when the gateway fails otherwise', async () => {
     _setAccountForTests(null, false)
-    answer(refusal('service_unavailable', 503, '服务暂时不可用，请稍后重试。', 'A service is unavailable.'))
+    answer(refusal(503, 'service_unavailable', '服务暂时不可用，请稍后重试。', 'A service is unavailable.'))
     await expect(loadSession()).rejects.toMatchObject({ status: 503 })
     expect(session.loaded).toBe(false)
   })
@@ -113,8 +94,8 @@ describe('the session', () => {
     const redirect = vi.fn()
     installSessionExpiry(redirect)
     _setAccountForTests(ACCOUNT as never)
-    answer(refusal('invalid_token', 401, '访问令牌无效或已过期。', 'The access token is invalid or has expired.'),
-      refusal('invalid_token', 401, '访问令牌无效或已过期。', 'The access token is invalid or has expired.'))
+    answer(refusal(401, 'invalid_token', '访问令牌无效或已过期。', 'The access token is invalid or has expired.'),
+      refusal(401, 'invalid_token', '访问令牌无效或已过期。', 'The access token is invalid or has expired.'))
     await unwrap(api.GET('/api/v1/projects')).catch(() => undefined)
     await unwrap(api.GET('/api/v1/projects')).catch(() => undefined)
     expect(session.account).toBeNull()
@@ -126,7 +107,7 @@ describe('the session', () => {
     const redirect = vi.fn()
     installSessionExpiry(redirect)
     _setAccountForTests(null)
-    answer(refusal('invalid_credentials', 401, '用户名或密码错误。', 'Wrong username or password.'))
+    answer(refusal(401, 'invalid_credentials', '用户名或密码错误。', 'Wrong username or password.'))
     await expect(login('zhangxiaohan', 'wrong')).rejects.toBeInstanceOf(ApiError)
     expect(redirect).not.toHaveBeenCalled()
   })
