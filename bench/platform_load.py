@@ -27,7 +27,10 @@ PROJECT = {"pi_name": "刘晓寒", "pi_email": "data-admin@big.ac.cn", "consent"
 
 
 class Running:
-    def __init__(self, scratch):
+    """The whole platform as processes on scratch databases and a scratch vhost; ``seed`` is the
+    repositories stand-in's datasets (the demo seed unless a benchmark needs more)."""
+
+    def __init__(self, scratch, seed: Path = ROOT / "deploy" / "repositories-seed.json"):
         self.var = Path(tempfile.mkdtemp(prefix="hgrip-bench-"))
         hgrg_port, repositories_port = free_port(), free_port()
         env = {"HGRIP_AMQP_URI": scratch.vhost(), "HGRIP_VAR": str(self.var),
@@ -37,7 +40,7 @@ class Running:
                "HGRIP_HGRG_ADDRESS": f"127.0.0.1:{hgrg_port}", "HGRIP_HGRG_URL": f"http://127.0.0.1:{hgrg_port}/hgrg",
                "HGRIP_REPOSITORIES_ADDRESS": f"127.0.0.1:{repositories_port}",
                "HGRIP_REPOSITORIES_URL": f"http://127.0.0.1:{repositories_port}",
-               "HGRIP_REPOSITORIES_SEED": str(ROOT / "deploy" / "repositories-seed.json")}
+               "HGRIP_REPOSITORIES_SEED": str(seed)}
         for service in PLATFORM_SERVICES:
             env[f"HGRIP_{env_key(service)}_DATABASE_URL"] = scratch.database(service)
         self.platform = Platform(env, self.var / "logs")
@@ -53,7 +56,8 @@ class Running:
         from hgrip_standins.hgrg.provision import provision
         provision(ROOT / "deploy" / "demo-accounts.json", self.platform.gateway_url, SECRET,
                   timeout=60, log=lambda *_: None)
-        self.base = self.platform.gateway_url + "/api/v1"
+        self.url = self.platform.gateway_url
+        self.base = self.url + "/api/v1"
         self.token = requests.post(f"{self.base}/auth/login", timeout=30, json={
             "username": "zhangxiaohan", "password": "Demo-2026!"}).json()["access_token"]
 

@@ -8,25 +8,19 @@ hold 200 complete files. Drives Debian's Chromium (``/usr/bin/chromium``) throug
 """
 import gzip
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import requests
-
-from hgrip_kernel.config import env_key
 from hgrip_kernel.testing.browser import CHROMIUM, CHROMIUM_ARGS, asyncio_without_eventlet
-from hgrip_kernel.testing.platform import PLATFORM_SERVICES, Platform, free_port
+
+from .platform_load import Running
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB_DIST = ROOT / "web" / "dist"
 SEED = ROOT / "deploy" / "repositories-seed.json"
-SECRET = "bench-hgrg-shared-secret-of-enough-length"
 PI_EMAIL = "data-admin@big.ac.cn"
 FILES = 200
 RUNS = 5
@@ -43,40 +37,11 @@ def bench_seed(directory: Path) -> Path:
     return path
 
 
-class WebPlatform:
-    def __init__(self, scratch):
-        self.var = Path(tempfile.mkdtemp(prefix="hgrip-bench-web-"))
-        hgrg, repositories, gateway = (f"127.0.0.1:{free_port()}" for _ in range(3))
-        env = {"HGRIP_AMQP_URI": scratch.vhost(), "HGRIP_VAR": str(self.var),
-               "HGRIP_GATEWAY_ADDRESS": gateway, "HGRIP_PLATFORM_URL": f"http://{gateway}",
-               "HGRIP_TOKEN_SECRET": "bench-token-secret-long-enough-for-hs256",
-               "HGRIP_HGRG_SHARED_SECRET": SECRET,
-               "HGRIP_HGRG_ADDRESS": hgrg, "HGRIP_HGRG_URL": f"http://{hgrg}/hgrg",
-               "HGRIP_REPOSITORIES_ADDRESS": repositories, "HGRIP_REPOSITORIES_URL": f"http://{repositories}",
-               "HGRIP_REPOSITORIES_SEED": str(bench_seed(self.var))}
-        for service in PLATFORM_SERVICES:
-            env[f"HGRIP_{env_key(service)}_DATABASE_URL"] = scratch.database(service)
-        logs = self.var / "logs"
-        self.platform = Platform(env, logs)
-        full_env = {**os.environ, **env}
-        self.standins = [subprocess.Popen([sys.executable, "-m", module, *args], env=full_env,
-                                          stdout=open(logs / f"{name}.log", "ab"), stderr=subprocess.STDOUT)
-                         for name, module, args in (("hgrg", "hgrip_standins.hgrg", ["serve"]),
-                                                    ("repositories", "hgrip_standins.repositories", []))]
-        for service in (*PLATFORM_SERVICES, "gateway"):
-            self.platform.start(service)
-        self.platform.wait_healthy(120)
-        from hgrip_standins.hgrg.provision import provision
-        provision(ROOT / "deploy" / "demo-accounts.json", self.platform.gateway_url, SECRET,
-                  timeout=60, log=lambda *_: None)
-        self.url = self.platform.gateway_url
-        self.token = requests.post(f"{self.url}/api/v1/auth/login", timeout=30, json={
-            "username": "zhangxiaohan", "password": "Demo-2026!"}).json()["access_token"]
+class WebPlatform(Running):
+    """The platform of (c) and (d), with FILES more datasets of the PI's e-mail in its repositories."""
 
-    def session(self) -> requests.Session:
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {self.token}"
-        return session
+    def __init__(self, scratch):
+        super().__init__(scratch, seed=bench_seed(Path(tempfile.mkdtemp(prefix="hgrip-bench-seed-"))))
 
     def backup_with_files(self) -> str:
         """One draft backup holding FILES complete files (one per bench dataset)."""
@@ -92,12 +57,6 @@ class WebPlatform:
             assert answer.status_code == 201, answer.text
             assert answer.json()["progress"] == "complete", answer.text
         return backup["id"]
-
-    def stop(self):
-        self.platform.stop_all()
-        for process in self.standins:
-            process.terminate()
-            process.wait(10)
 
 
 class Loaded:
