@@ -134,6 +134,7 @@ def test_the_cookie_authenticates_reads_without_csrf(api):
 def test_an_invalid_cookie_is_invalid_token(api):
     response = send(api, "GET", "/api/v1/me", cookie="expired")
     assert_error(response, 401, "invalid_token")
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert_error(send(api, "GET", "/api/v1/me"), 401, "unauthenticated")
 
 

@@ -23,6 +23,7 @@ def me_status(page) -> int:
 def test_the_session_cookie_is_httponly_and_logout_ends_it(browsing, words):
     page = browsing.page("zh")
     page.goto("/login")
+    page.get_by_label(words["zh"]["username"]).wait_for()    # the page has drawn its form
     browsing.screenshot(page, "zh", "login")
     browsing.log_in(page, "wangyuqing", at=None)
     assert page.url.endswith("/guide")
@@ -60,6 +61,7 @@ def test_an_expired_session_returns_to_login_with_a_message_and_back_after(brows
     browsing.log_in(page, "wangyuqing", at=None)
     page.wait_for_url("**/projects")
     page.get_by_role("columnheader", name="项目名称").wait_for()
+    assert page.get_by_text(words["zh"]["expired"]).count() == 0   # the message went with the new session
 
 
 def test_a_page_typed_without_a_session_goes_to_login_and_back_after(browsing):
@@ -69,3 +71,4 @@ def test_a_page_typed_without_a_session_goes_to_login_and_back_after(browsing):
     browsing.log_in(page, "wangyuqing", at=None)
     page.wait_for_url("**/claims")
     page.get_by_label("原系统注册人姓名").wait_for()
+    assert page.url.endswith("/claims") and "redirect" not in page.url

@@ -81,3 +81,5 @@ def test_the_left_navigation_works_with_the_keyboard(browsing):
     tab_to(page, "el.tagName === 'A' && !!el.closest('nav') && el.innerText.trim() === '新建项目'", presses=20)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/projects/new$"))
+    page.get_by_label("项目名称").wait_for()
+    assert page.get_by_role("navigation").get_by_role("link", name="新建项目").get_attribute("aria-current") == "page"
