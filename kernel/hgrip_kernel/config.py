@@ -34,9 +34,19 @@ def shared_secret(name: str) -> str:
     path = var_dir() / "secrets" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Processes starting together may all get here. Each writes a private file and links it into
+        # place (atomic, and refused if another was first), so every one ends up reading the same
+        # secret and none ever reads a half-written file.
+        temporary = path.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process created it first: theirs is the secret
+        finally:
+            os.unlink(temporary)
     return path.read_text().strip()
 
 
