@@ -3,7 +3,7 @@ import argparse
 import platform
 import sys
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
@@ -55,7 +55,7 @@ NOTES = """
 
 def render(rows: list[dict]) -> str:
     lines = ["# Performance", "",
-             f"Measured by `make bench` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
+             f"Measured by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
              f"{platform.node()} ({platform.processor() or platform.machine()}, Python {platform.python_version()}). "
              "Each row's baseline was measured in the same run on the same machine; compare ratios, "
              "not absolute rates (a shared machine drifts).", "",

@@ -21,7 +21,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import psycopg2.extensions
 from sqlalchemy import create_engine, text
@@ -86,7 +86,7 @@ def _load(url: str, seed: int) -> World:
     engine = create_engine(url)
     raw = engine.raw_connection()
     cursor = raw.cursor()
-    now = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 6, 1, tzinfo=UTC)
     units = [f"U{i + 1}" for i in range(UNITS)]
     _copy(cursor, "member_institutions", ["code", "name", "name_key", '"foreign"', "version"],
           [(INSTITUTION, "国家基因组科学数据中心测试", "国家基因组科学数据中心测试", False, 1)])
@@ -118,7 +118,7 @@ def _load(url: str, seed: int) -> World:
     world.pis = [_name(rng) for _ in range(300)]
     serials: dict[str, int] = {}
     backup_rows, completed = [], []
-    start = datetime(2021, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2021, 1, 1, tzinfo=UTC)
     span = (now - start).total_seconds()
     for i in range(BACKUPS):
         delegate = rng.choice(world.delegates)

@@ -2,7 +2,7 @@
 verified by a code read from the mail sink → submit → a BF number → HGRG has it."""
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -80,7 +80,7 @@ def test_the_manual_example_end_to_end(platform, client_for, mailbox):
     submitted = zhang.post(f"{base}/submit", json={})
     assert submitted.status_code == 200, submitted.text
     backup = submitted.json()
-    beijing_today = (datetime.now(timezone.utc) + timedelta(hours=8)).strftime("%Y%m%d")
+    beijing_today = (datetime.now(UTC) + timedelta(hours=8)).strftime("%Y%m%d")
     assert re.fullmatch(rf"BF{beijing_today}\d{{5}}", backup["backup_number"]), backup["backup_number"]
     assert (backup["status"], backup["file_count"], backup["total_mb"]) == ("completed", 2, 50 * 2000 + 10 * 5)
 

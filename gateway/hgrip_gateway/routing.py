@@ -10,11 +10,12 @@ import time
 from dataclasses import dataclass, field
 
 from marshmallow import Schema
-
 from werkzeug.wrappers import Response
 
-from .auth import CHALLENGE as BEARER_CHALLENGE, authenticate, check_csrf
-from .hgrg_auth import CHALLENGE as HGRG_CHALLENGE, verify_hgrg_request
+from .auth import CHALLENGE as BEARER_CHALLENGE
+from .auth import authenticate, check_csrf
+from .hgrg_auth import CHALLENGE as HGRG_CHALLENGE
+from .hgrg_auth import verify_hgrg_request
 from .responses import REQUEST_ID_HEADER, error_response, json_response, read_json
 from .web import api
 

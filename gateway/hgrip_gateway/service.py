@@ -6,7 +6,8 @@ from nameko.rpc import RpcProxy
 from hgrip_kernel.errors import NotFound, Unauthorized
 from hgrip_kernel.nameko import RequestContext
 
-from . import institution_schemas as inst, schemas
+from . import institution_schemas as inst
+from . import schemas
 from .auth import SESSION_COOKIE, cleared_session_cookie, request_is_https, session_cookie, session_token
 from .cache import CachedValue
 from .calls import call, gather

@@ -13,6 +13,7 @@ from nameko.web.server import WebServer
 
 from hgrip_kernel.signing import signed_headers
 
+
 class ApiClient:
     """``requests`` bound to one running gateway; ``hgrg_put`` signs like HGRG does."""
 

@@ -7,8 +7,15 @@ import eventlet
 import pytest
 from nameko.rpc import RpcProxy, rpc
 
-from hgrip_kernel.errors import (Conflict, InvalidInput, Locked, NotFound, ServiceUnavailable, TooManyRequests,
-                                 Unauthorized)
+from hgrip_kernel.errors import (
+    Conflict,
+    InvalidInput,
+    Locked,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+)
 
 ACCOUNTS = {
     "good": {"id": "acc-1", "username": "alice", "name": "Alice", "role": "natural_person"},

@@ -4,12 +4,23 @@ import re
 import pytest
 from marshmallow import Schema, ValidationError, fields
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
-from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound, RequestURITooLarge
+from werkzeug.exceptions import MethodNotAllowed, RequestURITooLarge
+from werkzeug.exceptions import NotFound as RouteNotFound
 
 from hgrip_gateway.errors import MESSAGES, GatewayError, describe
 from hgrip_gateway.responses import error_response
-from hgrip_kernel.errors import (ConcurrencyError, Conflict, DomainError, Forbidden, InvalidInput, Locked,
-                                 NotFound, ServiceUnavailable, TooManyRequests, Unauthorized)
+from hgrip_kernel.errors import (
+    ConcurrencyError,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    Locked,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+)
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -48,8 +48,9 @@ def test_custom_messages_have_codes(module_name):
 
 
 def test_the_empty_update_message_has_a_code():
-    from hgrip_gateway.schemas import BackupUpdateRequest
     from marshmallow import ValidationError
+
+    from hgrip_gateway.schemas import BackupUpdateRequest
 
     with pytest.raises(ValidationError) as caught:
         BackupUpdateRequest().load({})

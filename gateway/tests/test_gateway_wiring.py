@@ -90,7 +90,7 @@ def test_an_insane_request_id_is_replaced(api, incoming):
     response = api.get("/api/v1/me", headers={**GOOD, "X-Request-Id": incoming.encode("utf-8")})
     replaced = response.headers["X-Request-Id"]
     assert replaced != incoming and len(replaced) == 36  # a uuid4
-    assert SEEN_CORRELATION_IDS == [replaced]
+    assert [replaced] == SEEN_CORRELATION_IDS
 
 
 def test_every_response_has_a_request_id(api):

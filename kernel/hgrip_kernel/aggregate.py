@@ -1,5 +1,6 @@
 """Aggregate base: state is folded from events; commands check rules, then record events."""
-from typing import ClassVar, Iterable
+from collections.abc import Iterable
+from typing import ClassVar
 
 from .events import DomainEvent
 

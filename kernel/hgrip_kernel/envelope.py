@@ -1,6 +1,6 @@
 """The event envelope: identity, position and provenance of every stored or published event."""
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
@@ -90,7 +90,7 @@ def validate_envelope(envelope: Envelope) -> Envelope:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 __all__ = ["Envelope", "EnvelopeSchema", "check_envelope", "dump_envelope", "load_envelope", "validate_envelope",

@@ -1,11 +1,12 @@
 """Alembic helpers shared by every service's migrations."""
 import zlib
 
-from alembic import context
 import sqlalchemy as sa
+from alembic import context
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import make_url
 
+from .schema_diff import with_kernel_tables
 from .store.engine import create_engine
 from .store.tables import UTCDateTime
 
@@ -68,7 +69,9 @@ def run_env(target_metadata: MetaData | None) -> None:
             key = zlib.crc32(make_url(url).database.encode())
             connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
             connection.commit()
-        context.configure(connection=connection, target_metadata=target_metadata,
+        # The kernel's tables are in every service database: autogenerate must know them too.
+        metadata = with_kernel_tables(target_metadata) if target_metadata is not None else None
+        context.configure(connection=connection, target_metadata=metadata,
                           render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():
             context.run_migrations()

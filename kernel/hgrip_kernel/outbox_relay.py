@@ -6,7 +6,7 @@ skipped, and several relays (one per service instance) share the work without wa
 A crash after publishing and before marking re-publishes those rows: consumers are idempotent.
 """
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Text, cast, select, update
 
@@ -107,7 +107,7 @@ class OutboxRelay:
                 done = [row.id for row, ok in zip(rows, confirmed) if ok]
                 if done:
                     connection.execute(update(outbox).where(outbox.c.id.in_(done))
-                                       .values(published_at=datetime.now(timezone.utc)))
+                                       .values(published_at=datetime.now(UTC)))
                 if len(done) < len(rows):
                     log.warning("outbox_unconfirmed", unconfirmed=len(rows) - len(done))
                 return len(done)

@@ -86,8 +86,9 @@ def test_duplicate_delivery_is_applied_once(services, rpc_proxy, amqp_uri):
         cluster.producer.make("dup")
     wait_until(lambda: SEEN, message="first delivery")
     # deliver the very same message again, as a relay crash before marking would
-    from hgrip_kernel.store import create_engine
     from kombu import Connection, Producer
+
+    from hgrip_kernel.store import create_engine
     engine = create_engine(producer_db)
     with engine.connect() as connection:
         message = outbox_messages(connection)[0]

@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,7 +11,7 @@ from hgrip_kernel.errors import InvalidInput
 def envelope(**overrides):
     values = dict(event_id=str(uuid.uuid4()), event_type="ThingHappened", schema_version=1,
                   source="tests", stream_type="thing", stream_id="thing-1", stream_version=1,
-                  occurred_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), actor="acc-1",
+                  occurred_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), actor="acc-1",
                   correlation_id="req-1", causation_id=None, data={"n": 1})
     values.update(overrides)
     return Envelope(**values)

@@ -40,19 +40,17 @@ def test_every_event_gets_an_outbox_row_in_the_same_transaction(store):
     with store.unit_of_work() as uow:
         uow.append("thing", "a", 0, [DomainEvent("Made", {})])
     assert count(store, outbox) == 1
-    with pytest.raises(RuntimeError):
-        with store.unit_of_work() as uow:
-            uow.append("thing", "b", 0, [DomainEvent("Made", {})])
-            raise RuntimeError("the caller fails after appending")
+    with pytest.raises(RuntimeError), store.unit_of_work() as uow:
+        uow.append("thing", "b", 0, [DomainEvent("Made", {})])
+        raise RuntimeError("the caller fails after appending")
     assert count(store, events) == 1 and count(store, outbox) == 1  # nothing of the failed unit
 
 
 def test_stale_expected_version_is_a_concurrency_error(store):
     with store.unit_of_work() as uow:
         uow.append("thing", "a", 0, [DomainEvent("Made", {})])
-    with pytest.raises(ConcurrencyError) as caught:
-        with store.unit_of_work() as uow:
-            uow.append("thing", "a", 0, [DomainEvent("Made", {})])
+    with pytest.raises(ConcurrencyError) as caught, store.unit_of_work() as uow:
+        uow.append("thing", "a", 0, [DomainEvent("Made", {})])
     assert caught.value.http_status == 409 and caught.value.message_zh
     with pytest.raises(ConcurrencyError):  # a gap is refused too
         with store.unit_of_work() as uow:
@@ -100,9 +98,8 @@ def test_registered_payload_schemas_are_enforced_on_write(store):
 
     registry._loaded = True
     checked = EventStore(store.engine, source="tests", registry=registry)
-    with pytest.raises(InvalidInput) as caught:
-        with checked.unit_of_work() as uow:
-            uow.append("thing", "a", 0, [DomainEvent("Made", {"n": "many"})])
+    with pytest.raises(InvalidInput) as caught, checked.unit_of_work() as uow:
+        uow.append("thing", "a", 0, [DomainEvent("Made", {"n": "many"})])
     assert caught.value.code == "invalid_event_payload" and "n" in caught.value.details
     assert count(store, events) == 0
 
@@ -110,10 +107,9 @@ def test_registered_payload_schemas_are_enforced_on_write(store):
 def test_commit_listeners_hear_only_committed_events(store):
     heard = []
     store.add_commit_listener(lambda envelopes: heard.extend(e.event_type for e in envelopes))
-    with pytest.raises(RuntimeError):
-        with store.unit_of_work() as uow:
-            uow.append("thing", "a", 0, [DomainEvent("Lost", {})])
-            raise RuntimeError
+    with pytest.raises(RuntimeError), store.unit_of_work() as uow:
+        uow.append("thing", "a", 0, [DomainEvent("Lost", {})])
+        raise RuntimeError
     with store.unit_of_work() as uow:
         uow.append("thing", "a", 0, [DomainEvent("Made", {})])
     assert heard == ["Made"]

@@ -12,8 +12,12 @@ from kombu import Connection
 from hgrip_kernel.cli.main import main as hgrip
 from hgrip_kernel.contracts import registry
 from hgrip_kernel.contracts.export import drift, generated_files
-from hgrip_kernel.contracts.published import (PUBLISHED_EXCHANGE, planned_events, published_events,
-                                              published_routing_keys)
+from hgrip_kernel.contracts.published import (
+    PUBLISHED_EXCHANGE,
+    planned_events,
+    published_events,
+    published_routing_keys,
+)
 from hgrip_kernel.events import DomainEvent
 from hgrip_kernel.messaging.topology import declare_topology, published_queue, unroutable_queue
 from hgrip_kernel.outbox_relay import OutboxRelay

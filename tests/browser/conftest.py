@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from hgrip_kernel.testing.browser import CHROMIUM, CHROMIUM_ARGS, asyncio_without_eventlet
 from hgrip_kernel.testing.fixtures import wait_until
 

@@ -9,10 +9,20 @@ import uuid
 from html import escape
 
 from hgrip_kernel.masking import mask_mobile
-
 from hgrip_standins import inbox
-from hgrip_standins.common import (BadRequest, JsonHandler, address_from_env, file_stamp, iso, log,
-                                   make_server, run_until_signalled, start_in_thread, utc_now, var_path)
+from hgrip_standins.common import (
+    BadRequest,
+    JsonHandler,
+    address_from_env,
+    file_stamp,
+    iso,
+    log,
+    make_server,
+    run_until_signalled,
+    start_in_thread,
+    utc_now,
+    var_path,
+)
 
 DEFAULT_ADDRESS = "127.0.0.1:8026"
 MOBILE = re.compile(r"1[3-9]\d{9}")   # a mainland-China mobile number, no country code

@@ -19,8 +19,20 @@ from aiosmtpd.controller import Controller
 
 from hgrip_kernel.masking import mask_email
 from hgrip_standins import inbox
-from hgrip_standins.common import (BadRequest, JsonHandler, Response, address_from_env, file_stamp, iso, log,
-                                   make_server, run_until_signalled, start_in_thread, utc_now, var_path)
+from hgrip_standins.common import (
+    BadRequest,
+    JsonHandler,
+    Response,
+    address_from_env,
+    file_stamp,
+    iso,
+    log,
+    make_server,
+    run_until_signalled,
+    start_in_thread,
+    utc_now,
+    var_path,
+)
 
 DEFAULT_ADDRESS = "127.0.0.1:8025"
 DEFAULT_WEB_ADDRESS = "127.0.0.1:8027"

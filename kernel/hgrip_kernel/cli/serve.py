@@ -8,7 +8,7 @@ def _run(args) -> int:
     import eventlet
     eventlet.monkey_patch()  # before anything opens a socket
 
-    from nameko.runners import ServiceRunner  # noqa: E402  (after the monkey patch)
+    from nameko.runners import ServiceRunner
 
     from ..config import service_config
     from ..logging import configure_logging, get_logger

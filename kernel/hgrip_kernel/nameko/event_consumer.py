@@ -5,7 +5,7 @@ a failure is re-published to ``<queue>.retry`` (a TTL queue that returns it afte
 MAX_DELIVERY_ATTEMPTS, then to ``hgrip.dead-letters``; the original is acked only after the broker
 confirmed the re-publish, so a message is never lost on the way. Invalid envelopes dead-letter at once.
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 
 from kombu import Connection
@@ -87,7 +87,7 @@ class EventConsumer(Consumer):
         headers = dict(message.headers or {})
         headers.update({ATTEMPTS_HEADER: attempts, ORIGIN_QUEUE_HEADER: self.queue_name,
                         ERROR_HEADER: repr(error)[:1000],
-                        FAILED_AT_HEADER: datetime.now(timezone.utc).isoformat()})
+                        FAILED_AT_HEADER: datetime.now(UTC).isoformat()})
         headers.pop("x-death", None)
         properties = message.properties or {}
         try:

@@ -4,8 +4,8 @@ Everything a unit of work writes (events, outbox rows, projections, inbox marks)
 database transaction, or none of it does.
 """
 import uuid
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager, nullcontext
-from typing import Callable, Iterable
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite

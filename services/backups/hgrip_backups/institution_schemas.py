@@ -10,8 +10,9 @@ whose ``details`` name each bad field with its messages in both languages::
 
 Unknown parameters are refused (a misspelt filter must not silently show everything).
 """
-from hgrip_kernel.errors import invalid_input
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+
+from hgrip_kernel.errors import invalid_input
 
 from .domain.scope import LEGAL_PERSON, NATURAL_PERSON, UNIT_ADMIN
 from .schemas import _NO_CONTROL, Trimmed

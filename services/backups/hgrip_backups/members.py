@@ -8,7 +8,7 @@ changes nothing). Mobile numbers are kept as keyed hashes only (domain/mobile.py
 """
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, and_, insert, select, update
+from sqlalchemy import Boolean, Column, Integer, String, Table, and_, insert, select, update
 
 from hgrip_kernel.store.tables import UTCDateTime
 

@@ -12,7 +12,6 @@ the code above them gets wrong, the database refuses to store a duplicate.
 """
 from datetime import datetime
 
-from hgrip_kernel.store.tables import UTCDateTime
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -31,6 +30,8 @@ from sqlalchemy import (
     select,
     update,
 )
+
+from hgrip_kernel.store.tables import UTCDateTime
 
 metadata = MetaData()
 

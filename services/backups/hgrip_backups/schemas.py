@@ -3,10 +3,11 @@
 Unknown keys are refused (RAISE): a client sending ``backup_number`` or ``progress`` must learn
 that they are not accepted, not believe they were.
 """
-from datetime import timezone
+from datetime import UTC
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
 from hgrip_kernel.errors import invalid_input
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
 from .domain import FileDetails, taxonomy
 from .domain.data_file import as_number
@@ -163,7 +164,7 @@ _link_filing = LinkFilingSchema()
 def load_link_filing(payload) -> dict:
     """The filing with ``filed_at`` as ISO 8601 UTC and the cited numbers without repeats (in order)."""
     values = _load(_link_filing, payload)
-    values["filed_at"] = values["filed_at"].astimezone(timezone.utc).isoformat()
+    values["filed_at"] = values["filed_at"].astimezone(UTC).isoformat()
     values["backup_numbers"] = list(dict.fromkeys(values["backup_numbers"]))
     return values
 

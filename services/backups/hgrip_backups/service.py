@@ -6,14 +6,15 @@ leaves nothing written.
 """
 import uuid
 
+from nameko.dependency_providers import Config
+from nameko.exceptions import UnknownService
+from nameko.rpc import RpcProxy, rpc
+
 from hgrip_kernel.envelope import utcnow
 from hgrip_kernel.errors import DomainError
 from hgrip_kernel.health import health_report
 from hgrip_kernel.masking import mask_value
 from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consumer
-from nameko.dependency_providers import Config
-from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy, rpc
 
 from . import numbering, peers, projections, schemas, views
 from .domain import (

@@ -9,12 +9,13 @@ registry-sync tells HGRG the new owner of every numbered backup from BackupDeleg
 """
 import uuid
 
-from hgrip_kernel.envelope import utcnow
-from hgrip_kernel.errors import DomainError
-from hgrip_kernel.events import DomainEvent
 from nameko.exceptions import UnknownService
 from nameko.rpc import rpc
 from sqlalchemy import select, update
+
+from hgrip_kernel.envelope import utcnow
+from hgrip_kernel.errors import DomainError
+from hgrip_kernel.events import DomainEvent
 
 from . import members, projections, schemas
 from .domain import Backup, backup_stream_id, refusals

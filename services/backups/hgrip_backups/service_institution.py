@@ -8,8 +8,9 @@ institution_schemas.py; docs/institution-views.md has the shapes.
 """
 import uuid
 
-from hgrip_kernel.errors import DomainError
 from nameko.rpc import rpc
+
+from hgrip_kernel.errors import DomainError
 
 from . import institution_queries, institution_schemas
 from .domain import refusals

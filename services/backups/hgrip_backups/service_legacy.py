@@ -13,10 +13,11 @@ locked first, so of two claims racing for one registrant exactly one wins.
 """
 import uuid
 
+from nameko.rpc import rpc
+
 from hgrip_kernel.envelope import utcnow
 from hgrip_kernel.errors import DomainError
 from hgrip_kernel.nameko import event_consumer
-from nameko.rpc import rpc
 
 from . import legacy_schemas, legacy_store, members, peers, projections
 from .domain import Backup, backup_stream_id, refusals

@@ -4,14 +4,13 @@ Fixtures live here because, under --import-mode=importlib, test modules cannot i
 """
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from kombu import Connection, Producer
-from sqlalchemy import create_engine, func, select
-
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
+from sqlalchemy import create_engine, func, select
 
 from hgrip_kernel.envelope import Envelope, dump_envelope
 from hgrip_kernel.errors import DomainError, InvalidInput, NotFound, ServiceUnavailable
@@ -62,7 +61,7 @@ def peer_envelope(source, event_type, stream_type, stream_id, data, version=1, a
     return dump_envelope(Envelope(
         event_id=event_id or str(uuid.uuid4()), event_type=event_type, schema_version=1,
         source=source, stream_type=stream_type, stream_id=stream_id, stream_version=version,
-        occurred_at=datetime.now(timezone.utc), actor=actor, correlation_id=f"req-{source}-test",
+        occurred_at=datetime.now(UTC), actor=actor, correlation_id=f"req-{source}-test",
         causation_id=None, data=data, position=version))
 
 
@@ -111,7 +110,7 @@ def domain():
 
     class Builders:
         project = PROJECT
-        now = datetime(2023, 6, 28, 8, 0, tzinfo=timezone.utc)
+        now = datetime(2023, 6, 28, 8, 0, tzinfo=UTC)
         confirmed = ConfirmedAll()
 
         def backup(self, categories=("targeted",), name="三例样本（父母子）的测序数据对外提供",
@@ -185,7 +184,7 @@ class FakeVerification:
 
     @rpc(expected_exceptions=DomainError)
     def send_code(self, request):
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         type(self).sent.append(dict(request))
         type(self).codes[request["file_id"]] = {"code": THE_CODE, **request}
         return {"sent_to": mask_email(request["submission_account"]),
@@ -203,7 +202,7 @@ class FakeVerification:
                                "验证码错误。", {"attempts_left": 4})
         verified = {"verified": True, "file_id": file_id, "accession": sent["accession"],
                     "repository": sent["repository"],
-                    "verified_at": datetime.now(timezone.utc).isoformat()}
+                    "verified_at": datetime.now(UTC).isoformat()}
         if type(self).publish:
             publish_event(self.config["AMQP_URI"], dataset_verified_envelope(
                 sent["backup_id"], file_id, sent["repository"], sent["accession"]))
@@ -214,7 +213,7 @@ def dataset_verified_envelope(backup_id, file_id, repository, accession, actor=N
     """A verification.DatasetVerified envelope as the real service's outbox would publish it."""
     return peer_envelope("verification", "DatasetVerified", "verification", f"verification-{file_id}",
                          {"file_id": file_id, "backup_id": backup_id, "repository": repository,
-                          "accession": accession, "verified_at": datetime.now(timezone.utc).isoformat()},
+                          "accession": accession, "verified_at": datetime.now(UTC).isoformat()},
                          actor=actor)
 
 
@@ -383,7 +382,7 @@ class FakeSmsVerification(FakeVerification):
             raise cls.refuse_send
         assert set(request) == {"purpose", "subject", "mobile", "requester_name"}, request
         assert len(request["subject"]) <= 128
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         cls.sms_sent.append(dict(request))
         cls.sms_codes[(request["purpose"], request["subject"])] = LEGACY_SMS_CODE
         return {"sent_to": request["mobile"][:3] + "****" + request["mobile"][-4:],
@@ -404,7 +403,7 @@ class FakeSmsVerification(FakeVerification):
                                {"remaining_attempts": 4})
         cls.sms_codes[(purpose, subject)] = "used"
         return {"verified": True, "purpose": purpose, "subject": subject,
-                "verified_at": datetime.now(timezone.utc).isoformat()}
+                "verified_at": datetime.now(UTC).isoformat()}
 
 
 class LegacyPlatform(Lifecycle):

@@ -2,10 +2,9 @@
 import pytest
 from sqlalchemy import select
 
+from hgrip_backups.members import members
 from hgrip_kernel.contracts import registry
 from hgrip_kernel.errors import DomainError
-
-from hgrip_backups.members import members
 
 UNITS = {"code": "NGDC", "name": "国家基因组科学数据中心", "foreign": False,
          "units": [{"code": "U1", "name": "数据库部"}, {"code": "U2", "name": "生物信息部"}]}

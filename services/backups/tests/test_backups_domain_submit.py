@@ -1,5 +1,5 @@
 """Submission: numbering, the public event, and what stays editable afterwards (plain Python)."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,7 +16,7 @@ def submitted(domain):
                       cases=10, mb_per_case=5, submission_account="zhangxx@big.ac.cn")
     backup.dataset_verified(omix.id, "OMIX", "OMIX001226", "2023-06-28T10:03:53+00:00")
     asked = []
-    number = backup.submit(datetime(2023, 6, 28, 8, 3, 53, tzinfo=timezone.utc),
+    number = backup.submit(datetime(2023, 6, 28, 8, 3, 53, tzinfo=UTC),
                            lambda day: asked.append(day) or 16036)
     return backup, hra, omix, number, asked
 
@@ -48,7 +48,7 @@ def test_the_submission_date_is_beijings(domain):
     backup = domain.backup()
     domain.add(backup)
     # 16:30 UTC on the 28th is 00:30 on the 29th in Beijing.
-    number = backup.submit(datetime(2023, 6, 28, 16, 30, tzinfo=timezone.utc), lambda day: 1)
+    number = backup.submit(datetime(2023, 6, 28, 16, 30, tzinfo=UTC), lambda day: 1)
     assert number == "BF2023062900001"
 
 

@@ -6,7 +6,7 @@ The last test builds the manual's example through the real identity, projects an
 services instead.
 """
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, insert, inspect
@@ -19,7 +19,7 @@ from hgrip_kernel.errors import Forbidden, InvalidInput, NotFound
 
 NS = uuid.UUID("0b6c3f1e-5a4d-4e2b-9c8d-7f6e5d4c3b2a")
 NGDC, ECMG, BIO, DATA, ONC = "NGDC", "ECMG", "BIO", "DATA", "ONC"
-AUTHORISED_AT = datetime(2023, 6, 27, 3, 26, 27, tzinfo=timezone.utc)   # 2023-06-27 11:26:27 Beijing
+AUTHORISED_AT = datetime(2023, 6, 27, 3, 26, 27, tzinfo=UTC)   # 2023-06-27 11:26:27 Beijing
 
 
 def ident(label: str) -> str:
@@ -44,7 +44,7 @@ PROJECTS = {"zhang": 1, "wang": 2, "liu": 1, "sun": 1}
 
 
 def _day(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 # label: (owner, unit, backup number or None (draft), name, PI, created)

@@ -2,13 +2,14 @@
 whose registrant name, mobile and institution equal the account's become the account's."""
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+
+from sqlalchemy import select
 
 from hgrip_backups.domain.legacy import legacy_backup_id
 from hgrip_kernel.contracts import registry
 from hgrip_kernel.envelope import Envelope, dump_envelope
 from hgrip_kernel.store.tables import inbox
-from sqlalchemy import select
 
 MINE = ("BF2021031500012", "BF2022110800047")
 
@@ -18,7 +19,7 @@ def identity_event(event_type, account_id, data, version=1) -> dict:
     return dump_envelope(Envelope(
         event_id=str(uuid.uuid4()), event_type=event_type, schema_version=1, source="identity",
         stream_type="account", stream_id=f"account-{account_id}", stream_version=version,
-        occurred_at=datetime.now(timezone.utc), actor=account_id, correlation_id="req-legacy-test",
+        occurred_at=datetime.now(UTC), actor=account_id, correlation_id="req-legacy-test",
         causation_id=None, data=data, position=1))
 
 
@@ -37,7 +38,7 @@ def test_first_login_attaches_exactly_the_matching_backups(legacy, legacy_export
     wait_until(lambda: all(legacy.legacy_rows()[n]["owner_id"] == owner for n in MINE),
                message="auto-attach at first login")
     rows = legacy.legacy_rows()
-    assert {n: rows[n]["how"] for n in MINE} == {n: "auto" for n in MINE}
+    assert {n: rows[n]["how"] for n in MINE} == dict.fromkeys(MINE, "auto")
     assert all(rows[n]["claimed_at"] is None for n in rows if n not in MINE)
 
     with legacy.rpc() as cluster:
@@ -93,7 +94,7 @@ def test_a_login_that_arrives_before_the_account_is_retried_until_the_member_is_
     legacy.import_registrants([legacy_export(name="周建国", mobile="19988889999", numbers=("BF2021092700033",))])
     account_id = str(uuid.uuid4())
     login = identity_event("LoginSucceeded", account_id, {
-        "account_id": account_id, "at": datetime.now(timezone.utc).isoformat(), "first_login": True})
+        "account_id": account_id, "at": datetime.now(UTC).isoformat(), "first_login": True})
     legacy.publish(login)
     legacy.publish(login)   # delivered twice: applied once
     time.sleep(0.6)         # a few attempts fail: backups does not know the member yet

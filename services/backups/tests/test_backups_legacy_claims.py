@@ -97,8 +97,9 @@ def test_a_natural_person_claims_all_of_a_registrants_backups_with_the_sms_code(
         assert registry.validate("backups", "BackupClaimed", 1, event.data) == event.data
         assert (event.data["how"], event.data["claimed_by"], event.data["unit_code"]) == ("sms", liu, "U-DATA")
     with legacy.engine.connect() as connection:
-        from hgrip_backups import projections
         from sqlalchemy import select
+
+        from hgrip_backups import projections
         row = connection.execute(select(projections.backups).where(
             projections.backups.c.id == legacy_backup_id(LIU[1]))).mappings().one()
     assert (row["owner_id"], row["institution_code"], row["unit_code"], row["origin"], row["project_id"]) == \

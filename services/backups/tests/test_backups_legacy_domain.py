@@ -1,7 +1,7 @@
 """Legacy backups in plain Python: tolerant names, the aggregate's import and claim, the contract of
 BackupClaimed, the timeline lines, and the refusals' wording."""
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -19,7 +19,7 @@ from hgrip_backups.domain.names import name_key, same_name
 from hgrip_kernel.contracts import registry
 from hgrip_kernel.errors import Conflict
 
-NOW = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 OWNER = NewOwner("5a0c8f2e-3b1d-4c6e-9f7a-0d2b4e6f8a10", "zhangxiaohan", "INST-NGDC", "U-BIO")
 OTHER = NewOwner("6b1d9f3f-4c2e-4d7f-8a8b-1e3c5f7a9b21", "wangyuqing", "INST-NGDC", None)
 REGISTRANT = Registrant("张晓寒", mobile_hash("secret", "13912345678"), "139****5678",
@@ -29,7 +29,7 @@ REGISTRANT = Registrant("张晓寒", mobile_hash("secret", "13912345678"), "139*
 def legacy_backup(number="BF2021031500012", files=2, saved=True) -> Backup:
     record = {"backup_number": number, "name": "遗传性耳聋家系外显子组测序数据备份",
               "project_name": "汉族遗传性耳聋家系全外显子组测序研究", "pi_name": None, "pi_email": None,
-              "categories": ["wes"], "submitted_at": datetime(2021, 3, 15, 2, 24, 37, tzinfo=timezone.utc),
+              "categories": ["wes"], "submitted_at": datetime(2021, 3, 15, 2, 24, 37, tzinfo=UTC),
               "files": [{"detailed_type": "raw_sequencing", "repository": "GSA-Human",
                          "accession": f"HRA00012{i}", "cases": 120, "mb_per_case": 8500}
                         for i in range(files)]}

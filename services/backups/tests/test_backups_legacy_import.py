@@ -1,7 +1,7 @@
 """``hgrip legacy import``: the old platform's export (JSON and CSV) into a real backups database."""
 import io
-from datetime import datetime, timezone
 import json
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import insert, select
@@ -167,7 +167,7 @@ def test_duplicates_and_numbers_of_this_platform_are_rejected(database, tmp_path
             id="0b6f6d1c-1111-4a5b-9c3d-2e4f6a8b0c1d", project_id=None,
             owner_id="5a0c8f2e-3b1d-4c6e-9f7a-0d2b4e6f8a10", name="n", categories=["wes"],
             status="completed", backup_number="BF2022110800047", file_count=0, total_mb=0,
-            created_at=datetime(2022, 11, 8, tzinfo=timezone.utc), institution_code="INST-NGDC", pi_name="p",
+            created_at=datetime(2022, 11, 8, tzinfo=UTC), institution_code="INST-NGDC", pi_name="p",
             pi_email="p@big.ac.cn", project_name="p", version=1))
     twice = json.loads(json.dumps(EXPORT))
     twice["registrants"][1]["backups"].append(dict(twice["registrants"][0]["backups"][0]))

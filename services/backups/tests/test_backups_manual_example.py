@@ -2,7 +2,7 @@
 projects and backups services, and a test-only verification peer."""
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -82,7 +82,7 @@ def test_the_manual_example_from_creation_to_backup_number(lifecycle, files):
     submitted_at = datetime.fromisoformat(submitted["submitted_at"])
     assert number == f"BF{(submitted_at + timedelta(hours=8)).strftime('%Y%m%d')}00001"
     assert submitted["status"] == "completed"
-    assert abs(datetime.now(timezone.utc) - datetime.fromisoformat(submitted["submitted_at"])) \
+    assert abs(datetime.now(UTC) - datetime.fromisoformat(submitted["submitted_at"])) \
         < timedelta(minutes=1)
     assert submitted["files"] == ready["files"]
 

@@ -1,5 +1,5 @@
 """Backup number format: BF + Beijing date + 5-digit serial (plain Python)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -41,5 +41,5 @@ def test_format():
 
 
 def test_today_in_beijing_from_now():
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert beijing_day(now) == (now + timedelta(hours=8)).strftime("%Y%m%d")

@@ -5,8 +5,6 @@ state after the save, so a reader never sees one without the other.
 """
 from datetime import datetime
 
-from hgrip_kernel.envelope import utcnow
-from hgrip_kernel.store.tables import UTCDateTime
 from sqlalchemy import (
     Boolean,
     Column,
@@ -20,6 +18,9 @@ from sqlalchemy import (
     select,
     update,
 )
+
+from hgrip_kernel.envelope import utcnow
+from hgrip_kernel.store.tables import UTCDateTime
 
 from .domain import Account, Institution
 

@@ -1,7 +1,6 @@
 """marshmallow schemas of identity's RPC payloads; ``load`` turns failures into InvalidInput."""
 from datetime import timedelta, timezone
 
-from hgrip_kernel.errors import invalid_input
 from marshmallow import (
     RAISE,
     Schema,
@@ -12,6 +11,8 @@ from marshmallow import (
     validates,
     validates_schema,
 )
+
+from hgrip_kernel.errors import invalid_input
 
 from .domain import password_policy
 from .domain.roles import ROLES

@@ -3,14 +3,15 @@
 argon2 work happens outside units of work: it is slow by design, and a transaction (on SQLite
 the process-wide writer lock) should not be held while it runs.
 """
-from datetime import timezone
+from datetime import UTC
+
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
 
 from hgrip_kernel.envelope import utcnow
 from hgrip_kernel.errors import DomainError
 from hgrip_kernel.health import health_report
 from hgrip_kernel.nameko import EventStoreProvider, RequestContext
-from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 
 from . import passwords, refusals, tokens
 from .domain import (
@@ -83,7 +84,7 @@ class IdentityService:
         data = load(AccountPayloadSchema, payload)
         password = data.pop("password")
         if data["authorised_at"] is not None:
-            data["authorised_at"] = data["authorised_at"].astimezone(timezone.utc).isoformat()
+            data["authorised_at"] = data["authorised_at"].astimezone(UTC).isoformat()
         check_placement(data["role"], data["institution"], data["unit"])
         account_id = account_id_for(data["username"])
         new_hash = self._new_password_hash(account_id, password) if password is not None else None

@@ -1,6 +1,6 @@
 """Signed, expiring access tokens (JWT, HS256)."""
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import jwt
 
@@ -16,7 +16,7 @@ def issue(secret: str, account: dict, ttl_seconds: int = DEFAULT_TTL_SECONDS,
           now: datetime | None = None) -> str:
     if not secret:
         raise ValueError("no token secret configured")
-    issued = int((now or datetime.now(timezone.utc)).timestamp())
+    issued = int((now or datetime.now(UTC)).timestamp())
     claims = {"sub": account["id"], "username": account["username"], "role": account["role"],
               "iat": issued, "exp": issued + int(ttl_seconds), "jti": uuid.uuid4().hex}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)

@@ -1,15 +1,21 @@
 """Identity domain rules in plain Python: no database, no broker."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from hgrip_identity.domain import (
+    Account,
+    Institution,
+    LockoutPolicy,
+    account_id_for,
+    account_stream_id,
+    institution_stream_id,
+)
+from hgrip_identity.domain.roles import check_membership, check_placement
 from hgrip_kernel.contracts import registry
 from hgrip_kernel.errors import InvalidInput
-from hgrip_identity.domain import (Account, Institution, LockoutPolicy, account_id_for, account_stream_id,
-                                   institution_stream_id)
-from hgrip_identity.domain.roles import check_membership, check_placement
 
-NOW = datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 
 
 class Stored:

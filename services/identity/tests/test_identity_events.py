@@ -5,10 +5,10 @@ import time
 from kombu import Connection, Queue
 from sqlalchemy import select
 
-from hgrip_kernel.messaging.topology import declare_topology, events_exchange
-from hgrip_kernel.outbox_relay import outbox_messages
 from hgrip_identity.domain import account_id_for
 from hgrip_identity.projections import credentials
+from hgrip_kernel.messaging.topology import declare_topology, events_exchange
+from hgrip_kernel.outbox_relay import outbox_messages
 
 
 def test_account_provisioned_is_published_with_its_routing_key(identity, ngdc, zhang, amqp_uri):

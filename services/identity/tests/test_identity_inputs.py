@@ -1,12 +1,12 @@
 """RPC payload validation, password hashing and token signing: plain Python, no I/O."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
 
-from hgrip_kernel.errors import InvalidInput
 from hgrip_identity import passwords, tokens
 from hgrip_identity.schemas import AccountPayloadSchema, InstitutionPayloadSchema, load
+from hgrip_kernel.errors import InvalidInput
 
 SECRET = "unit-test-secret-that-is-long-enough-for-hs256"
 
@@ -21,7 +21,7 @@ def account_payload(**overrides):
 def test_account_payload_defaults_and_beijing_time():
     data = load(AccountPayloadSchema, account_payload(authorised_at="2023-06-27 11:26:27", unit=""))
     assert data["employed"] is True and data["unit"] is None
-    assert data["authorised_at"] == datetime(2023, 6, 27, 3, 26, 27, tzinfo=timezone.utc)
+    assert data["authorised_at"] == datetime(2023, 6, 27, 3, 26, 27, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("overrides,field", [
@@ -78,7 +78,7 @@ def test_token_round_trip_and_claims():
 
 def test_expired_forged_and_unsigned_tokens_refused():
     account = {"id": "a", "username": "zhang", "role": "operator"}
-    old = tokens.issue(SECRET, account, ttl_seconds=60, now=datetime.now(timezone.utc) - timedelta(hours=1))
+    old = tokens.issue(SECRET, account, ttl_seconds=60, now=datetime.now(UTC) - timedelta(hours=1))
     with pytest.raises(tokens.InvalidToken):
         tokens.decode(SECRET, old)
     with pytest.raises(tokens.InvalidToken):

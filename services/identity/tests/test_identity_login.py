@@ -1,13 +1,13 @@
 """Login, lockout and tokens through the running IdentityService."""
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
 
-from hgrip_kernel.errors import InvalidInput, Locked, Unauthorized
 from hgrip_identity import tokens
 from hgrip_identity.domain import account_id_for, account_stream_id
+from hgrip_kernel.errors import InvalidInput, Locked, Unauthorized
 
 
 def provision(cluster, ngdc, zhang):
@@ -58,7 +58,7 @@ def test_five_wrong_passwords_lock_the_account(identity, ngdc, zhang):
             cluster.identity.authenticate(token)
     assert right.value.code == wrong.value.code == "account_locked"
     until = datetime.fromisoformat(right.value.details["locked_until"])
-    assert timedelta(minutes=14) < until - datetime.now(timezone.utc) <= timedelta(minutes=15)
+    assert timedelta(minutes=14) < until - datetime.now(UTC) <= timedelta(minutes=15)
     assert "北京时间" in right.value.message_zh
     types = [r.event_type for r in identity.events(account_stream_id(account_id_for("zhangxh")))]
     assert types.count("LoginFailed") == 5 and types.count("AccountLocked") == 1
@@ -104,7 +104,7 @@ def test_expired_forged_and_orphan_tokens_are_refused(identity, ngdc, zhang):
     with identity.rpc() as cluster:
         account = provision(cluster, ngdc, zhang)
         expired = tokens.issue(secret, account, ttl_seconds=60,
-                               now=datetime.now(timezone.utc) - timedelta(hours=3))
+                               now=datetime.now(UTC) - timedelta(hours=3))
         forged = tokens.issue("some-other-secret-of-sufficient-length!", account)
         orphan = tokens.issue(secret, dict(account, id=account_id_for("ghost")))
         for token in (expired, forged, orphan, "not.a.token"):
@@ -127,7 +127,6 @@ def test_short_ttl_token_expires(run_identity, ngdc, zhang):
 
 
 def test_login_payload_validated(identity):
-    with identity.rpc() as cluster:
-        with pytest.raises(InvalidInput) as info:
-            cluster.identity.login("", None)
+    with identity.rpc() as cluster, pytest.raises(InvalidInput) as info:
+        cluster.identity.login("", None)
     assert set(info.value.details) == {"username", "password"}

@@ -3,8 +3,8 @@ import uuid
 
 import pytest
 
-from hgrip_kernel.errors import InvalidInput, NotFound
 from hgrip_identity.domain import account_id_for, account_stream_id, institution_stream_id
+from hgrip_kernel.errors import InvalidInput, NotFound
 
 
 def test_health_queries_the_database(identity):
@@ -103,9 +103,8 @@ def test_bad_account_payload_is_invalid_input(identity, ngdc, zhang, change, fie
 
 
 def test_bad_institution_payload_is_invalid_input(identity):
-    with identity.rpc() as cluster:
-        with pytest.raises(InvalidInput) as info:
-            cluster.identity.upsert_institution({"code": "has space", "name": "", "units": "no"})
+    with identity.rpc() as cluster, pytest.raises(InvalidInput) as info:
+        cluster.identity.upsert_institution({"code": "has space", "name": "", "units": "no"})
     assert set(info.value.details) == {"code", "name", "units"}
 
 
@@ -130,8 +129,8 @@ def test_get_account(identity, ngdc, zhang):
 
 
 def test_runs_on_sqlite_the_embedded_default(sqlite_url, service_config, start_service, rpc_proxy, ngdc, zhang):
-    from hgrip_kernel.cli.migrate import upgrade
     from hgrip_identity.service import IdentityService
+    from hgrip_kernel.cli.migrate import upgrade
 
     upgrade("identity", sqlite_url)  # the same Alembic revision as on PostgreSQL
     config = service_config("identity", sqlite_url)

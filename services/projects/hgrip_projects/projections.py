@@ -5,7 +5,6 @@ read-model check before creating only gives the common case a quick answer.
 """
 from datetime import datetime
 
-from hgrip_kernel.store.tables import UTCDateTime
 from sqlalchemy import (
     Column,
     Index,
@@ -18,6 +17,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
+
+from hgrip_kernel.store.tables import UTCDateTime
 
 from .domain import refusals
 

@@ -2,9 +2,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
 from hgrip_kernel.contracts.backups import DelegationTransferredV1
 from hgrip_kernel.errors import invalid_input
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .domain import ProjectDetails
 

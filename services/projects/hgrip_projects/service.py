@@ -6,11 +6,12 @@ process-wide writer lock) is held while waiting for a peer.
 """
 import uuid
 
+from nameko.rpc import RpcProxy, rpc
+
 from hgrip_kernel.envelope import utcnow
 from hgrip_kernel.errors import Conflict, DomainError
 from hgrip_kernel.health import health_report
 from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consumer
-from nameko.rpc import RpcProxy, rpc
 
 from . import projections
 from .domain import Delegation, Project, delegate_projects, project_stream_id, refusals

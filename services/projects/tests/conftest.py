@@ -1,5 +1,6 @@
 """Fixtures of the projects tests (conftest: test helpers cannot be imported under importlib mode)."""
 import copy
+from datetime import UTC
 
 import pytest
 
@@ -159,7 +160,7 @@ def transfer():
 def transferred():
     """``transferred(data) -> envelope dict`` of backups.DelegationTransferred carrying ``data``."""
     import uuid
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from hgrip_kernel.envelope import Envelope, dump_envelope
 
@@ -167,6 +168,6 @@ def transferred():
         return dump_envelope(Envelope(
             event_id=str(uuid.uuid4()), event_type="DelegationTransferred", schema_version=1,
             source="backups", stream_type="delegation", stream_id=f"delegation-{data['transfer_id']}",
-            stream_version=1, occurred_at=datetime.now(timezone.utc), actor=data["transferred_by"],
+            stream_version=1, occurred_at=datetime.now(UTC), actor=data["transferred_by"],
             correlation_id=correlation_id, causation_id=None, data=data, position=1))
     return make

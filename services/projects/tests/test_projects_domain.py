@@ -1,5 +1,5 @@
 """Project creation rules, plain Python: every refusal and the happy path."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -7,7 +7,7 @@ from hgrip_kernel.errors import Conflict, DomainError, Forbidden, InvalidInput
 from hgrip_projects.domain import Project, ProjectDetails, project_stream_id
 
 PID = "0b7e6a4c-8f3e-4f7a-9a59-3f7f5b0c1d2e"
-NOW = datetime(2023, 6, 28, 2, 30, tzinfo=timezone.utc)
+NOW = datetime(2023, 6, 28, 2, 30, tzinfo=UTC)
 DETAILS = ProjectDetails("三例样本（父母子）的测序数据开放共享备案", "刘晓寒", "liuxh@big.ac.cn")
 
 

@@ -1,5 +1,5 @@
 """Delegation transfers (委托调整) in the domain, plain Python: who moves, who does not, idempotence."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -14,7 +14,7 @@ from hgrip_projects.domain import (
     delegate_projects,
 )
 
-NOW = datetime(2023, 6, 28, 2, 30, tzinfo=timezone.utc)
+NOW = datetime(2023, 6, 28, 2, 30, tzinfo=UTC)
 FROM = "5a0c8f2e-3b1d-4c6e-9f7a-0d2b4e6f8a10"   # ELIGIBLE_ACCOUNT's id
 TO = "6b1d9f3f-4c2e-4d7f-8a8b-1e3c5f7a9b21"
 THIRD = "7c2e0a4a-5d3f-4e80-9b9c-2f4d6a8b0c32"

@@ -1,5 +1,5 @@
 """The read model's UNIQUE(owner_id, name) is the last word on names, on both backends."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +10,7 @@ from hgrip_kernel.store.tables import events, outbox
 from hgrip_projects import projections
 from hgrip_projects.domain import Project, ProjectDetails
 
-NOW = datetime(2023, 6, 28, 2, 30, tzinfo=timezone.utc)
+NOW = datetime(2023, 6, 28, 2, 30, tzinfo=UTC)
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
@@ -82,9 +82,8 @@ def test_a_move_onto_a_name_the_new_owner_took_meanwhile_is_refused_whole(store,
             projections.apply_project_delegated(uow.connection, delegated, loaded[pid].state["name"])
         return result
 
-    with pytest.raises(Conflict) as caught:
-        with store.unit_of_work(actor=owner["id"]) as uow:
-            move(uow, to_delegate, names_taken=lambda moving: [])
+    with pytest.raises(Conflict) as caught, store.unit_of_work(actor=owner["id"]) as uow:
+        move(uow, to_delegate, names_taken=lambda moving: [])
     assert (caught.value.code, caught.value.details) == ("delegate_has_project_named", {"names": ["Quartet"]})
     assert count(store, events) == count(store, outbox) == 3    # Trio's move rolled back too
     with store.engine.connect() as connection:
@@ -92,11 +91,10 @@ def test_a_move_onto_a_name_the_new_owner_took_meanwhile_is_refused_whole(store,
             ["Quartet", "Trio"]
 
     # With the read model asked, the same transfer is refused before anything is written.
-    with pytest.raises(Conflict):
-        with store.unit_of_work(actor=owner["id"]) as uow:
-            move(uow, to_delegate,
-                 names_taken=lambda moving: projections.names_taken(uow.connection, delegate["id"],
-                                                                    moving.values(), except_ids=moving))
+    with pytest.raises(Conflict), store.unit_of_work(actor=owner["id"]) as uow:
+        move(uow, to_delegate,
+             names_taken=lambda moving: projections.names_taken(uow.connection, delegate["id"],
+                                                                moving.values(), except_ids=moving))
     # To someone without those names, the rows follow the events (on both backends).
     to_third = Delegation("00000000-0000-4000-8000-0000000000bc", owner["id"],
                           "00000000-0000-4000-8000-0000000000cc", "third", "U-002", "数据资源部",
@@ -135,12 +133,11 @@ def test_a_transfer_that_lost_the_race_sees_no_clash_with_the_projects_it_moves(
             projections.apply_project_delegated(uow.connection, delegated, "Trio")
         return result
 
-    with pytest.raises(ConcurrencyError):
-        with store.unit_of_work(actor=owner["id"]) as slow:
-            stale = {pid: slow.load(Project, project_stream_id(pid))}
-            with store.unit_of_work(actor=owner["id"]) as fast:           # the other path wins
-                assert move(fast, {pid: fast.load(Project, project_stream_id(pid))})["moved"] == [pid]
-            move(slow, stale)                                           # not a name clash
+    with pytest.raises(ConcurrencyError), store.unit_of_work(actor=owner["id"]) as slow:
+        stale = {pid: slow.load(Project, project_stream_id(pid))}
+        with store.unit_of_work(actor=owner["id"]) as fast:           # the other path wins
+            assert move(fast, {pid: fast.load(Project, project_stream_id(pid))})["moved"] == [pid]
+        move(slow, stale)                                           # not a name clash
     assert count(store, events) == 2
     assert store.write(lambda uow: move(uow, {pid: uow.load(Project, project_stream_id(pid))})) == \
         {"moved": [], "already": [pid], "skipped": []}

@@ -1,6 +1,6 @@
 """ProjectsService on real PostgreSQL and RabbitMQ, with the real identity and backups services."""
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -31,7 +31,7 @@ def test_create_then_list_then_get(platform, new_project, wait_until):
     uuid.UUID(created["id"])
     created_at = datetime.fromisoformat(created["created_at"])
     assert created_at.utcoffset().total_seconds() == 0
-    assert abs((datetime.now(timezone.utc) - created_at).total_seconds()) < 60
+    assert abs((datetime.now(UTC) - created_at).total_seconds()) < 60
 
     with platform.rpc() as cluster:
         second = cluster.projects.create_project(owner, new_project(name="WGS trio, batch 2"))

@@ -8,6 +8,7 @@ import json
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
+
 from hgrip_kernel.signing import signed_headers
 
 RECEIPT_PATH = "/api/v1/backups"

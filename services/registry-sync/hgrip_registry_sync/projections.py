@@ -10,7 +10,6 @@ events. Both tables share the queue's columns (``_queue_columns``) and so every 
 """
 from datetime import datetime
 
-from hgrip_kernel.store.tables import UTCDateTime
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -26,6 +25,8 @@ from sqlalchemy import (
     text,
     update,
 )
+
+from hgrip_kernel.store.tables import UTCDateTime
 
 from .domain import FAILING, OPEN_STATES, PENDING, SYNCED
 

@@ -16,14 +16,15 @@ restored from a row, which client call sends it. Everything else is shared.
 """
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
+
+from sqlalchemy import Table
 
 from hgrip_kernel.context import bind_request_context, clear_request_context
 from hgrip_kernel.envelope import utcnow
 from hgrip_kernel.logging import get_logger
-from sqlalchemy import Table
 
 from . import projections
 from .domain import BackoffPolicy, OwnerChange, PushState, SyncState

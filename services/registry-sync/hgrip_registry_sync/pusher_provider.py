@@ -12,9 +12,10 @@ import uuid
 
 import eventlet
 from eventlet.greenpool import GreenPool
+from nameko.extensions import DependencyProvider
+
 from hgrip_kernel.logging import get_logger
 from hgrip_kernel.nameko import EventStoreProvider
-from nameko.extensions import DependencyProvider
 
 from .hgrg_client import HgrgClient
 from .pusher import Pusher

@@ -5,8 +5,9 @@ this check stands on its own so that a malformed payload is refused here, before
 recorded, and never pushed to HGRG. Unknown fields pass: the payload is forwarded to HGRG as
 published, and closing the contract is the producer's business.
 """
-from hgrip_kernel.errors import InvalidInput
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from hgrip_kernel.errors import InvalidInput
 
 BACKUP_NUMBER = r"^BF\d{8}\d{5}$"   # BF + Beijing date YYYYMMDD + 5-digit daily serial
 

@@ -8,11 +8,12 @@ pushes at once and retries with backoff for as long as HGRG is away.
 The nameko service name is ``registry-sync`` (dash), the same as the entry point, the config key
 and the event source: call it as ``RpcProxy("registry-sync")`` or ``cluster["registry-sync"]``.
 """
+from nameko.rpc import rpc
+
 from hgrip_kernel.envelope import utcnow
 from hgrip_kernel.errors import DomainError
 from hgrip_kernel.health import health_report
 from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consumer
-from nameko.rpc import rpc
 
 from . import projections
 from .domain import OwnerChange, SyncState, owner_change_body, refusals

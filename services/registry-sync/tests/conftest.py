@@ -13,10 +13,11 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests
+
 from hgrip_kernel.testing.platform import free_port
 
 HGRG_SECRET = "registry-sync-test-hgrg-secret"
@@ -163,7 +164,7 @@ def backup_payload():
             "pi_email": "data-admin@big.ac.cn",
             "file_count": 1,
             "total_mb": 1536.5,
-            "submitted_at": datetime.now(timezone.utc).isoformat(),
+            "submitted_at": datetime.now(UTC).isoformat(),
             "files": [{"file_id": str(uuid.uuid4()), "detailed_type": "raw_sequencing",
                        "repository": "GSA-Human", "accession": "HRA000567", "cases": 3,
                        "mb_per_case": 512.1666}],
@@ -183,7 +184,7 @@ class OwnerEvents:
         return {"backup_id": backup_id, "backup_number": backup_number, "transfer_id": str(uuid.uuid4()),
                 "from_owner_id": str(uuid.uuid4()), "to_owner_id": str(uuid.uuid4()),
                 "to_username": to_username, "institution_code": "INST-0008182183", "unit_code": unit_code,
-                "delegated_by": str(uuid.uuid4()), "delegated_at": datetime.now(timezone.utc).isoformat(),
+                "delegated_by": str(uuid.uuid4()), "delegated_at": datetime.now(UTC).isoformat(),
                 "sequence": sequence}
 
     @staticmethod
@@ -192,7 +193,7 @@ class OwnerEvents:
         return {"backup_id": backup_id, "backup_number": backup_number, "owner_id": str(uuid.uuid4()),
                 "owner_username": owner_username, "institution_code": "INST-5D1E2A7C90",
                 "unit_code": "UNIT-77B0C1D2E3", "how": how, "claimed_by": str(uuid.uuid4()),
-                "claimed_at": datetime.now(timezone.utc).isoformat(), "sequence": sequence}
+                "claimed_at": datetime.now(UTC).isoformat(), "sequence": sequence}
 
     @staticmethod
     def body(change_id: str, payload: dict) -> dict:
@@ -267,8 +268,9 @@ class BackupsPublisher:
     def send(self, event) -> None:
         """Put one stored event on the broker by hand, as the relay does — a first delivery of an
         event held back, or the same message again (a relay that crashed before marking its row)."""
-        from hgrip_kernel.messaging.topology import events_exchange
         from kombu import Connection, Producer
+
+        from hgrip_kernel.messaging.topology import events_exchange
 
         message = self.message_of(event)
         properties = dict(message["properties"])

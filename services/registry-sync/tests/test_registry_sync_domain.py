@@ -1,8 +1,9 @@
 """The SyncState and OwnerChange aggregates and the backoff policy: plain Python, no I/O."""
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from hgrip_kernel.contracts import registry
 from hgrip_registry_sync.domain import (
     BackoffPolicy,
@@ -13,7 +14,7 @@ from hgrip_registry_sync.domain import (
     sync_stream_id,
 )
 
-NOW = datetime(2026, 1, 15, 2, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 15, 2, 30, tzinfo=UTC)
 NUMBER = "BF2026011500042"
 PAYLOAD = {"backup_number": NUMBER, "backup_id": "4b3f3c5e-8f0e-4a51-9d55-1f6f2b8a9e01"}
 SUBMITTED_EVENT = "0e3c1d52-6a3f-4f83-a8b8-7d2b7f0c9a11"

@@ -9,6 +9,7 @@ import time
 
 import pytest
 import requests
+
 from hgrip_registry_sync.hgrg_client import HgrgClient, HgrgRefused, HgrgUnavailable
 
 SECRET = "registry-sync-test-hgrg-secret"   # the conftest's stand-in secret

@@ -9,6 +9,7 @@ import signal
 import time
 
 import pytest
+
 from hgrip_kernel.testing.platform import Platform
 from hgrip_registry_sync.service import RegistrySyncService
 

@@ -1,5 +1,5 @@
 """HGRG away, slow or refusing: numbers wait as ``failing`` and arrive, once each, when it is back."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hgrip_registry_sync.service import RegistrySyncService
 
@@ -23,7 +23,7 @@ def test_an_outage_leaves_numbers_failing_then_each_arrives_exactly_once(
                                                   "WHERE state = 'failing' AND attempts >= 3") == 6,
                timeout=20, message="three failed attempts on every number")
     states = sync_states_of(numbers)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for state in states.values():
         assert state["state"] == "failing" and state["attempts"] >= 3
         assert state["last_error"] == "HTTP 503 unavailable: HGRG stand-in is down (control mode)"

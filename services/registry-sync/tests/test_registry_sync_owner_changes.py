@@ -8,10 +8,11 @@ from datetime import datetime
 
 import eventlet
 import pytest
+from kombu import Connection
+
 from hgrip_kernel.errors import InvalidInput
 from hgrip_kernel.messaging.topology import DEAD_LETTER_QUEUE
 from hgrip_registry_sync.service import RegistrySyncService
-from kombu import Connection
 
 LEGACY_NUMBER = "BF20190312001"   # numbered on the old platform
 

@@ -5,19 +5,20 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
+
 from hgrip_kernel.store import EventStore, create_engine
 from hgrip_kernel.store.tables import events
 from hgrip_registry_sync import projections
 from hgrip_registry_sync.domain import OwnerChange, SyncState, owner_change_body
 from hgrip_registry_sync.hgrg_client import HgrgClient
 from hgrip_registry_sync.pusher import Claim, Outcome, Pusher
-from sqlalchemy import func, select
 
 SECRET = "registry-sync-test-hgrg-secret"
-T0 = datetime(2026, 1, 15, 2, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 15, 2, 30, tzinfo=UTC)
 
 
 class Clock:
@@ -258,12 +259,11 @@ def test_skip_locked_lets_a_second_claimer_pass_a_claim_in_progress(make_databas
         request_sync(store, payload, at=T0 - timedelta(seconds=1))
         numbers.append(payload["backup_number"])
     try:
-        with engine.connect() as first, engine.connect() as second:
-            with first.begin():
-                held = projections.claim_due(first, T0, T0 + timedelta(seconds=10), limit=2)
-                with second.begin():
-                    second.exec_driver_sql("SET LOCAL lock_timeout = '2s'")   # would fail if it waited
-                    other = projections.claim_due(second, T0, T0 + timedelta(seconds=10), limit=2)
+        with engine.connect() as first, engine.connect() as second, first.begin():
+            held = projections.claim_due(first, T0, T0 + timedelta(seconds=10), limit=2)
+            with second.begin():
+                second.exec_driver_sql("SET LOCAL lock_timeout = '2s'")   # would fail if it waited
+                other = projections.claim_due(second, T0, T0 + timedelta(seconds=10), limit=2)
         assert [r.key for r in held] == numbers[:2]
         assert [r.key for r in other] == numbers[2:]
     finally:

@@ -11,13 +11,14 @@ import eventlet
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from kombu import Connection, Producer
+from sqlalchemy import create_engine, inspect
+
 from hgrip_kernel.errors import NotFound
 from hgrip_kernel.messaging.topology import DEAD_LETTER_QUEUE, events_exchange
 from hgrip_kernel.outbox_relay import outbox_messages
 from hgrip_registry_sync.projections import metadata
 from hgrip_registry_sync.service import RegistrySyncService
-from kombu import Connection, Producer
-from sqlalchemy import create_engine, inspect
 
 
 def test_migrations_give_exactly_the_model(sync_db):
@@ -100,9 +101,8 @@ def test_every_submitted_number_reaches_hgrg_once_within_a_second(
 
 def test_get_sync_state_of_an_unknown_number_is_not_found(sync_db, sync_config, start_service, rpc_proxy):
     start_service(RegistrySyncService, sync_config(sync_db))
-    with rpc_proxy() as cluster:
-        with pytest.raises(NotFound) as caught:
-            cluster["registry-sync"].get_sync_state("BF2026011599999")
+    with rpc_proxy() as cluster, pytest.raises(NotFound) as caught:
+        cluster["registry-sync"].get_sync_state("BF2026011599999")
     assert caught.value.code == "sync_state_not_found"
     assert caught.value.message_zh == "未找到该备份编号的人遗系统同步记录。"
     assert caught.value.details == {"backup_number": "BF2026011599999"}
@@ -124,10 +124,9 @@ def test_the_same_event_twice_and_the_same_number_twice_give_one_state_and_one_r
         [message] = outbox_messages(connection)
     properties = dict(message["properties"])
     headers = properties.pop("application_headers")
-    with entrypoint_waiter(container, "on_backup_submitted") as waited:
-        with Connection(amqp_uri) as connection:
-            Producer(connection).publish(message["body"], exchange=events_exchange, headers=headers,
-                                         routing_key=message["routing_key"], **properties)
+    with entrypoint_waiter(container, "on_backup_submitted") as waited, Connection(amqp_uri) as connection:
+        Producer(connection).publish(message["body"], exchange=events_exchange, headers=headers,
+                                     routing_key=message["routing_key"], **properties)
     assert waited.get() is None
     with entrypoint_waiter(container, "on_backup_submitted") as waited:
         backups.submit({**payload, "backup_id": str(uuid.uuid4())})

@@ -35,8 +35,9 @@ def test_on_sqlite_numbers_survive_an_outage_and_arrive_once(
 def test_migration_0003_adds_and_removes_owner_changes_on_sqlite(tmp_path):
     from alembic import command
     from alembic.config import Config
-    from hgrip_kernel.cli.migrate import migration_locations
     from sqlalchemy import create_engine, inspect
+
+    from hgrip_kernel.cli.migrate import migration_locations
 
     url = f"sqlite:///{tmp_path / 'registry_sync.sqlite'}"
     upgrade("registry-sync", url, revision="0002")

@@ -7,8 +7,9 @@ Config: ``REPOSITORIES_URL`` (default http://127.0.0.1:8040), ``REPOSITORIES_TIM
 """
 from datetime import timedelta
 
-from hgrip_kernel.envelope import utcnow
 from nameko.extensions import DependencyProvider
+
+from hgrip_kernel.envelope import utcnow
 
 from .mailer import Mailer
 from .repositories import HttpRepositoryClient

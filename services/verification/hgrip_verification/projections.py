@@ -5,9 +5,10 @@ Written in the same transaction as the events. ``code_hash`` lives only here (ne
 which the outbox publishes to the broker): an HMAC keyed by TOKEN_SECRET, never the code itself.
 ``sms_codes`` keeps the masked mobile only.
 """
-from hgrip_kernel.store.tables import UTCDateTime
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+
+from hgrip_kernel.store.tables import UTCDateTime
 
 metadata = MetaData()
 

@@ -1,6 +1,7 @@
 """Validation of RPC arguments. Field errors come back as one ``invalid_input`` with details."""
-from hgrip_kernel.errors import invalid_input
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from hgrip_kernel.errors import invalid_input
 
 from .domain import PURPOSES, REPOSITORIES, accession_is_well_formed
 from .domain.code_policy import CODE_LENGTH

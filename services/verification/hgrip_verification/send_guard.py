@@ -15,6 +15,6 @@ def try_claim(connection, scope: str) -> bool:
     """``scope``: a file id, or ``sms_hash_scope(purpose, subject)`` (never a UUID: no overlap)."""
     if connection.dialect.name != "postgresql":
         return True  # SQLite: the store's writer lock already runs one unit of work at a time
-    digest = hashlib.sha256(f"verification-send:{scope}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"verification-send:{scope}".encode()).digest()
     key = int.from_bytes(digest[:8], "big", signed=True)
     return bool(connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar())

@@ -5,12 +5,13 @@ codes with which a natural person proves an old mobile when claiming legacy back
 A code exists only in memory and in the mail or text message: the database keeps an HMAC, events
 keep the expiry, logs keep neither. The clear mobile is kept nowhere (events and answers mask it).
 """
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+
 from hgrip_kernel.errors import DomainError
 from hgrip_kernel.health import health_report
 from hgrip_kernel.masking import mask_email, mask_mobile
 from hgrip_kernel.nameko import EventStoreProvider, RequestContext
-from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 
 from . import projections, send_guard
 from .dependencies import Clock, MailerProvider, RepositoryClientProvider, SmsClientProvider

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from hgrip_kernel.testing.platform import free_port
 
 SECRET = "test-token-secret-of-at-least-32-bytes"   # the kernel fixture's TOKEN_SECRET
@@ -182,8 +183,9 @@ def repositories(tmp_path):
 def capture(amqp_uri):
     """``capture(routing_key) -> read()``: a queue bound to hgrip.events, declared before anything
     is published; ``read()`` drains it into a list of (routing key, envelope dict)."""
-    from hgrip_kernel.messaging.topology import declare_topology, events_exchange
     from kombu import Connection, Queue
+
+    from hgrip_kernel.messaging.topology import declare_topology, events_exchange
 
     def bind(routing_key: str):
         queue = Queue(f"test.capture.{uuid.uuid4().hex[:8]}", exchange=events_exchange,
@@ -207,9 +209,10 @@ def capture(amqp_uri):
 
 class RunningVerification:
     def __init__(self, container, database_url, **standins):
-        from hgrip_verification.dependencies import Clock
         from nameko.testing.utils import get_extension
         from sqlalchemy import create_engine
+
+        from hgrip_verification.dependencies import Clock
 
         self.container = container
         self.engine = create_engine(database_url)
@@ -223,8 +226,9 @@ class RunningVerification:
 
     def recorded(self, *tables) -> list:
         """Every row of the events, the outbox and ``tables`` (empty when a call left no trace)."""
-        from hgrip_kernel.store.tables import events, outbox
         from sqlalchemy import select
+
+        from hgrip_kernel.store.tables import events, outbox
 
         return [row for table in (events, outbox, *tables) for row in self.rows(select(table))]
 

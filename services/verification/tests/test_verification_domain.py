@@ -1,8 +1,9 @@
 """Verification rules, plain Python: code policy, ownership, the aggregate, the mail, the hash."""
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from hgrip_kernel.contracts import registry
 from hgrip_kernel.errors import DomainError, InvalidInput, Locked, NotFound, TooManyRequests
 from hgrip_verification.domain import (
@@ -21,7 +22,7 @@ from hgrip_verification.domain import (
 from hgrip_verification.domain.request import DatasetRef
 from hgrip_verification.repositories import Dataset
 
-NOW = datetime(2023, 6, 28, 10, 3, 53, tzinfo=timezone.utc)
+NOW = datetime(2023, 6, 28, 10, 3, 53, tzinfo=UTC)
 FILE = "6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab"
 BACKUP = "0b7e6a4c-8f3e-4f7a-9a59-3f7f5b0c1d2e"
 REF = DatasetRef(FILE, BACKUP, "OMIX", "OMIX001226", "zhangxx@big.ac.cn")

@@ -1,6 +1,7 @@
 """HttpRepositoryClient against the real repositories stand-in: found, not found, and every way of
 not being able to tell (down, slow, nobody there, a wrong URL)."""
 import pytest
+
 from hgrip_verification.repositories import Dataset, HttpRepositoryClient, RepositoryUnavailable
 
 

@@ -5,10 +5,11 @@ import json
 import logging
 
 import pytest
-from hgrip_kernel.errors import Conflict, InvalidInput, ServiceUnavailable
-from hgrip_verification.domain import hash_code
 from sqlalchemy import MetaData, select
 from structlog.testing import capture_logs
+
+from hgrip_kernel.errors import Conflict, InvalidInput, ServiceUnavailable
+from hgrip_verification.domain import hash_code
 
 SECRET = "test-token-secret-of-at-least-32-bytes"   # TOKEN_SECRET of the kernel's service_config fixture
 

@@ -1,14 +1,15 @@
 """VerificationService on real PostgreSQL and RabbitMQ, with the real SMTP sink and repositories stand-in."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import create_engine, inspect, select
+
 from hgrip_kernel.contracts import registry
 from hgrip_kernel.errors import InvalidInput, Locked, NotFound, ServiceUnavailable, TooManyRequests
 from hgrip_kernel.store.tables import events
 from hgrip_verification.domain import hash_code
 from hgrip_verification.projections import verification_codes
 from hgrip_verification.service import VerificationService
-from sqlalchemy import create_engine, inspect, select
 
 SECRET = "test-token-secret-of-at-least-32-bytes"   # TOKEN_SECRET of the kernel's service_config fixture
 MISMATCH_ZH = "提交账号与数据集序列号不匹配"
@@ -61,9 +62,8 @@ def test_check_dataset_matches_the_submitter(verification, rpc_proxy):
     ("GSA-Human", "OMIX001226", "zhangxx@big.ac.cn"),    # right accession, wrong repository
 ])
 def test_check_dataset_mismatch(verification, rpc_proxy, repository, accession, account):
-    with rpc_proxy() as cluster:
-        with pytest.raises(InvalidInput) as caught:
-            cluster.verification.check_dataset(repository, accession, account)
+    with rpc_proxy() as cluster, pytest.raises(InvalidInput) as caught:
+        cluster.verification.check_dataset(repository, accession, account)
     assert caught.value.code == "dataset_account_mismatch"
     assert caught.value.message_zh == MISMATCH_ZH
     assert caught.value.message == "The submission account and the dataset accession do not match."
@@ -97,7 +97,7 @@ def test_the_code_goes_by_mail_and_verifies_the_dataset(verification, rpc_proxy,
     read_verified = capture("verification.DatasetVerified")
     payload = send_payload()
     file_id = payload["file_id"]
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     with rpc_proxy(correlation_id="req-send-1") as cluster:
         sent = cluster.verification.send_code(payload)
     assert sent["sent_to"] == "z***@big.ac.cn"

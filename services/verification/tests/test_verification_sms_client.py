@@ -4,6 +4,7 @@ import socket
 import time
 
 import pytest
+
 from hgrip_kernel.testing.platform import free_port
 from hgrip_verification.sms import SmsClient, SmsNotSent
 

@@ -1,7 +1,8 @@
 """SMS-code rules, plain Python: policy (10 min, 60 s, 5 tries), the SmsCodeRequest aggregate, the text."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from hgrip_kernel.errors import Conflict, DomainError, InvalidInput, Locked, NotFound, TooManyRequests
 from hgrip_verification.domain import (
     MAIL_CODES,
@@ -16,7 +17,7 @@ from hgrip_verification.domain import (
     sms_stream_id,
 )
 
-NOW = datetime(2024, 3, 1, 2, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 3, 1, 2, 0, 0, tzinfo=UTC)
 SUBJECT = "claim:acc-6f1c2d3e:registrant-digest-9a59"
 MOBILE = "13912345678"
 

@@ -1,13 +1,14 @@
 """send_sms_code / verify_sms_code on real PostgreSQL and RabbitMQ, with the real SMS sink."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
+
 from hgrip_kernel.errors import Conflict, InvalidInput, Locked, NotFound, ServiceUnavailable, TooManyRequests
 from hgrip_kernel.store.tables import events
 from hgrip_verification.domain import hash_code, sms_hash_scope
 from hgrip_verification.projections import sms_codes
 from hgrip_verification.service import VerificationService
-from sqlalchemy import select
 
 SECRET = "test-token-secret-of-at-least-32-bytes"   # TOKEN_SECRET of the kernel's service_config fixture
 MOBILE = "13912345678"
@@ -27,7 +28,7 @@ def wrong(code: str) -> str:
 def test_the_code_arrives_at_that_mobile_and_verifies_once(sms_verification, rpc_proxy, sms_payload, code_in):
     payload = sms_payload()
     purpose, subject = payload["purpose"], payload["subject"]
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     with rpc_proxy(correlation_id="req-sms-send-1") as cluster:
         sent = cluster.verification.send_sms_code(payload)
     assert set(sent) == {"sent_to", "expires_at", "resend_available_at"} and sent["sent_to"] == "139****5678"

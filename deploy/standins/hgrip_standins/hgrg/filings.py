@@ -9,7 +9,7 @@ import json
 import os
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -51,7 +51,7 @@ class FilingBook:
         self._filings: list[dict] = self._journal.records()
 
     def file(self, backup_numbers: list[str], declared_mb, recipient: str, now: datetime | None = None) -> dict:
-        moment = (now or datetime.now(timezone.utc)).astimezone(BEIJING)
+        moment = (now or datetime.now(UTC)).astimezone(BEIJING)
         day = moment.strftime("%Y%m%d")
         with self._lock:
             serial = 1 + sum(1 for f in self._filings if f["filing_number"][len(PREFIX):len(PREFIX) + 8] == day)

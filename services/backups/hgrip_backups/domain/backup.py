@@ -7,12 +7,11 @@ it has not been given raises ``DatasetCheckNeeded``; the caller asks outside any
 runs the command again with the answer.
 """
 from collections.abc import Callable, Collection
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hgrip_kernel.aggregate import Aggregate
 
 from . import refusals, taxonomy
-from .legacy import LegacyMixin
 from .backup_number import beijing_day, format_backup_number
 from .data_file import (
     COMPLETE,
@@ -22,6 +21,7 @@ from .data_file import (
     progress_for,
     total_mb,
 )
+from .legacy import LegacyMixin
 
 STREAM_PREFIX = "backup-"
 DRAFT = "draft"            # 未完成
@@ -50,7 +50,7 @@ class DatasetCheckNeeded(Exception):
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 def clean_name(name) -> str:

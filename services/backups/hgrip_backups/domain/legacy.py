@@ -13,7 +13,7 @@ platform, the mobile only as a keyed hash (domain/mobile.py) and masked for disp
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import refusals
 from .data_file import COMPLETE, DataFile
@@ -81,7 +81,7 @@ def check_same_institution(registrant_institution: str, claimant_institution: st
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 class LegacyMixin:
@@ -105,7 +105,7 @@ class LegacyMixin:
         """A legacy backup from the old platform's export. ``record`` is already validated:
         backup_number, name, project_name, pi_name|None, pi_email|None, categories (codes),
         submitted_at (aware), files [{detailed_type, repository, accession, cases, mb_per_case}]."""
-        from .backup import backup_stream_id   # backup.py imports this module
+        from .backup import backup_stream_id  # backup.py imports this module
 
         backup_id = legacy_backup_id(record["backup_number"])
         backup = cls(backup_stream_id(backup_id))

@@ -5,7 +5,7 @@ whole transfer is refused when the new owner already has a project of the same n
 would move (names are unique per owner); otherwise each project is moved, or left alone, on its
 own (``Project.delegate``).
 """
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from . import refusals
 from .project import ALREADY, MOVED, SKIPPED, Delegation, Project

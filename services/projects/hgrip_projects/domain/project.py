@@ -1,8 +1,8 @@
 """The Project aggregate (stream ``project-<uuid>``): created once, never deleted; its details
 never change, only its owner does, with a delegation transfer (委托调整)."""
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from hgrip_kernel.aggregate import Aggregate
 
@@ -83,7 +83,7 @@ class Project(Aggregate):
             "unit_name": unit["name"] if unit else None,
             "owner_id": account["id"],
             "owner_username": account["username"],
-            "created_at": now.astimezone(timezone.utc).isoformat(),
+            "created_at": now.astimezone(UTC).isoformat(),
         })
         return project
 
@@ -117,7 +117,7 @@ class Project(Aggregate):
                 "unit_code": delegation.unit_code,
                 "unit_name": delegation.unit_name,
                 "delegated_by": delegation.delegated_by,
-                "delegated_at": delegation.delegated_at.astimezone(timezone.utc).isoformat(),
+                "delegated_at": delegation.delegated_at.astimezone(UTC).isoformat(),
             })
         return outcome
 

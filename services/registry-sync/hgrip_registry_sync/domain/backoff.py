@@ -5,8 +5,8 @@ from 0.5 s so a short blip costs well under a second, and stops growing at 60 s 
 attempt after a long outage comes at most a minute after HGRG is back.
 """
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ There is no "failed": a push never gives up (the backoff caps the wait, not the 
 A subclass names its events and says which fields identify it in each of them
 (``SyncState``: a backup number; ``OwnerChange``: a change of owner of one).
 """
-from datetime import datetime, timedelta, timezone
-from typing import Callable, ClassVar
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 from hgrip_kernel.aggregate import Aggregate
 
@@ -21,7 +22,7 @@ MAX_ERROR_LENGTH = 500
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 class PushState(Aggregate):

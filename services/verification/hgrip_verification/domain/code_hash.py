@@ -9,7 +9,7 @@ def hash_code(secret: str, scope: str, code: str) -> str:
     if not secret:
         raise ValueError("TOKEN_SECRET is required to hash verification codes")
     # The scope is part of the message: the same code for two files gives two unrelated hashes.
-    message = f"verification-code:{scope}:{code}".encode("utf-8")
+    message = f"verification-code:{scope}:{code}".encode()
     return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 

@@ -3,9 +3,10 @@ expired; a new code starts afresh. Subclasses name their stream, events and refu
 
 The code itself is never here: the aggregate only learns whether a presented code matched its HMAC.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, ClassVar
+from datetime import UTC, datetime
+from typing import ClassVar
 
 from hgrip_kernel.aggregate import Aggregate
 from hgrip_kernel.errors import DomainError
@@ -14,7 +15,7 @@ from .code_policy import CodePolicy, is_expired
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 @dataclass(frozen=True)
