@@ -1,10 +1,11 @@
 """The nameko shell around the kernel: the only place in hgrip_kernel that imports nameko."""
 from .errors import register_rpc_errors
 from .event_consumer import EventConsumer, event_consumer
+from .refusing_rpc import refusing_rpc
 from .request_context import RequestContext
 from .store_provider import EventStoreProvider
 
 register_rpc_errors()
 
 __all__ = ["EventConsumer", "EventStoreProvider", "RequestContext", "event_consumer",
-           "register_rpc_errors"]
+           "refusing_rpc", "register_rpc_errors"]
