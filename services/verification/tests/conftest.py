@@ -37,10 +37,9 @@ class StandinProcess:
         env = {**os.environ, "HGRIP_VAR": str(self.var), self.address_variable: f"127.0.0.1:{self.port}",
                "PYTHONUNBUFFERED": "1", **self.env}
         self.var.mkdir(parents=True, exist_ok=True)
-        log = open(self.var / f"{self.module.rsplit('.', 1)[-1]}.log", "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", self.module], env=env, stdout=log,
-                                        stderr=subprocess.STDOUT)
-        log.close()
+        with open(self.var / f"{self.module.rsplit('.', 1)[-1]}.log", "ab") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", self.module], env=env, stdout=log,
+                                            stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -212,7 +211,7 @@ class RunningVerification:
         from nameko.testing.utils import get_extension
         from sqlalchemy import create_engine
 
-        from hgrip_verification.dependencies import Clock
+        from hgrip_verification.entrypoints.dependencies import Clock
 
         self.container = container
         self.engine = create_engine(database_url)
@@ -236,7 +235,7 @@ class RunningVerification:
 @pytest.fixture
 def verification(make_database, service_config, start_service, smtp_sink, repositories):
     """The service wired to the real stand-ins; ``verification.clock.offset`` moves its time."""
-    from hgrip_verification.service import VerificationService
+    from hgrip_verification.entrypoints.service import VerificationService
 
     database_url = make_database("verification")
     config = service_config("verification", database_url, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_sink.port),
@@ -251,7 +250,7 @@ def verification(make_database, service_config, start_service, smtp_sink, reposi
 @pytest.fixture
 def sms_verification(make_database, service_config, start_service, sms_sink):
     """The service wired to the real SMS sink (SMTP and repositories are not needed for SMS codes)."""
-    from hgrip_verification.service import VerificationService
+    from hgrip_verification.entrypoints.service import VerificationService
 
     database_url = make_database("verification")
     config = service_config("verification", database_url, SMS_URL=sms_sink.url, SMS_TIMEOUT=2)

@@ -6,6 +6,7 @@ import pytest
 
 from hgrip_kernel.contracts import registry
 from hgrip_kernel.errors import DomainError, InvalidInput, Locked, NotFound, TooManyRequests
+from hgrip_verification.app.ports import Dataset
 from hgrip_verification.domain import (
     REPOSITORIES,
     VerificationRequest,
@@ -20,7 +21,6 @@ from hgrip_verification.domain import (
     submitter_matches,
 )
 from hgrip_verification.domain.request import DatasetRef
-from hgrip_verification.repositories import Dataset
 
 NOW = datetime(2023, 6, 28, 10, 3, 53, tzinfo=UTC)
 FILE = "6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab"
@@ -193,7 +193,8 @@ def test_the_mail_says_who_what_where_and_for_how_long_in_chinese_then_english()
     assert mail.subject == "【人类遗传资源信息管理备份平台】数据集验证码"
     text = mail.text
     assert "zhangxx@big.ac.cn\n\n您好，您的验证码为：320000" in text
-    assert ("该验证码由张晓寒通过人类遗传资源信息管理备份平台向您发送，用于确认您在OMIX (https://ngdc.cncb.ac.cn/omix/) "
+    assert ("该验证码由张晓寒通过人类遗传资源信息管理备份平台向您发送，"
+            "用于确认您在OMIX (https://ngdc.cncb.ac.cn/omix/) "
             "系统中提交的编号为 OMIX001226 的数据集在人类遗传资源信息管理备份平台中使用，"
             "相关项目名称为“三例样本（父母子）的测序数据开放共享备案”。") in text
     assert "此验证码有效期48小时，请勿外泄。" in text

@@ -2,7 +2,8 @@
 not being able to tell (down, slow, nobody there, a wrong URL)."""
 import pytest
 
-from hgrip_verification.repositories import Dataset, HttpRepositoryClient, RepositoryUnavailable
+from hgrip_verification.adapters.repositories import HttpRepositoryClient
+from hgrip_verification.app.ports import Dataset, RepositoryUnavailable
 
 
 def test_finds_a_dataset(repositories):

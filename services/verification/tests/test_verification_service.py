@@ -7,9 +7,9 @@ from sqlalchemy import create_engine, inspect, select
 from hgrip_kernel.contracts import registry
 from hgrip_kernel.errors import InvalidInput, Locked, NotFound, ServiceUnavailable, TooManyRequests
 from hgrip_kernel.store.tables import events
+from hgrip_verification.adapters.tables import verification_codes
 from hgrip_verification.domain import hash_code
-from hgrip_verification.projections import verification_codes
-from hgrip_verification.service import VerificationService
+from hgrip_verification.entrypoints.service import VerificationService
 
 SECRET = "test-token-secret-of-at-least-32-bytes"   # TOKEN_SECRET of the kernel's service_config fixture
 MISMATCH_ZH = "提交账号与数据集序列号不匹配"

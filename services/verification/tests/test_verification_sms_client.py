@@ -6,7 +6,8 @@ import time
 import pytest
 
 from hgrip_kernel.testing.platform import free_port
-from hgrip_verification.sms import SmsClient, SmsNotSent
+from hgrip_verification.adapters.sms import SmsClient
+from hgrip_verification.app.ports import SmsNotSent
 
 MOBILE = "13912345678"
 TEXT = "【人类遗传资源信息管理备份平台】验证码为 654321"

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from hgrip_kernel.errors import Conflict, InvalidInput, Locked, NotFound, ServiceUnavailable, TooManyRequests
 from hgrip_kernel.store.tables import events
+from hgrip_verification.adapters.tables import sms_codes
 from hgrip_verification.domain import hash_code, sms_hash_scope
-from hgrip_verification.projections import sms_codes
-from hgrip_verification.service import VerificationService
+from hgrip_verification.entrypoints.service import VerificationService
 
 SECRET = "test-token-secret-of-at-least-32-bytes"   # TOKEN_SECRET of the kernel's service_config fixture
 MOBILE = "13912345678"

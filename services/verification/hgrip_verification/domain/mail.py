@@ -41,7 +41,7 @@ HGRIP: {platform}
 {date}
 
 Note: this e-mail was sent automatically; please do not reply to it.
-"""
+"""  # noqa: E501 (the mail's paragraphs are one line each)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Alembic environment of the verification database (the kernel does the work)."""
 from hgrip_kernel.migrations import run_env
-from hgrip_verification.projections import metadata
+from hgrip_verification.adapters.tables import metadata
 
 run_env(metadata)

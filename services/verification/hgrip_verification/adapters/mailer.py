@@ -1,4 +1,5 @@
-"""Sends mail over SMTP (the SMTP sink locally, a relay in production): UTF-8 MIME, no retries here.
+"""The ``Mailer`` port over SMTP: sends mail (the SMTP sink locally, a relay in production), UTF-8 MIME,
+no retries here.
 
 A failure surfaces as MailNotSent; the caller records nothing then, so the user may try again at once.
 """
@@ -6,12 +7,10 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-
-class MailNotSent(Exception):
-    pass
+from ..app.ports import MailNotSent
 
 
-class Mailer:
+class SmtpMailer:
     def __init__(self, host: str = "127.0.0.1", port: int = 8025, sender: str = "hgrip@localhost",
                  timeout: float = 10.0):
         self.host = host

@@ -3,9 +3,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from hgrip_kernel.errors import invalid_input
 
-from .domain import PURPOSES, REPOSITORIES, accession_is_well_formed
-from .domain.code_policy import CODE_LENGTH
-from .domain.sms import MOBILE_PATTERN, SUBJECT_MAX
+from ..domain import PURPOSES, REPOSITORIES, accession_is_well_formed
+from ..domain.code_policy import CODE_LENGTH
+from ..domain.sms import MOBILE_PATTERN, SUBJECT_MAX
 
 
 class Trimmed(fields.String):

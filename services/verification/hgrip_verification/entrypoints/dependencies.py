@@ -11,9 +11,9 @@ from nameko.extensions import DependencyProvider
 
 from hgrip_kernel.envelope import utcnow
 
-from .mailer import Mailer
-from .repositories import HttpRepositoryClient
-from .sms import DEFAULT_SMS_URL, SmsClient
+from ..adapters.mailer import SmtpMailer
+from ..adapters.repositories import HttpRepositoryClient
+from ..adapters.sms import DEFAULT_SMS_URL, SmsClient
 
 DEFAULT_REPOSITORIES_URL = "http://127.0.0.1:8040"
 
@@ -45,10 +45,10 @@ class RepositoryClientProvider(DependencyProvider):
 class MailerProvider(DependencyProvider):
     def setup(self):
         config = self.container.config
-        self.mailer = Mailer(host=config.get("SMTP_HOST") or "127.0.0.1",
-                             port=int(config.get("SMTP_PORT") or 8025),
-                             sender=config.get("MAIL_FROM") or "hgrip@localhost",
-                             timeout=float(config.get("SMTP_TIMEOUT", 10)))
+        self.mailer = SmtpMailer(host=config.get("SMTP_HOST") or "127.0.0.1",
+                                 port=int(config.get("SMTP_PORT") or 8025),
+                                 sender=config.get("MAIL_FROM") or "hgrip@localhost",
+                                 timeout=float(config.get("SMTP_TIMEOUT", 10)))
 
     def get_dependency(self, worker_ctx):
         return self.mailer
@@ -59,7 +59,7 @@ class SmsClientProvider(DependencyProvider):
         config = self.container.config
         self.client = SmsClient(config.get("SMS_URL") or DEFAULT_SMS_URL,
                                 timeout=float(config.get("SMS_TIMEOUT", 5)),
-                                sender=config.get("SMS_SENDER") or "HGRIP")
+                                    sender=config.get("SMS_SENDER") or "HGRIP")
 
     def get_dependency(self, worker_ctx):
         return self.client

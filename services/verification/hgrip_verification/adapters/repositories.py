@@ -1,15 +1,15 @@
-"""RepositoryClient over HTTP (docs/protocols/repositories.md): the stand-in locally, an adapter
+"""The ``RepositoryClient`` port over HTTP (docs/protocols/repositories.md): the stand-in locally, an adapter
 endpoint in production; the same code talks to both."""
 from urllib.parse import quote
 
 import requests
 
-from .client import Dataset, RepositoryClient, RepositoryUnavailable
+from ..app.ports import Dataset, RepositoryUnavailable
 
 DATASET_NOT_FOUND = "dataset_not_found"
 
 
-class HttpRepositoryClient(RepositoryClient):
+class HttpRepositoryClient:
     def __init__(self, base_url: str, timeout: float = 5.0):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
@@ -32,7 +32,7 @@ class HttpRepositoryClient(RepositoryClient):
         return _dataset(repository, accession, answer)
 
 
-def error_code(answer) -> str | None:
+def error_code(answer: requests.Response) -> str | None:
     """The ``error`` of a JSON error answer ({"error": "<code>", "message": …}), if there is one."""
     try:
         body = answer.json()
@@ -41,7 +41,7 @@ def error_code(answer) -> str | None:
     return body.get("error") if isinstance(body, dict) else None
 
 
-def _dataset(repository: str, accession: str, answer) -> Dataset:
+def _dataset(repository: str, accession: str, answer: requests.Response) -> Dataset:
     try:
         body = answer.json()
     except ValueError as exc:

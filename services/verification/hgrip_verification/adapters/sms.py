@@ -1,4 +1,4 @@
-"""Sends text messages through an HTTP SMS gateway speaking docs/protocols/sms-sink.md
+"""The ``SmsGateway`` port: sends text messages through an HTTP SMS gateway speaking docs/protocols/sms-sink.md
 (``POST {base_url}/sms/send {mobile, text, sender}`` → 201): the SMS sink locally, the production
 gateway (or an adapter in front of it) elsewhere; the same code talks to both. No retries here.
 
@@ -7,13 +7,10 @@ Neither the mobile nor the text (which holds the code) ever appears in an SmsNot
 """
 import requests
 
-from .repositories.http_client import error_code
+from ..app.ports import SmsNotSent
+from .repositories import error_code
 
 DEFAULT_SMS_URL = "http://127.0.0.1:8026"
-
-
-class SmsNotSent(Exception):
-    pass
 
 
 class SmsClient:
@@ -44,7 +41,7 @@ class SmsClient:
         return body["id"]
 
 
-def _error_code(answer) -> str | None:
+def _error_code(answer: requests.Response) -> str | None:
     code = error_code(answer)
     # Only a short, code-like word: a gateway's free text might echo what it was sent.
     return code if isinstance(code, str) and code.isidentifier() and len(code) <= 64 else None

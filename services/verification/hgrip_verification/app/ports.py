@@ -1,0 +1,134 @@
+"""What the verification use cases need from the world, as typed protocols: the repositories (is this
+dataset theirs?), the mailer, the SMS gateway, the event store's unit of work, the read models of the
+codes and the send lock. The adapters implement them; unit tests pass in-memory fakes.
+
+A port's failure is its own exception type (``RepositoryUnavailable``, ``MailNotSent``, ``SmsNotSent``):
+the adapter raises it, the use case turns it into the refusal the user sees.
+"""
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from hgrip_kernel.aggregate import Aggregate
+from hgrip_kernel.envelope import Envelope
+
+from ..domain.issued_code import IssuedCode
+
+A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
+
+
+# --- the repositories (GSA-Human, GWH, GVM, GenBase, OMIX) --------------------------------------------
+@dataclass(frozen=True)
+class Dataset:
+    repository: str
+    accession: str
+    submitter: str          # the e-mail of the repository account that submitted it
+    title: str | None = None
+    released: str | None = None   # ISO date of public release; None while under embargo
+
+
+class RepositoryUnavailable(Exception):
+    """The repository could not answer (no connection, timeout, 5xx, or an answer we cannot read).
+
+    Distinct from "not found": the caller must not tell a user their accession is wrong when the
+    truth is that nobody could look it up.
+    """
+
+    def __init__(self, repository: str, reason: str):
+        super().__init__(f"{repository}: {reason}")
+        self.repository = repository
+        self.reason = reason
+
+
+class RepositoryClient(Protocol):
+    def find_dataset(self, repository: str, accession: str) -> Dataset | None:
+        """The dataset, None when the repository says it has no such accession, or raise
+        RepositoryUnavailable."""
+
+
+# --- mail and text messages ----------------------------------------------------------------------------
+class MailNotSent(Exception):
+    pass
+
+
+class Mailer(Protocol):
+    def send(self, to: str, subject: str, text: str) -> str:
+        """Send one plain-text message; returns its Message-ID, raises MailNotSent."""
+
+
+class SmsNotSent(Exception):
+    pass
+
+
+class SmsGateway(Protocol):
+    def send(self, mobile: str, text: str, request_id: str | None = None) -> str:
+        """Send one message; returns the gateway's message id, raises SmsNotSent."""
+
+
+# --- the event store ---------------------------------------------------------------------------------
+class UnitOfWork(Protocol):
+    connection: Any   # the database connection of the transaction (None in memory)
+
+    def load(self, aggregate_cls: type[A], stream_id: str) -> A | None: ...
+
+    def save(self, aggregate: Aggregate) -> list[Envelope]: ...
+
+
+class EventStore(Protocol):
+    def unit_of_work(self, actor: str | None = None, correlation_id: str | None = None,
+                     causation_id: str | None = None) -> AbstractContextManager[Any]: ...
+
+    def write(self, work: Callable[[Any], T], *, actor: str | None = None, correlation_id: str | None = None,
+              causation_id: str | None = None, attempts: int = 3) -> T: ...
+
+
+# --- the codes' read models and the send lock -----------------------------------------------------------
+class CodeRecords(Protocol):
+    """The row of one kind of code (``verification_codes`` or ``sms_codes``), written in the unit of
+    work of its events; the only place a code's HMAC is kept."""
+
+    def stored_hash(self, uow: UnitOfWork, request: IssuedCode) -> str | None:
+        """The HMAC of the request's current code (None if there is no row)."""
+
+    def record_issued(self, uow: UnitOfWork, request: IssuedCode, code_hash: str) -> None:
+        """Insert the row of a new code, or replace the previous code's row."""
+
+    def record_state(self, uow: UnitOfWork, request: IssuedCode) -> None:
+        """Failures, lock or verification of the current code (its row exists since it was issued)."""
+
+
+class SendGuard(Protocol):
+    def try_claim(self, uow: UnitOfWork, scope: str) -> bool:
+        """True if no other send for ``scope`` is in flight (held until the unit of work ends)."""
+
+
+class Log(Protocol):
+    def info(self, event: str, **fields: Any) -> Any: ...
+
+    def warning(self, event: str, **fields: Any) -> Any: ...
+
+
+# --- what a use case is given ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Ports:
+    """The service's peers and stores, wired once by the entrypoint (in-memory fakes in unit tests)."""
+    store: EventStore
+    send_guard: SendGuard
+    mail_codes: CodeRecords
+    sms_codes: CodeRecords
+    repositories: RepositoryClient
+    mailer: Mailer
+    sms: SmsGateway
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of a use case: its "now", the codes' HMAC key, its log and its request's ids."""
+    now: datetime
+    secret: str
+    log: Log
+    correlation_id: str | None = None
+    causation_id: str | None = None
