@@ -3,7 +3,7 @@ projects services (backups, verification and registry-sync are health-only stand
 import pytest
 import requests
 
-IdentityService = pytest.importorskip("hgrip_identity.service").IdentityService
+IdentityService = pytest.importorskip("hgrip_identity.entrypoints.service").IdentityService
 ProjectsService = pytest.importorskip("hgrip_projects.service").ProjectsService
 
 TOKEN_SECRET = "gateway-integration-test-token-secret-0123456789"  # HS256 wants >= 32 bytes

@@ -5,7 +5,7 @@ Fixtures live here because, under --import-mode=importlib, test modules cannot i
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from hgrip_identity.service import IdentityService
+from hgrip_identity.entrypoints.service import IdentityService
 from hgrip_kernel.store.tables import events
 
 # Long enough for HS256 (RFC 7518 §3.2 wants >= 32 bytes).

@@ -5,8 +5,8 @@ import time
 from kombu import Connection, Queue
 from sqlalchemy import select
 
+from hgrip_identity.adapters.tables import credentials
 from hgrip_identity.domain import account_id_for
-from hgrip_identity.projections import credentials
 from hgrip_kernel.messaging.topology import declare_topology, events_exchange
 from hgrip_kernel.outbox_relay import outbox_messages
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from hgrip_identity import tokens
+from hgrip_identity.adapters import tokens
 from hgrip_identity.domain import account_id_for, account_stream_id
 from hgrip_kernel.errors import InvalidInput, Locked, Unauthorized
 

@@ -129,7 +129,7 @@ def test_get_account(identity, ngdc, zhang):
 
 
 def test_runs_on_sqlite_the_embedded_default(sqlite_url, service_config, start_service, rpc_proxy, ngdc, zhang):
-    from hgrip_identity.service import IdentityService
+    from hgrip_identity.entrypoints.service import IdentityService
     from hgrip_kernel.cli.migrate import upgrade
 
     upgrade("identity", sqlite_url)  # the same Alembic revision as on PostgreSQL

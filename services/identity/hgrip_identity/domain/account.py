@@ -5,6 +5,7 @@ so they only say *that* a password was set, never what it is.
 """
 import uuid
 from datetime import datetime
+from typing import Any
 
 from hgrip_kernel.aggregate import Aggregate
 
@@ -54,18 +55,19 @@ class Account(Aggregate):
         string or None. An authorisation without a time keeps the time we already know (so a
         repeated delivery is not a change) or takes ``now`` the first time.
         """
-        wanted = {key: profile.get(key) for key in PROFILE_FIELDS}
+        wanted: dict[str, Any] = {key: profile.get(key) for key in PROFILE_FIELDS}
         wanted["employed"] = True if wanted["employed"] is None else bool(wanted["employed"])
         check_placement(wanted["role"], wanted["institution"], wanted["unit"])
         if not wanted["authorised"]:
             wanted["authorised_at"] = None
         elif wanted["authorised_at"] is None:
-            known = self.profile if self.exists and self.profile["authorised"] else None
+            known = self.profile if self.profile is not None and self.profile["authorised"] else None
             wanted["authorised_at"] = known["authorised_at"] if known else now.isoformat()
-        if not self.exists:
+        current = self.profile
+        if current is None:
             self.record("AccountProvisioned", {"account_id": self.account_id, **wanted})
             return True
-        changed = sorted(key for key in PROFILE_FIELDS if wanted[key] != self.profile[key])
+        changed = sorted(key for key in PROFILE_FIELDS if wanted[key] != current[key])
         if not changed:
             return False
         self.record("AccountUpdated", {"account_id": self.account_id, **wanted, "changed": changed})

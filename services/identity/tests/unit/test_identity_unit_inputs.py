@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from hgrip_identity import passwords, tokens
-from hgrip_identity.schemas import AccountPayloadSchema, InstitutionPayloadSchema, load
+from hgrip_identity.adapters import passwords, tokens
+from hgrip_identity.entrypoints.schemas import AccountPayloadSchema, InstitutionPayloadSchema, load
 from hgrip_kernel.errors import InvalidInput
 
 SECRET = "unit-test-secret-that-is-long-enough-for-hs256"

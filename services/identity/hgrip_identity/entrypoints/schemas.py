@@ -14,8 +14,8 @@ from marshmallow import (
 
 from hgrip_kernel.errors import invalid_input
 
-from .domain import password_policy
-from .domain.roles import ROLES
+from ..domain import password_policy
+from ..domain.roles import ROLES
 
 # Codes end up inside stream ids and URLs: keep them to a plain, bounded alphabet.
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$", error="must be 1-64 letters, digits, '_', '.' or '-'")
@@ -63,11 +63,12 @@ class InstitutionPayloadSchema(_Strict):
 class AccountPayloadSchema(_Strict):
     optional_blank = ("password", "mobile", "institution", "unit", "authorised_at")
 
-    username = fields.String(required=True, validate=validate.Regexp(r"^\S{1,100}$", error="must be 1-100 characters without spaces"))
+    username = fields.String(required=True, validate=validate.Regexp(
+        r"^\S{1,100}$", error="must be 1-100 characters without spaces"))
     password = fields.String(load_default=None, allow_none=True)
     name = fields.String(required=True, validate=NAME)
-    mobile = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Regexp(r"^1[3-9]\d{9}$", error="must be an 11-digit mainland mobile number"))
+    mobile = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^1[3-9]\d{9}$", error="must be an 11-digit mainland mobile number"))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     institution = fields.String(load_default=None, allow_none=True, validate=CODE)
     unit = fields.String(load_default=None, allow_none=True, validate=CODE)

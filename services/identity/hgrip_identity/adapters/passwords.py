@@ -22,3 +22,16 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
+
+
+class Argon2Passwords:
+    """The ``Passwords`` port."""
+
+    def hash(self, password: str) -> str:
+        return hash_password(password)
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        return verify_password(password_hash, password)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return needs_rehash(password_hash)

@@ -1,15 +1,16 @@
 """Signed, expiring access tokens (JWT, HS256)."""
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import jwt
 
+from ..app.ports import InvalidToken
+
 ALGORITHM = "HS256"
 DEFAULT_TTL_SECONDS = 7200
 
-
-class InvalidToken(Exception):
-    """The token is malformed, forged or expired (the caller maps it to Unauthorized)."""
+__all__ = ["ALGORITHM", "DEFAULT_TTL_SECONDS", "InvalidToken", "JwtTokens", "decode", "issue"]
 
 
 def issue(secret: str, account: dict, ttl_seconds: int = DEFAULT_TTL_SECONDS,
@@ -31,3 +32,23 @@ def decode(secret: str, token: str) -> dict:
                           options={"require": ["sub", "iat", "exp", "jti"]})
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
+
+
+class JwtTokens:
+    """The ``Tokens`` port from the service's configuration (``TOKEN_SECRET``, ``TOKEN_TTL_SECONDS``).
+
+    Issuing needs a secret (a missing one is a configuration fault); without one every token is refused.
+    """
+
+    def __init__(self, config: Mapping):
+        self.config = config
+
+    @property
+    def ttl_seconds(self) -> int:
+        return int(self.config.get("TOKEN_TTL_SECONDS", DEFAULT_TTL_SECONDS))
+
+    def issue(self, account: dict, now: datetime) -> str:
+        return issue(self.config["TOKEN_SECRET"], account, ttl_seconds=self.ttl_seconds, now=now)
+
+    def decode(self, token: str) -> dict:
+        return decode(self.config.get("TOKEN_SECRET", ""), token)

@@ -3,7 +3,7 @@ from hgrip_kernel.masking import mask_mobile
 
 
 def account_view(row) -> dict:
-    """Account dict from a ``projections.find_account`` row."""
+    """Account dict from a record (``adapters.read_models.SqlRecords.find_account``)."""
     institution = None
     if row.institution_code:
         institution = {"code": row.institution_code, "name": row.institution_name,

@@ -1,0 +1,1 @@
+"""Identity's use cases: provisioning from HGRG, login, authorisation (plain Python over ports)."""

@@ -1,0 +1,106 @@
+"""What identity's use cases need from the world, as typed protocols.
+
+The adapters implement them over SQLAlchemy, argon2 and JWT; the unit tests over plain dicts.
+"""
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from hgrip_kernel.aggregate import Aggregate
+from hgrip_kernel.envelope import Envelope
+
+from ..domain import Account, Institution
+
+A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
+
+
+class UnitOfWork(Protocol):
+    def load(self, aggregate_cls: type[A], stream_id: str) -> A | None: ...
+
+    def save(self, aggregate: Aggregate) -> list[Envelope]: ...
+
+
+class EventStore(Protocol):
+    def write(self, work: Callable[[Any], T], *, actor: str | None = None, correlation_id: str | None = None,
+              causation_id: str | None = None, attempts: int = 3) -> T:
+        """Run ``work(uow)`` in one transaction; on a lost optimistic-concurrency race reload and run it again."""
+        ...
+
+
+class Log(Protocol):
+    def info(self, event: str, **fields: Any) -> Any: ...
+
+    def warning(self, event: str, **fields: Any) -> Any: ...
+
+
+class Request(Protocol):
+    """Who asks, and the ids every event of this request carries."""
+    correlation_id: str | None
+    causation_id: str | None
+    log: Log
+
+
+class AccountRecord(Protocol):
+    """One row of the accounts read model, joined with its institution's and unit's names."""
+    @property
+    def id(self) -> str: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def locked_until(self) -> datetime | None: ...
+
+
+class Records(Protocol):
+    """Identity's read models and credentials, seen through one connection (and its transaction)."""
+
+    def find_account(self, *, account_id: str | None = None, username: str | None = None) -> AccountRecord | None:
+        ...
+
+    def password_hash(self, account_id: str) -> str | None: ...
+
+    def institution_units(self, code: str) -> dict[str, str] | None:
+        """{unit code: name} of a registered institution, or None when HGRG never registered it."""
+        ...
+
+    def project_institution(self, institution: Institution) -> None: ...
+
+    def project_account(self, account: Account) -> None: ...
+
+    def set_password_hash(self, account_id: str, password_hash: str) -> None: ...
+
+
+class Database(Protocol):
+    """Where the records live: read outside a unit of work, or inside one in the same transaction."""
+
+    def reading(self) -> AbstractContextManager[Records]: ...
+
+    def within(self, uow: Any) -> Records: ...
+
+
+class Passwords(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        """False for a wrong password and for no hash at all (costing the same time as a wrong one)."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged or expired (the use case answers ``invalid_token``)."""
+
+
+class Tokens(Protocol):
+    @property
+    def ttl_seconds(self) -> int: ...
+
+    def issue(self, account: dict, now: datetime) -> str: ...
+
+    def decode(self, token: str) -> dict:
+        """The token's claims; raises InvalidToken."""
+        ...

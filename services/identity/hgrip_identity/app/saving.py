@@ -1,0 +1,15 @@
+"""Saving an aggregate and its read-model row is one step, written once."""
+from ..domain import Account, Institution
+from .ports import Records, UnitOfWork
+
+WRITE_ATTEMPTS = 3             # reload-and-retry on a lost optimistic-concurrency race
+
+
+def save_institution(uow: UnitOfWork, records: Records, institution: Institution) -> None:
+    uow.save(institution)
+    records.project_institution(institution)
+
+
+def save_account(uow: UnitOfWork, records: Records, account: Account) -> None:
+    uow.save(account)
+    records.project_account(account)

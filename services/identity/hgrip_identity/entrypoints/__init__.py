@@ -1,0 +1,1 @@
+"""Identity's entrypoints: the nameko service, its payload schemas and its answers' shapes."""

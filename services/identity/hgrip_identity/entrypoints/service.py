@@ -1,0 +1,66 @@
+"""The identity nameko service: HGRG provisioning, login, token checks.
+
+Thin: each RPC loads its payload with a schema, calls a use case (``app/``) and encodes the answer.
+"""
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+
+from hgrip_kernel.health import health_report
+from hgrip_kernel.nameko import EventStoreProvider, RequestContext, refusing_rpc
+
+from ..adapters.passwords import Argon2Passwords
+from ..adapters.read_models import SqlDatabase
+from ..adapters.tokens import JwtTokens
+from ..app import authorisation, login, provisioning
+from ..domain import LockoutPolicy
+from .schemas import AccountIdSchema, AccountPayloadSchema, InstitutionPayloadSchema, LoginSchema, TokenSchema, load
+from .views import account_view, institution_view
+
+PASSWORDS = Argon2Passwords()
+
+
+class IdentityService:
+    name = "identity"
+
+    store = EventStoreProvider()
+    ctx = RequestContext()
+    config = Config()
+
+    @rpc
+    def health(self):
+        return health_report(self.name, self.store)
+
+    # --- provisioning from HGRG ---------------------------------------------------------------
+    @refusing_rpc
+    def upsert_institution(self, payload):
+        data = load(InstitutionPayloadSchema, payload)
+        institution, changed = provisioning.upsert_institution(self.store, self._db(), self.ctx, data)
+        return {"institution": institution_view(institution), "changed": changed}
+
+    @refusing_rpc
+    def upsert_account(self, payload):
+        data = load(AccountPayloadSchema, payload)
+        row, changed = provisioning.upsert_account(self.store, self._db(), PASSWORDS, self.ctx, data)
+        return {"account": account_view(row) if row is not None else None, "changed": changed}
+
+    # --- login and tokens ---------------------------------------------------------------------
+    @refusing_rpc
+    def login(self, username, password):
+        data = load(LoginSchema, {"username": username, "password": password})
+        done = login.login(self.store, self._db(), PASSWORDS, JwtTokens(self.config),
+                           LockoutPolicy.from_config(self.config), self.ctx, data["username"], data["password"])
+        return {"access_token": done.access_token, "token_type": "bearer", "expires_in": done.expires_in,
+                "account": account_view(done.account)}
+
+    @refusing_rpc
+    def authenticate(self, token):
+        data = load(TokenSchema, {"token": token})
+        return account_view(authorisation.authenticate(self._db(), JwtTokens(self.config), self.ctx, data["token"]))
+
+    @refusing_rpc
+    def get_account(self, account_id):
+        data = load(AccountIdSchema, {"account_id": account_id})
+        return account_view(authorisation.get_account(self._db(), str(data["account_id"])))
+
+    def _db(self) -> SqlDatabase:
+        return SqlDatabase(self.store.engine)
