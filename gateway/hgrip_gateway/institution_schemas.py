@@ -5,11 +5,12 @@ parameters. The backups service checks the same rules again (it decides, the gat
 """
 from marshmallow import Schema, fields, validate
 
-from .schemas import _DATETIME, ROLES, CodeName, DataFile, Filing, RequestSchema, Trimmed, _text
+from hgrip_kernel.field_rules import CODE_MAX, FILING_NUMBER_MAX, NAME_MAX, PAGE_SIZE_MAX, PI_NAME_MAX, USERNAME_MAX
+from hgrip_kernel.schema_fields import Trimmed, mobile_rule, name_rules, text_rules
 
-PAGE_SIZE_MAX = 100
+from .schemas import _DATETIME, ROLES, CodeName, DataFile, Filing, RequestSchema
+
 SORTS = ["created_at", "-created_at", "backup_number", "-backup_number", "name", "-name"]
-MOBILE = validate.Regexp(r"^1[3-9]\d{9}$", error="Must be an 11-digit mainland-China mobile number.")
 
 
 class _Paged(RequestSchema):
@@ -21,27 +22,27 @@ class _Paged(RequestSchema):
 class InstitutionBackupQuery(_Paged):
     status = fields.String(load_default="completed", validate=validate.OneOf(["completed", "incomplete"]),
                            metadata={"description": "tab: completed (已完成) or incomplete (未完成)"})
-    unit = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "unit code"})
-    name = Trimmed(validate=validate.Length(min=1, max=200), metadata={"description": "backup name contains"})
-    pi = Trimmed(validate=validate.Length(min=1, max=50), metadata={"description": "PI name contains"})
-    delegate = Trimmed(validate=validate.Length(min=1, max=200),
+    unit = fields.String(validate=validate.Length(min=1, max=CODE_MAX), metadata={"description": "unit code"})
+    name = Trimmed(validate=validate.Length(min=1, max=NAME_MAX), metadata={"description": "backup name contains"})
+    pi = Trimmed(validate=validate.Length(min=1, max=PI_NAME_MAX), metadata={"description": "PI name contains"})
+    delegate = Trimmed(validate=validate.Length(min=1, max=NAME_MAX),
                        metadata={"description": "delegate (委托人) name contains, or exact username"})
     backup_number = Trimmed(validate=validate.Length(min=1, max=32),
                             metadata={"description": "backup number starts with"})
-    filing_number = Trimmed(validate=validate.Length(min=1, max=64),
+    filing_number = Trimmed(validate=validate.Length(min=1, max=FILING_NUMBER_MAX),
                             metadata={"description": "cited by this filing number (备案号)"})
     sort = fields.String(load_default="-created_at", validate=validate.OneOf(SORTS))
 
 
 class MemberQuery(_Paged):
-    name = Trimmed(validate=validate.Length(min=1, max=200), metadata={"description": "name contains"})
-    unit = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "unit code"})
+    name = Trimmed(validate=validate.Length(min=1, max=NAME_MAX), metadata={"description": "name contains"})
+    unit = fields.String(validate=validate.Length(min=1, max=CODE_MAX), metadata={"description": "unit code"})
     role = fields.String(validate=validate.OneOf([r for r in ROLES if r != "operator"]))
 
 
 class DelegateQuery(_Paged):
-    name = Trimmed(validate=validate.Length(min=1, max=200), metadata={"description": "name contains"})
-    unit = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "unit code"})
+    name = Trimmed(validate=validate.Length(min=1, max=NAME_MAX), metadata={"description": "name contains"})
+    unit = fields.String(validate=validate.Length(min=1, max=CODE_MAX), metadata={"description": "unit code"})
     employed = fields.Boolean(metadata={"description": "true: employed (在职) only; false: left only"})
 
 
@@ -149,9 +150,9 @@ class DelegatePage(_Page):
 
 # ---- delegation transfer ----------------------------------------------------------------------
 class DelegationRequest(RequestSchema):
-    from_account = Trimmed(required=True, validate=_text(1, 100),
+    from_account = Trimmed(required=True, validate=text_rules(1, USERNAME_MAX),
                            metadata={"description": "username of the current delegate (原委托人)"})
-    to_account = Trimmed(required=True, validate=_text(1, 100),
+    to_account = Trimmed(required=True, validate=text_rules(1, USERNAME_MAX),
                          metadata={"description": "username of the new delegate (新委托人)"})
 
 
@@ -172,9 +173,9 @@ class DelegationResponse(Schema):
 
 # ---- claims of legacy backups -------------------------------------------------------------------
 class ClaimCodeRequest(RequestSchema):
-    legacy_name = Trimmed(required=True, validate=_text(1, 200),
+    legacy_name = Trimmed(required=True, validate=name_rules(),
                           metadata={"description": "原系统注册人姓名"})
-    legacy_mobile = Trimmed(required=True, validate=MOBILE, metadata={"description": "原系统注册手机号"})
+    legacy_mobile = Trimmed(required=True, validate=mobile_rule(), metadata={"description": "原系统注册手机号"})
 
 
 class ClaimRequest(ClaimCodeRequest):
@@ -183,7 +184,7 @@ class ClaimRequest(ClaimCodeRequest):
 
 
 class InstitutionClaimRequest(ClaimCodeRequest):
-    delegate_account = Trimmed(required=True, validate=_text(1, 100),
+    delegate_account = Trimmed(required=True, validate=text_rules(1, USERNAME_MAX),
                                metadata={"description": "username of the new delegate (新委托人)"})
 
 

@@ -7,6 +7,22 @@ The services validate their own payloads again; these rules are the public contr
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from hgrip_kernel.field_errors import CODES as FIELD_ERROR_CODES
+from hgrip_kernel.field_rules import (
+    CODE_MAX,
+    FILING_NUMBER_MAX,
+    MB_PER_CASE_MAX,
+    PI_NAME_MAX,
+    USERNAME_MAX,
+)
+from hgrip_kernel.schema_fields import (
+    MB_PER_CASE_ERROR,
+    Trimmed,
+    accession_rules,
+    cases_rule,
+    email_rules,
+    name_rules,
+    text_rules,
+)
 
 # The roles an HGRG account can hold (identity owns the rules that go with them).
 ROLES = ["natural_person", "legal_person", "unit_admin", "operator"]
@@ -19,19 +35,6 @@ class StrictBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value
-
-
-class Trimmed(fields.String):
-    """A string with surrounding whitespace removed before length rules apply."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
-
-
-def _text(low: int, high: int) -> list:
-    return [validate.Length(min=low, max=high),
-            # Names end up in lists and e-mails; control characters would garble them.
-            validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Must not contain control characters.")]
 
 
 class StrictFloat(fields.Float):
@@ -95,7 +98,7 @@ class ErrorResponse(Schema):
 # ---- auth and accounts --------------------------------------------------------------------
 
 class LoginRequest(RequestSchema):
-    username = Trimmed(required=True, validate=validate.Length(min=1, max=150))
+    username = Trimmed(required=True, validate=validate.Length(min=1, max=USERNAME_MAX))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1024))
 
 
@@ -137,10 +140,10 @@ class SessionState(Schema):
 # ---- projects -----------------------------------------------------------------------------
 
 class ProjectCreateRequest(RequestSchema):
-    name = Trimmed(required=True, validate=_text(1, 200))
-    pi_name = Trimmed(required=True, validate=_text(1, 50), metadata={
+    name = Trimmed(required=True, validate=name_rules())
+    pi_name = Trimmed(required=True, validate=text_rules(1, PI_NAME_MAX), metadata={
         "description": "the principal investigator's real name"})
-    pi_email = Trimmed(required=True, validate=[validate.Length(max=254), validate.Email()], metadata={
+    pi_email = Trimmed(required=True, validate=email_rules(), metadata={
         "format": "email", "description": "later matched against repository submission accounts; "
                                           "prefer the institution's mail domain"})
     # Type-checked here; its value (must be true) is the projects service's rule (consent_required).
@@ -170,7 +173,7 @@ class ProjectList(Schema):
 
 _CATEGORIES_HELP = "category codes from GET /api/v1/taxonomy, e.g. wgs, chip, wes"
 _DATETIME = {"format": "date-time"}
-_CODE = validate.Length(min=1, max=64)
+_CODE = validate.Length(min=1, max=CODE_MAX)
 
 
 def _categories(**kwargs) -> fields.List:
@@ -179,28 +182,28 @@ def _categories(**kwargs) -> fields.List:
 
 
 class BackupCreateRequest(RequestSchema):
-    name = Trimmed(required=True, validate=_text(1, 200))
+    name = Trimmed(required=True, validate=name_rules())
     categories = _categories(required=True)
 
 
 class BackupUpdateRequest(PatchSchema):
-    name = Trimmed(validate=_text(1, 200))
+    name = Trimmed(validate=name_rules())
     categories = _categories()
 
 
 class _FileFields(RequestSchema):
     detailed_type = Trimmed(validate=_CODE, metadata={
         "description": "a detailed type code allowed by the backup's categories (GET /api/v1/taxonomy)"})
-    # The upper bound is storage's (a 32-bit integer), not a business rule.
-    cases = fields.Integer(strict=True, validate=validate.Range(min=1, max=2_147_483_647),
-                           metadata={"description": "number of cases (例数)"})
-    mb_per_case = StrictFloat(validate=validate.Range(min=0, min_inclusive=False),
+    # The bounds are backups' (hgrip_kernel.field_rules), refused here with backups' own messages.
+    cases = fields.Integer(strict=True, validate=cases_rule(), metadata={"description": "number of cases (例数)"})
+    mb_per_case = StrictFloat(validate=[validate.Range(min=0, min_inclusive=False),
+                                        validate.Range(max=MB_PER_CASE_MAX, error=MB_PER_CASE_ERROR)],
                               # apispec drops min_inclusive=False; say it in the document ourselves.
                               metadata={"description": "data volume per case in MB (每例数据量)",
                                         "exclusiveMinimum": True})
-    submission_account = Trimmed(validate=[validate.Length(max=254), validate.Email()], metadata={
+    submission_account = Trimmed(validate=email_rules(), metadata={
         "format": "email", "description": "the account that submitted the dataset to its repository"})
-    accession = Trimmed(validate=_CODE, metadata={
+    accession = Trimmed(validate=accession_rules(), metadata={
         "description": "dataset accession in its repository, e.g. HRA000567 (pattern per repository: taxonomy)"})
 
 
@@ -351,11 +354,11 @@ class Health(Schema):
 
 class UnitInput(RequestSchema):
     code = Trimmed(required=True, validate=validate.Length(min=1, max=64))
-    name = Trimmed(required=True, validate=_text(1, 200))
+    name = Trimmed(required=True, validate=name_rules())
 
 
 class InstitutionUpsertRequest(RequestSchema):
-    name = Trimmed(required=True, validate=_text(1, 200))
+    name = Trimmed(required=True, validate=name_rules())
     foreign = StrictBoolean(required=True, metadata={"description": "foreign or foreign-controlled"})
     units = fields.List(fields.Nested(UnitInput), load_default=list)
 
@@ -374,7 +377,7 @@ class AccountUpsertRequest(RequestSchema):
     numbers, code alphabet, role placement) and answers invalid_input with details itself.
     HGRG sends "" for "not given" on the optional fields, so "" passes here."""
     password = fields.String(allow_none=True, load_only=True, validate=validate.Length(max=1024))
-    name = Trimmed(required=True, validate=_text(1, 200))
+    name = Trimmed(required=True, validate=name_rules())
     mobile = Trimmed(allow_none=True, validate=validate.Length(max=32))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     institution = Trimmed(allow_none=True, validate=validate.Length(max=64),
@@ -398,14 +401,14 @@ class AccountUpsertResponse(Schema):
 
 class FilingLinkRequest(RequestSchema):
     """Shapes only: backups validates the content (and answers invalid_input itself)."""
-    filing_number = Trimmed(required=True, validate=validate.Length(min=1, max=64),
+    filing_number = Trimmed(required=True, validate=validate.Length(min=1, max=FILING_NUMBER_MAX),
                             metadata={"example": "BA202601150001"})
     backup_numbers = fields.List(Trimmed(validate=validate.Length(min=1, max=64)), required=True,
                                  validate=validate.Length(min=1, max=1000),
                                  metadata={"description": "the backup numbers the prior report cites"})
     declared_mb = StrictFloat(required=True, validate=validate.Range(min=0, min_inclusive=False),
                               metadata={"description": "declared data volume (MB)"})
-    recipient = Trimmed(required=True, validate=_text(1, 200))
+    recipient = Trimmed(required=True, validate=name_rules())
     filed_at = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
         "format": "date-time", "example": "2026-01-15T10:00:00+08:00"})
 

@@ -31,7 +31,8 @@ _TYPES = {".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; cha
 NOT_BUILT_PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>HGRIP</title></head>
 <body><h1>网页应用尚未构建 · The web application is not built</h1>
-<p>请运行 <code>make web</code>，或使用 <code>make run</code>。 Run <code>make web</code> (or <code>make run</code>).</p>
+<p>请运行 <code>make web</code>，或使用 <code>make run</code>。 \
+Run <code>make web</code> (or <code>make run</code>).</p>
 <p>HTTP API: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a></p></body></html>
 """
 

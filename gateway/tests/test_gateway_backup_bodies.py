@@ -112,3 +112,14 @@ def test_a_code_keeps_its_leading_zeros_and_must_be_text():
 ])
 def test_unknown_fields_are_refused(schema_cls, document):
     assert "Unknown field." in json.dumps(errors_of(schema_cls, document))
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("cases", 1_000_000_001, "Must be a whole number from 1 to 1000000000."),
+    ("cases", 2_147_483_648, "Must be a whole number from 1 to 1000000000."),
+    ("mb_per_case", 1_000_000_001, "Must be a number greater than 0 (at most 1000000000)."),
+])
+def test_file_numbers_above_backups_limits_get_backups_own_answer(field, value, message):
+    # The limits are backups' (hgrip_kernel.field_rules): the gateway refuses with backups' text.
+    assert errors_of(schemas.FileAddRequest, {**FILE, field: value}) == {field: [message]}
+    assert load(schemas.FileAddRequest, {**FILE, "cases": 1_000_000_000, "mb_per_case": 1_000_000_000})

@@ -3,6 +3,7 @@ invalid_input the gateway reshapes — has its own code and Chinese text in hgri
 (none falls back to the generic ``invalid``)."""
 import importlib
 import inspect
+import pkgutil
 import re
 
 import pytest
@@ -11,9 +12,20 @@ from marshmallow import Schema, fields
 from hgrip_kernel.field_errors import UNKNOWN_CODE, field_problem
 
 GATEWAY_MODULES = ["hgrip_gateway.schemas", "hgrip_gateway.institution_schemas"]
-SERVICE_MODULES = ["hgrip_backups.schemas", "hgrip_backups.institution_schemas", "hgrip_backups.legacy_schemas",
-                   "hgrip_identity.schemas", "hgrip_projects.schemas", "hgrip_verification.schemas",
-                   "hgrip_registry_sync.schemas"]
+SERVICE_PACKAGES = ["hgrip_backups", "hgrip_identity", "hgrip_projects", "hgrip_verification", "hgrip_registry_sync"]
+
+
+def schema_modules(package_name: str) -> list[str]:
+    """Every module of the service package whose name ends in ``schemas`` (wherever the layout puts it)."""
+    try:
+        package = importlib.import_module(package_name)
+    except ModuleNotFoundError:
+        return []
+    return sorted(info.name for info in pkgutil.walk_packages(package.__path__, f"{package_name}.")
+                  if info.name.rsplit(".", 1)[-1].endswith("schemas"))
+
+
+SERVICE_MODULES = [name for package in SERVICE_PACKAGES for name in schema_modules(package)]
 
 
 def validators(field: fields.Field):

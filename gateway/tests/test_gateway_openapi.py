@@ -202,7 +202,7 @@ def test_errors_use_the_error_schema(document):
     assert set(error["properties"]["error"]["$ref"].split("/")[-1:]) == {"ErrorDetail"}
     detail = document["components"]["schemas"]["ErrorDetail"]
     assert set(detail["required"]) == {"code", "message", "message_zh", "details"}
-    for method, path, operation in operations(document):
+    for _method, path, operation in operations(document):
         responses = operation["responses"]
         assert "500" in responses and "503" in responses, path
         if operation["security"]:

@@ -58,6 +58,7 @@ TEMPLATES: list[tuple[str, str, str]] = [
      "须为 {min} 到 {max} 个字符（去掉首尾空格后）。"),
     ("length_out_of_range", "Must be between {min} and {max} characters.", "须为 {min} 到 {max} 个字符。"),
     ("out_of_range", "Must be a whole number from {min} to {max}.", "须为 {min} 到 {max} 之间的整数。"),
+    ("out_of_range", "Must be a number greater than 0 (at most {max}).", "须为大于 0 且不超过 {max} 的数。"),
     ("too_long", "Must be at most {max} characters.", "最多 {max} 个字符。"),
     ("invalid_username", "must be {min}-{max} characters without spaces", "须为 {min} 到 {max} 个不含空格的字符。"),
     ("invalid_identifier", "must be {min}-{max} letters, digits, '_', '.' or '-'",

@@ -116,6 +116,7 @@ def test_number_rules_and_their_codes():
     with pytest.raises(ValidationError) as caught:
         mb_per_case_rule()(0)
     assert caught.value.messages == ["Must be a number greater than 0 (at most 1000000000)."]
+    assert field_problem(caught.value.messages[0])["params"] == {"max": 1_000_000_000}
     assert mb_per_case_rule()(0.5) == 0.5
 
 
