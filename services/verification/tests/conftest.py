@@ -153,18 +153,6 @@ def outcomes():
 
 
 @pytest.fixture
-def replay():
-    """``replay(aggregate) -> a fresh one folded from its pending events``, as if stored (versions 1…n)."""
-    class Stored:
-        def __init__(self, event, version):
-            self.event_type, self.data, self.stream_version = event.type, event.data, version
-
-    def fold(source):
-        return type(source).rehydrate(source.id, [Stored(e, n) for n, e in enumerate(source.pending, 1)])
-    return fold
-
-
-@pytest.fixture
 def smtp_sink(tmp_path):
     sink = SmtpSink(tmp_path / "smtp").start()
     yield sink

@@ -2,10 +2,7 @@
 owner receives a code and gives it to the requester, who enters it to show the owner agrees."""
 from datetime import datetime
 
-from hgrip_kernel.masking import mask_email
-
 from ..domain import VerificationRequest, compose_code_mail, refusals, request_stream_id
-from ..domain.issued_code import iso
 from ..domain.request import DatasetRef
 from .codes import check_code, send_new_code
 from .ports import Call, MailNotSent, Ports
@@ -31,12 +28,10 @@ def send_code(ports: Ports, call: Call, data: dict) -> dict:
 
     request = send_new_code(ports, call, ports.mail_codes, VerificationRequest, request_stream_id(dataset.file_id),
                             dataset.file_id, deliver, issue)
-    expires_at = iso(request.expires_at) if request.expires_at else None
+    result = request.sent_result()
     call.log.info("verification_code_sent", file_id=dataset.file_id, backup_id=dataset.backup_id,
-                  submission_account=dataset.submission_account, expires_at=expires_at)
-    resend_at = request.resend_available_at()
-    return {"sent_to": mask_email(dataset.submission_account), "expires_at": expires_at,
-            "resend_available_at": iso(resend_at) if resend_at else None}
+                  submission_account=dataset.submission_account, expires_at=result["expires_at"])
+    return result
 
 
 def verify_code(ports: Ports, call: Call, file_id: str, code: str) -> dict:
@@ -47,7 +42,6 @@ def verify_code(ports: Ports, call: Call, file_id: str, code: str) -> dict:
         call.log.info("verification_code_rejected", file_id=file_id, failures=request.failures,
                       locked=request.locked)
         raise refusal
-    dataset = request.dataset
-    call.log.info("dataset_verified", file_id=file_id, repository=dataset.repository if dataset else None,
-                  accession=dataset.accession if dataset else None)
+    dataset = request.issued_dataset()
+    call.log.info("dataset_verified", file_id=file_id, repository=dataset.repository, accession=dataset.accession)
     return request.verified_result()

@@ -50,6 +50,10 @@ class IssuedCode(Aggregate):
     def _record_verified(self, now: datetime) -> None:
         raise NotImplementedError
 
+    def _sent_to(self) -> str | None:
+        """Where the current code went, masked."""
+        raise NotImplementedError
+
     def _verified_again(self, code_matches: bool) -> DomainError | None:
         """The answer to a check after the code was accepted: None (the same answer) or raise."""
         raise NotImplementedError
@@ -72,13 +76,12 @@ class IssuedCode(Aggregate):
     def verify(self, code_matches: bool, now: datetime) -> DomainError | None:
         """Check a presented code. Refusals that change nothing are raised; a wrong code is recorded
         (failures count, possibly the lock) and its refusal *returned*, to be raised once saved."""
-        if self.issued_at is None:
-            raise self.refusals.not_requested()
+        _, expires_at = self._issued()
         if self.verified_at is not None:
             return self._verified_again(code_matches)
         if self.locked:
             raise self.refusals.locked()
-        if is_expired(self.expires_at, now):
+        if is_expired(expires_at, now):
             raise self.refusals.expired()
         if code_matches:
             self._record_verified(now)
@@ -91,6 +94,24 @@ class IssuedCode(Aggregate):
         return self.refusals.invalid(self.policy.attempts_left(failures))
 
     # --- views ----------------------------------------------------------------------------------
+    def _issued(self) -> tuple[datetime, datetime]:
+        """(issued_at, expires_at) of the current code; the not-requested refusal before the first."""
+        if self.issued_at is None or self.expires_at is None:
+            raise self.refusals.not_requested()
+        return self.issued_at, self.expires_at
+
+    def sent_result(self) -> dict:
+        """The answer of a send: where the code went (masked), when it expires, when another may be sent."""
+        issued_at, expires_at = self._issued()
+        return {"sent_to": self._sent_to(), "expires_at": iso(expires_at),
+                "resend_available_at": iso(self.policy.resend_available_at(issued_at))}
+
+    def _verified_moment(self) -> str:
+        """When the current code was accepted (ISO), for the answer of a verified check."""
+        if self.verified_at is None:
+            raise ValueError(f"{self.id}: the current code has not been verified")
+        return iso(self.verified_at)
+
     def _issue_times(self, now: datetime) -> dict:
         return {"issued_at": iso(now), "expires_at": iso(self.policy.expires_at(now))}
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hgrip_kernel.errors import DomainError
+from hgrip_kernel.masking import mask_email
 
 from .code_policy import MAIL_CODES
 from .issued_code import IssuedCode, iso
@@ -52,8 +53,17 @@ class VerificationRequest(IssuedCode):
             "submission_account": dataset.submission_account, **self._issue_times(now),
         })
 
+    def issued_dataset(self) -> DatasetRef:
+        """The dataset of the current code; the not-requested refusal before the first."""
+        if self.dataset is None:
+            raise self.refusals.not_requested()
+        return self.dataset
+
     def _identity(self) -> dict:
-        return {"file_id": self.dataset.file_id}
+        return {"file_id": self.issued_dataset().file_id}
+
+    def _sent_to(self) -> str | None:
+        return mask_email(self.issued_dataset().submission_account)
 
     def _verified_again(self, code_matches: bool) -> DomainError | None:
         if code_matches:
@@ -61,16 +71,17 @@ class VerificationRequest(IssuedCode):
         raise self.refusals.invalid(self.policy.attempts_left(self.failures))
 
     def _record_verified(self, now: datetime) -> None:
+        dataset = self.issued_dataset()
         self.record("DatasetVerified", {
-            "file_id": self.dataset.file_id, "backup_id": self.dataset.backup_id,
-            "repository": self.dataset.repository, "accession": self.dataset.accession,
+            "file_id": dataset.file_id, "backup_id": dataset.backup_id,
+            "repository": dataset.repository, "accession": dataset.accession,
             "verified_at": iso(now)})
 
     # --- views ----------------------------------------------------------------------------------
     def verified_result(self) -> dict:
-        return {"verified": True, "file_id": self.dataset.file_id,
-                "accession": self.dataset.accession, "repository": self.dataset.repository,
-                "verified_at": iso(self.verified_at)}
+        dataset = self.issued_dataset()
+        return {"verified": True, "file_id": dataset.file_id, "accession": dataset.accession,
+                "repository": dataset.repository, "verified_at": self._verified_moment()}
 
     # --- state ----------------------------------------------------------------------------------
     def apply_CodeIssued(self, data: dict) -> None:

@@ -75,6 +75,9 @@ class SmsCodeRequest(IssuedCode):
     def _identity(self) -> dict:
         return {"purpose": self.purpose, "subject": self.subject}
 
+    def _sent_to(self) -> str | None:
+        return self.sent_to
+
     def _verified_again(self, code_matches: bool) -> DomainError | None:
         raise sms_code_used()   # consumed: not even the right code works twice
 
@@ -82,12 +85,9 @@ class SmsCodeRequest(IssuedCode):
         self.record("SmsCodeVerified", {**self._identity(), "verified_at": iso(now)})
 
     # --- views ----------------------------------------------------------------------------------
-    def sent_result(self) -> dict:
-        return {"sent_to": self.sent_to, "expires_at": iso(self.expires_at),
-                "resend_available_at": iso(self.resend_available_at())}
 
     def verified_result(self) -> dict:
-        return {"verified": True, **self._identity(), "verified_at": iso(self.verified_at)}
+        return {"verified": True, **self._identity(), "verified_at": self._verified_moment()}
 
     # --- state ----------------------------------------------------------------------------------
     def apply_SmsCodeSent(self, data: dict) -> None:
