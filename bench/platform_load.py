@@ -46,8 +46,7 @@ class Running:
         self.platform = Platform(env, self.var / "logs")
         full_env = {**os.environ, **env}
         logs = self.var / "logs"
-        self.standins = [subprocess.Popen([sys.executable, "-m", module, *args], env=full_env,
-                                          stdout=open(logs / f"{name}.log", "ab"), stderr=subprocess.STDOUT)
+        self.standins = [_spawn([sys.executable, "-m", module, *args], full_env, logs / f"{name}.log")
                          for name, module, args in (("hgrg", "hgrip_standins.hgrg", ["serve"]),
                                                     ("repositories", "hgrip_standins.repositories", []))]
         for service in (*PLATFORM_SERVICES, "gateway"):
@@ -99,8 +98,14 @@ class Running:
             process.wait(10)
 
 
+def _spawn(argv: list[str], env: dict, log_path: Path) -> subprocess.Popen:
+    """Start ``argv`` with its output appended to ``log_path`` (the child keeps its own handle)."""
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
 def _cpu_ms(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 

@@ -135,7 +135,7 @@ def test_nobody_but_the_owner_reaches_a_project_backup_or_file(world):
                                                        "file_not_found"), (role, template, response.text)
     assert owner_state(world) == before, "a refused request changed something"
     # The owner reaches every one of them (reads answer 200).
-    for method, template, path, body in requests_:
+    for method, template, path, _body in requests_:
         if method == "get":
             assert world["clients"]["owner"].get(path).status_code == 200, template
 

@@ -104,7 +104,7 @@ class OutboxRelay:
                     log.warning("outbox_publish_failed", error=repr(exc), rows=len(rows))
                     return 0
                 faults.point("after_publish")  # published, not yet marked: a re-publish follows
-                done = [row.id for row, ok in zip(rows, confirmed) if ok]
+                done = [row.id for row, ok in zip(rows, confirmed, strict=True) if ok]
                 if done:
                     connection.execute(update(outbox).where(outbox.c.id.in_(done))
                                        .values(published_at=datetime.now(UTC)))

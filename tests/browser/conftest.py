@@ -104,7 +104,8 @@ class PageWatch:
         # context's "page" event deadlocks the sync API: the handler's own call waits on the
         # dispatcher that is delivering the event.)
         context.on("console", self._console)
-        context.on("weberror", lambda error: self.errors.append(f"script error on {error.page and error.page.url}: {error.error}"))
+        context.on("weberror", lambda error: self.errors.append(
+            f"script error on {error.page and error.page.url}: {error.error}"))
 
     def _console(self, message):
         if message.type != "error":

@@ -67,7 +67,8 @@ def test_a_double_click_creates_one_project(browsing, api):
     page.get_by_label("负责人邮箱").fill("sunlj@ecmg.example.cn")
     page.get_by_text("我已阅读并同意以上协议").click()
     posts = []
-    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and r.url.endswith("/api/v1/projects") else None)
+    page.on("request", lambda r: posts.append(r.url)
+            if r.method == "POST" and r.url.endswith("/api/v1/projects") else None)
     page.get_by_role("button", name="立即创建").dblclick()
     page.wait_for_url(re.compile(r"/projects$"))
     page.wait_for_timeout(500)

@@ -114,7 +114,7 @@ class JsonHandler(BaseHTTPRequestHandler):
         try:
             payload = json.loads(self.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
-            raise BadRequest("invalid_json", "the body is not UTF-8 JSON")
+            raise BadRequest("invalid_json", "the body is not UTF-8 JSON") from None
         if not isinstance(payload, dict):
             raise BadRequest("invalid_json", "the body must be a JSON object")
         return payload

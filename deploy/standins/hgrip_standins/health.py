@@ -1,4 +1,5 @@
-"""`python -m hgrip_standins.health smtp|mail-web|sms|hgrg|repositories`: exit 0 when that stand-in answers (container healthchecks)."""
+"""`python -m hgrip_standins.health smtp|mail-web|sms|hgrg|repositories`: exit 0 when that stand-in
+answers (container healthchecks)."""
 import smtplib
 import sys
 import urllib.request

@@ -82,8 +82,9 @@ def _run_entrypoint(tmp_path, service, **env):
     fake.write_text(f'#!/bin/sh\necho "$@" >> {record}\n')
     fake.chmod(0o755)
     record.unlink(missing_ok=True)
+    path = f"{bin_dir}:{Path(sys.executable).parent}:{os.environ['PATH']}"
     done = subprocess.run([str(DOCKER / "entrypoint.sh")], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PATH": f"{bin_dir}:{Path(sys.executable).parent}:{os.environ['PATH']}", "SERVICE": service, **env})
+                          env={**os.environ, "PATH": path, "SERVICE": service, **env})
     assert done.returncode == 0, done.stderr
     return record.read_text().splitlines()
 

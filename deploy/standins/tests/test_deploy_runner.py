@@ -33,7 +33,8 @@ class RunnerProcess:
         plan_file = tmp_path / "plan.json"
         plan_file.write_text(json.dumps(plan))
         env = {**os.environ, "HGRIP_VAR": str(tmp_path / "var"), "HGRIP_GATEWAY_ADDRESS": f"127.0.0.1:{port}",
-               "HGRIP_HGRG_SHARED_SECRET": SECRET, "FAKE_EVENTS": str(self.events_file), "PYTHONUNBUFFERED": "1", **(env or {})}
+               "HGRIP_HGRG_SHARED_SECRET": SECRET, "FAKE_EVENTS": str(self.events_file), "PYTHONUNBUFFERED": "1",
+               **(env or {})}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "hgrip_standins.runner", "--plan", str(plan_file), "--stop-timeout", "2",
              "--health-timeout", "30", *extra], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -199,7 +200,8 @@ def test_plan_scale_and_environment(tmp_path):
     assert plan.migrations == [["hgrip", "migrate"]]
     names = [spec.name for spec in plan.services]
     assert names[:4] == ["identity", "projects.1", "projects.2", "projects.3"] and "gateway" in names
-    assert all(spec.argv == ["hgrip", "serve", "projects"] for spec in plan.services if spec.name.startswith("projects"))
+    assert all(spec.argv == ["hgrip", "serve", "projects"]
+               for spec in plan.services if spec.name.startswith("projects"))
     assert [spec.name for spec in plan.standins] == ["smtp-sink", "sms-sink", "hgrg", "repositories"]
     assert plan.standins[-1].argv == ["py", "-m", "hgrip_standins.repositories"]
     for bad in (["nope=2"], ["projects=0"], ["projects"]):

@@ -20,7 +20,8 @@ zhangxx@big.ac.cn
 
 您好，您的验证码为：320000
 
-该验证码由张晓寒通过人类遗传资源信息管理备份平台向您发送，用于确认您在OMIX (https://ngdc.cncb.ac.cn/omix/) 系统中提交的编号为 OMIX001226 的数据集在人类遗传资源信息管理备份平台中使用。
+该验证码由张晓寒通过人类遗传资源信息管理备份平台向您发送，用于确认您在OMIX (https://ngdc.cncb.ac.cn/omix/) \
+系统中提交的编号为 OMIX001226 的数据集在人类遗传资源信息管理备份平台中使用。
 
 此验证码有效期48小时，请勿外泄。
 """   # as the verification service words it; its long line makes the email package pick base64
@@ -135,7 +136,7 @@ def test_sms_page_lists_messages_newest_first(standin):
     texts = ["【人类遗传资源信息管理备份平台】刘浩然正在认领原系统备份，验证码为 123456，10分钟内有效。",
              "second 654321", "<script>alert(1)</script> 验证码 111111"]
     mobiles = ["13912345678", "15811112222", "13912345678"]
-    for mobile, text in zip(mobiles, texts):
+    for mobile, text in zip(mobiles, texts, strict=True):
         requests.post(f"{base}/sms/send", json={"mobile": mobile, "text": text, "sender": "HGRIP"},
                       timeout=5).raise_for_status()
         time.sleep(0.01)

@@ -167,7 +167,8 @@ def make_vhost(request):
         requests.put(f"{base}/permissions/{quote(name, safe='')}/{auth[0]}", auth=auth, timeout=10,
                      json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
         made.append(name)
-        return f"amqp://{broker.username or 'guest'}:{broker.password or 'guest'}@{broker.hostname}:{broker.port or 5672}/{name}"
+        user, password = broker.username or "guest", broker.password or "guest"
+        return f"amqp://{user}:{password}@{broker.hostname}:{broker.port or 5672}/{name}"
 
     yield make
     for name in made:

@@ -35,9 +35,9 @@ class Platform:
               **extra_env) -> subprocess.Popen:
         """Start ``hgrip serve name`` (or ``command``, e.g. a stand-in) as process ``instance or name``."""
         key = instance or name
-        log = open(self.log_dir / f"{key}.log", "ab")
         argv = command or [str(self._bin / "hgrip"), "serve", name]
-        process = subprocess.Popen(argv, env={**self.env, **extra_env}, stdout=log, stderr=subprocess.STDOUT)
+        with open(self.log_dir / f"{key}.log", "ab") as log:  # the child keeps its own handle
+            process = subprocess.Popen(argv, env={**self.env, **extra_env}, stdout=log, stderr=subprocess.STDOUT)
         self.processes[key] = process
         return process
 

@@ -14,7 +14,8 @@ from hgrip_kernel.signing import signed_headers
 from hgrip_standins.hgrg.codes import institution_code, unit_code
 
 # deploy/demo-accounts.json of the source tree; images set HGRIP_DEMO_ACCOUNTS (installed copies live elsewhere).
-DEFAULT_ACCOUNTS = os.environ.get("HGRIP_DEMO_ACCOUNTS") or str(Path(__file__).resolve().parents[3] / "demo-accounts.json")
+DEFAULT_ACCOUNTS = (os.environ.get("HGRIP_DEMO_ACCOUNTS")
+                    or str(Path(__file__).resolve().parents[3] / "demo-accounts.json"))
 RETRYABLE_STATUS = {502, 503, 504}   # the gateway (or what is behind it) is still starting
 ACCOUNT_FIELDS = ("password", "name", "mobile", "role")
 ACCOUNT_FLAGS = {"real_name_verified": False, "authorised": False, "employed": True}   # flag: default

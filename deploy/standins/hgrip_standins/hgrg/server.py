@@ -189,7 +189,7 @@ class HgrgHandler(JsonHandler):
         try:
             filing = self.server.filings.file(numbers, declared, recipient.strip())
         except FilingsFull as error:
-            raise BadRequest("filing_numbers_exhausted", str(error), 503)
+            raise BadRequest("filing_numbers_exhausted", str(error), 503) from error
         log("hgrg", f"filed {filing['filing_number']} citing {', '.join(numbers)}")
         callback = notify_platform(filing, self.server.secret, log=lambda message: log("hgrg", message))
         return 201, {**filing, "callback": callback}
