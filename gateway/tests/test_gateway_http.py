@@ -4,7 +4,7 @@ import pytest
 import requests
 
 IdentityService = pytest.importorskip("hgrip_identity.entrypoints.service").IdentityService
-ProjectsService = pytest.importorskip("hgrip_projects.service").ProjectsService
+ProjectsService = pytest.importorskip("hgrip_projects.entrypoints.service").ProjectsService
 
 TOKEN_SECRET = "gateway-integration-test-token-secret-0123456789"  # HS256 wants >= 32 bytes
 INSTITUTION = {"name": "中国科学院北京基因组研究所", "foreign": False,

@@ -112,8 +112,8 @@ class ProjectsPlatform:
 @pytest.fixture
 def platform(make_database, service_config, start_service, rpc_proxy, amqp_uri):
     from hgrip_backups.service import BackupsService
-    from hgrip_identity.service import IdentityService
-    from hgrip_projects.service import ProjectsService
+    from hgrip_identity.entrypoints.service import IdentityService
+    from hgrip_projects.entrypoints.service import ProjectsService
 
     urls = {name: make_database(name) for name in ("identity", "projects", "backups")}
     containers = {}

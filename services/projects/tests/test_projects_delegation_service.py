@@ -46,7 +46,7 @@ def delegated_events(platform, project_id=None):
 
 def snapshot(platform):
     """Everything the projects database holds that a transfer could change."""
-    from hgrip_projects.projections import projects
+    from hgrip_projects.adapters.tables import projects
     return (platform.rows("projects", select(projects).order_by(projects.c.id)),
             platform.count("projects", events), platform.count("projects", outbox),
             platform.count("projects", inbox))

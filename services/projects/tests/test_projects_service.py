@@ -8,7 +8,7 @@ from sqlalchemy import select
 from hgrip_kernel.contracts import registry
 from hgrip_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hgrip_kernel.store.tables import events, inbox, outbox
-from hgrip_projects.projections import projects
+from hgrip_projects.adapters.tables import projects
 
 NAME = "三例样本（父母子）的测序数据开放共享备案"
 
@@ -141,10 +141,10 @@ def test_backups_applies_a_redelivered_project_created_once(platform, new_projec
     [message] = platform.messages("projects")
     properties = dict(message["properties"])
     headers = properties.pop("application_headers")
-    with entrypoint_waiter(platform.containers["backups"], "on_project_created") as waited:
-        with Connection(platform.amqp_uri) as connection:
-            Producer(connection).publish(message["body"], exchange=events_exchange, headers=headers,
-                                         routing_key=message["routing_key"], **properties)
+    with entrypoint_waiter(platform.containers["backups"], "on_project_created") as waited, \
+            Connection(platform.amqp_uri) as connection:
+        Producer(connection).publish(message["body"], exchange=events_exchange, headers=headers,
+                                     routing_key=message["routing_key"], **properties)
     assert waited.get() is None  # handled without raising (a second insert would have raised)
 
     # Backups also consumes identity's events: count only its ProjectCreated consumer's marks.
@@ -163,7 +163,7 @@ def _known(platform, project_id):
 
 def test_health_reports_an_unreachable_database(pg_admin_url, service_config, start_service,
                                                 rpc_proxy):
-    from hgrip_projects.service import ProjectsService
+    from hgrip_projects.entrypoints.service import ProjectsService
 
     missing = pg_admin_url.rsplit("/", 1)[0] + "/hgrip_no_such_database"
     start_service(ProjectsService, service_config("projects", missing, RELAY_ENABLED=False))

@@ -6,9 +6,25 @@ would move (names are unique per owner); otherwise each project is moved, or lef
 own (``Project.delegate``).
 """
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
 from . import refusals
 from .project import ALREADY, MOVED, SKIPPED, Delegation, Project
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A backups.DelegationTransferred payload, validated; ids in canonical lower-case form."""
+    transfer_id: str
+    from_owner_id: str
+    to_owner_id: str
+    to_username: str
+    institution_code: str
+    to_unit_code: str | None
+    project_ids: tuple[str, ...]   # without repeats, in the given order
+    transferred_by: str
+    transferred_at: datetime
 
 
 def delegate_projects(projects: Mapping[str, Project | None], delegation: Delegation,
@@ -23,14 +39,15 @@ def delegate_projects(projects: Mapping[str, Project | None], delegation: Delega
     """
     outcomes = {project_id: project.delegation_outcome(delegation) if project else SKIPPED
                 for project_id, project in projects.items()}
-    moving = {project_id: projects[project_id].state["name"]
-              for project_id, outcome in outcomes.items() if outcome == MOVED}
+    movers = {project_id: project for project_id, project in projects.items()
+              if project is not None and outcomes[project_id] == MOVED}
+    moving = {project_id: project.state["name"] for project_id, project in movers.items()}
     clashes = set(names_taken(moving)) if moving else set()
     if clashes:
         raise refusals.delegate_has_project_named([name for name in moving.values() if name in clashes])
-    result = {MOVED: [], ALREADY: [], SKIPPED: []}
+    result: dict[str, list[str]] = {MOVED: [], ALREADY: [], SKIPPED: []}
     for project_id, outcome in outcomes.items():
         if outcome == MOVED:
-            projects[project_id].delegate(delegation)
+            movers[project_id].delegate(delegation)
         result[outcome].append(project_id)
     return result

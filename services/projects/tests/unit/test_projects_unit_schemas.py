@@ -2,7 +2,7 @@
 import pytest
 
 from hgrip_kernel.errors import InvalidInput
-from hgrip_projects.schemas import load_create_project
+from hgrip_projects.entrypoints.schemas import load_create_project
 
 GOOD = {"name": "  WGS of trio  ", "pi_name": " 刘晓寒 ", "pi_email": " liuxh@big.ac.cn ", "consent": True}
 
@@ -65,7 +65,7 @@ TRANSFER = {"transfer_id": "9E4A2C6C-7F5B-4AA2-9DBE-4B6F8CAD2E54",
 
 
 def test_a_transfer_is_read_with_the_event_contract():
-    from hgrip_projects.schemas import load_transfer
+    from hgrip_projects.entrypoints.schemas import load_transfer
 
     transfer = load_transfer(TRANSFER)
     assert transfer.transfer_id == "9e4a2c6c-7f5b-4aa2-9dbe-4b6f8cad2e54"      # canonical
@@ -79,7 +79,7 @@ def test_a_transfer_is_read_with_the_event_contract():
     ({"transferred_at": "yesterday"}, "transferred_at"), ({"note": "hi"}, "note"),
 ])
 def test_a_transfer_breaking_the_contract_is_invalid_input(change, field):
-    from hgrip_projects.schemas import load_transfer
+    from hgrip_projects.entrypoints.schemas import load_transfer
 
     with pytest.raises(InvalidInput) as caught:
         load_transfer({**TRANSFER, **change})
@@ -88,7 +88,7 @@ def test_a_transfer_breaking_the_contract_is_invalid_input(change, field):
 
 @pytest.mark.parametrize("names", [None, "Trio", [1], [""], ["n" * 201]])
 def test_names_must_be_a_list_of_project_names(names):
-    from hgrip_projects.schemas import load_names
+    from hgrip_projects.entrypoints.schemas import load_names
 
     with pytest.raises(InvalidInput):
         load_names(names)

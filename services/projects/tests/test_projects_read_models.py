@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 from hgrip_kernel.errors import Conflict
 from hgrip_kernel.store import EventStore, create_engine
 from hgrip_kernel.store.tables import events, outbox
-from hgrip_projects import projections
+from hgrip_projects.adapters import read_models
 from hgrip_projects.domain import Project, ProjectDetails
+from hgrip_projects.entrypoints.views import to_dict
 
 NOW = datetime(2023, 6, 28, 2, 30, tzinfo=UTC)
 
@@ -32,7 +33,7 @@ def create(store, project_id, account, name):
         project = Project.create(project_id, account, ProjectDetails(name, "刘晓寒", "a@b.cn"), True,
                                  name_taken=lambda _: False, now=NOW)
         [created] = uow.save(project)
-        return projections.apply_project_created(uow.connection, created)
+        return read_models.apply_project_created(uow.connection, created)
 
 
 def count(store, table):
@@ -48,10 +49,10 @@ def test_a_lost_name_race_is_a_conflict_and_rolls_back_its_event(store, make_acc
     assert caught.value.code == "project_name_taken"
     assert count(store, events) == count(store, outbox) == 1
     with store.engine.connect() as connection:
-        assert projections.name_taken(connection, owner["id"], "Trio")
-        assert not projections.name_taken(connection, owner["id"], "trio-2")
-        [row] = projections.list_for_owner(connection, owner["id"])
-    assert projections.to_dict(row)["created_at"] == "2023-06-28T02:30:00+00:00"
+        assert read_models.name_taken(connection, owner["id"], "Trio")
+        assert not read_models.name_taken(connection, owner["id"], "trio-2")
+        [row] = read_models.list_for_owner(connection, owner["id"])
+    assert to_dict(row)["created_at"] == "2023-06-28T02:30:00+00:00"
 
 
 def test_the_same_name_in_another_account_is_fine(store, make_account):
@@ -79,7 +80,7 @@ def test_a_move_onto_a_name_the_new_owner_took_meanwhile_is_refused_whole(store,
         result = delegate_projects(loaded, delegation, names_taken)
         for pid in result["moved"]:
             [delegated] = uow.save(loaded[pid])
-            projections.apply_project_delegated(uow.connection, delegated, loaded[pid].state["name"])
+            read_models.apply_project_delegated(uow.connection, delegated, loaded[pid].state["name"])
         return result
 
     with pytest.raises(Conflict) as caught, store.unit_of_work(actor=owner["id"]) as uow:
@@ -87,13 +88,13 @@ def test_a_move_onto_a_name_the_new_owner_took_meanwhile_is_refused_whole(store,
     assert (caught.value.code, caught.value.details) == ("delegate_has_project_named", {"names": ["Quartet"]})
     assert count(store, events) == count(store, outbox) == 3    # Trio's move rolled back too
     with store.engine.connect() as connection:
-        assert [row["name"] for row in projections.list_for_owner(connection, owner["id"])] == \
+        assert [row["name"] for row in read_models.list_for_owner(connection, owner["id"])] == \
             ["Quartet", "Trio"]
 
     # With the read model asked, the same transfer is refused before anything is written.
     with pytest.raises(Conflict), store.unit_of_work(actor=owner["id"]) as uow:
         move(uow, to_delegate,
-             names_taken=lambda moving: projections.names_taken(uow.connection, delegate["id"],
+             names_taken=lambda moving: read_models.names_taken(uow.connection, delegate["id"],
                                                                 moving.values(), except_ids=moving))
     # To someone without those names, the rows follow the events (on both backends).
     to_third = Delegation("00000000-0000-4000-8000-0000000000bc", owner["id"],
@@ -103,8 +104,8 @@ def test_a_move_onto_a_name_the_new_owner_took_meanwhile_is_refused_whole(store,
         assert move(uow, to_third, names_taken=lambda moving: [])["moved"] == [
             "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"]
     with store.engine.connect() as connection:
-        assert projections.list_for_owner(connection, owner["id"]) == []
-        rows = projections.list_for_owner(connection, "00000000-0000-4000-8000-0000000000cc")
+        assert read_models.list_for_owner(connection, owner["id"]) == []
+        rows = read_models.list_for_owner(connection, "00000000-0000-4000-8000-0000000000cc")
     assert {(r["name"], r["owner_username"], r["unit_code"], r["unit_name"]) for r in rows} == \
         {("Trio", "third", "U-002", "数据资源部"), ("Quartet", "third", "U-002", "数据资源部")}
 
@@ -126,11 +127,11 @@ def test_a_transfer_that_lost_the_race_sees_no_clash_with_the_projects_it_moves(
                             "delegate", None, None, owner["id"], NOW)
 
     def move(uow, loaded):
-        result = delegate_projects(loaded, delegation, names_taken=lambda moving: projections.names_taken(
+        result = delegate_projects(loaded, delegation, names_taken=lambda moving: read_models.names_taken(
             uow.connection, delegate_id, moving.values(), except_ids=moving))
         for project_id in result["moved"]:
             [delegated] = uow.save(loaded[project_id])
-            projections.apply_project_delegated(uow.connection, delegated, "Trio")
+            read_models.apply_project_delegated(uow.connection, delegated, "Trio")
         return result
 
     with pytest.raises(ConcurrencyError), store.unit_of_work(actor=owner["id"]) as slow:

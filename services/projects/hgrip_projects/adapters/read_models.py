@@ -3,46 +3,15 @@
 UNIQUE(owner_id, name) is what keeps names unique within an account under concurrency: the
 read-model check before creating only gives the common case a quick answer.
 """
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import (
-    Column,
-    Index,
-    MetaData,
-    String,
-    Table,
-    UniqueConstraint,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from hgrip_kernel.store.tables import UTCDateTime
-
-from .domain import refusals
-
-metadata = MetaData()
-
-NAME_CONSTRAINT = "uq_projects_owner_name"
-
-projects = Table(
-    "projects", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("owner_id", String(36), nullable=False),
-    Column("owner_username", String(100), nullable=False),
-    Column("name", String(200), nullable=False),
-    Column("pi_name", String(50), nullable=False),
-    Column("pi_email", String(254), nullable=False),
-    Column("institution_code", String(64), nullable=False),
-    Column("institution_name", String(200), nullable=False),
-    Column("unit_code", String(64)),
-    Column("unit_name", String(200)),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("event_id", String(36), nullable=False),  # the ProjectCreated this row came from
-    UniqueConstraint("owner_id", "name", name=NAME_CONSTRAINT),
-    Index("ix_projects_owner_created", "owner_id", "created_at"),
-)
+from ..domain import refusals
+from .tables import NAME_CONSTRAINT, projects
 
 
 def name_taken(connection, owner_id: str, name: str) -> bool:
@@ -120,12 +89,39 @@ def get_for_owner(connection, owner_id: str, project_id: str):
     return connection.execute(query).mappings().first()
 
 
-def to_dict(row) -> dict:
-    """The project as the RPC API returns it."""
-    unit = {"code": row["unit_code"], "name": row["unit_name"]} if row["unit_code"] else None
-    return {
-        "id": row["id"], "name": row["name"],
-        "pi_name": row["pi_name"], "pi_email": row["pi_email"],
-        "institution": {"code": row["institution_code"], "name": row["institution_name"]},
-        "unit": unit, "owner_id": row["owner_id"], "created_at": row["created_at"].isoformat(),
-    }
+
+class SqlProjectRecords:
+    """The ``ProjectRecords`` port on one connection."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    def names_taken(self, owner_id: str, names, except_ids=()) -> list[str]:
+        return names_taken(self.connection, owner_id, names, except_ids=except_ids)
+
+    def apply_project_created(self, envelope) -> dict:
+        return apply_project_created(self.connection, envelope)
+
+    def apply_project_delegated(self, envelope, name: str) -> None:
+        apply_project_delegated(self.connection, envelope, name)
+
+    def list_for_owner(self, owner_id: str) -> list:
+        return list_for_owner(self.connection, owner_id)
+
+    def get_for_owner(self, owner_id: str, project_id: str):
+        return get_for_owner(self.connection, owner_id, project_id)
+
+
+class SqlDatabase:
+    """The ``Database`` port: the read model on a connection of its own, or on a unit of work's."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @contextmanager
+    def reading(self) -> Iterator[SqlProjectRecords]:
+        with self.engine.connect() as connection:
+            yield SqlProjectRecords(connection)
+
+    def within(self, uow) -> SqlProjectRecords:
+        return SqlProjectRecords(uow.connection)

@@ -1,27 +1,12 @@
 """Validation of RPC payloads. Field errors come back as one ``invalid_input`` with details."""
-from dataclasses import dataclass
-from datetime import datetime
-
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from hgrip_kernel import field_rules
 from hgrip_kernel.contracts.backups import DelegationTransferredV1
 from hgrip_kernel.errors import invalid_input
+from hgrip_kernel.schema_fields import AFTER_TRIMMING_ERROR, EMAIL_ERROR, Trimmed, email_rules, text_rules
 
-from .domain import ProjectDetails
-
-
-class Trimmed(fields.String):
-    """A string with surrounding whitespace removed before any length rule is checked."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
-
-
-def _text(low: int, high: int) -> list:
-    return [validate.Length(min=low, max=high,
-                            error=f"Must be between {low} and {high} characters (after trimming)."),
-            # Names are shown in lists and e-mails; control characters would garble them.
-            validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Must not contain control characters.")]
+from ..domain import ProjectDetails, Transfer
 
 
 class CreateProjectSchema(Schema):
@@ -30,10 +15,10 @@ class CreateProjectSchema(Schema):
         # mistaken for accepted: the institution always comes from the account's authorisation.
         unknown = RAISE
 
-    name = Trimmed(required=True, validate=_text(1, 200))
-    pi_name = Trimmed(required=True, validate=_text(1, 50))
-    pi_email = Trimmed(required=True, validate=[
-        validate.Length(max=254), validate.Email(error="Not a valid e-mail address.")])
+    # Names are shown in lists and e-mails; control characters would garble them.
+    name = Trimmed(required=True, validate=text_rules(1, field_rules.NAME_MAX, error=AFTER_TRIMMING_ERROR))
+    pi_name = Trimmed(required=True, validate=text_rules(1, field_rules.PI_NAME_MAX, error=AFTER_TRIMMING_ERROR))
+    pi_email = Trimmed(required=True, validate=email_rules(error=EMAIL_ERROR))
     # Checked by the domain (its own code, consent_required), so any value passes here.
     consent = fields.Raw(load_default=None, allow_none=True)
 
@@ -59,20 +44,6 @@ def load_create_project(payload) -> tuple[ProjectDetails, object]:
     return details, values["consent"]
 
 
-@dataclass(frozen=True)
-class Transfer:
-    """A backups.DelegationTransferred payload, validated; ids in canonical lower-case form."""
-    transfer_id: str
-    from_owner_id: str
-    to_owner_id: str
-    to_username: str
-    institution_code: str
-    to_unit_code: str | None
-    project_ids: tuple[str, ...]   # without repeats, in the given order
-    transferred_by: str
-    transferred_at: datetime
-
-
 _transfer = DelegationTransferredV1()  # the event's contract is the payload's schema
 
 
@@ -88,7 +59,7 @@ def load_transfer(payload) -> Transfer:
 
 
 class _NamesSchema(Schema):
-    names = fields.List(fields.String(validate=validate.Length(min=1, max=200)), required=True)
+    names = fields.List(fields.String(validate=validate.Length(min=1, max=field_rules.NAME_MAX)), required=True)
 
 
 _names = _NamesSchema()

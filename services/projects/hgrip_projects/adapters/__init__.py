@@ -1,0 +1,1 @@
+"""Projects' adapters: the table and read model (SQLAlchemy), identity over nameko RPC."""

@@ -1,0 +1,1 @@
+"""Projects' use cases: creation, queries, delegation moves (plain Python over ports)."""
