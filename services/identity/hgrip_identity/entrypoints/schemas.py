@@ -13,13 +13,16 @@ from marshmallow import (
 )
 
 from hgrip_kernel.errors import invalid_input
+from hgrip_kernel.field_rules import CODE_MAX, NAME_MAX, USERNAME_MAX
+from hgrip_kernel.schema_fields import mobile_rule
 
 from ..domain import password_policy
 from ..domain.roles import ROLES
 
 # Codes end up inside stream ids and URLs: keep them to a plain, bounded alphabet.
-CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$", error="must be 1-64 letters, digits, '_', '.' or '-'")
-NAME = validate.Length(min=1, max=200)
+CODE = validate.Regexp(rf"^[A-Za-z0-9][A-Za-z0-9_.\-]{{0,{CODE_MAX - 1}}}$",
+                       error=f"must be 1-{CODE_MAX} letters, digits, '_', '.' or '-'")
+NAME = validate.Length(min=1, max=NAME_MAX)
 # HGRG sends local times without an offset (e.g. "2023-06-27 11:26:27"): those are Beijing time.
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -64,11 +67,11 @@ class AccountPayloadSchema(_Strict):
     optional_blank = ("password", "mobile", "institution", "unit", "authorised_at")
 
     username = fields.String(required=True, validate=validate.Regexp(
-        r"^\S{1,100}$", error="must be 1-100 characters without spaces"))
+        rf"^\S{{1,{USERNAME_MAX}}}$", error=f"must be 1-{USERNAME_MAX} characters without spaces"))
     password = fields.String(load_default=None, allow_none=True)
     name = fields.String(required=True, validate=NAME)
-    mobile = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
-        r"^1[3-9]\d{9}$", error="must be an 11-digit mainland mobile number"))
+    mobile = fields.String(load_default=None, allow_none=True,
+                           validate=mobile_rule(error="must be an 11-digit mainland mobile number"))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     institution = fields.String(load_default=None, allow_none=True, validate=CODE)
     unit = fields.String(load_default=None, allow_none=True, validate=CODE)
@@ -84,7 +87,7 @@ class AccountPayloadSchema(_Strict):
 
 
 class LoginSchema(_Strict):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    username = fields.String(required=True, validate=validate.Length(min=1, max=USERNAME_MAX))
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
 
 
