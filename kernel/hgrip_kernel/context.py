@@ -8,7 +8,7 @@ import uuid
 
 import structlog
 
-_correlation_id = contextvars.ContextVar("correlation_id", default=None)
+_correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 _SANE_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
 

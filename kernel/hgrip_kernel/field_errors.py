@@ -113,7 +113,7 @@ CODES = sorted({entry[0] for entry in _COMPILED} | {UNKNOWN_CODE})
 
 def code_examples() -> dict:
     """{code: [{message, message_zh}, ...]}: the templates of each code, for documentation."""
-    found = {code: [] for code in CODES}
+    found: dict[str, list[dict[str, str]]] = {code: [] for code in CODES}
     for code, en, zh, _ in ALL_TEMPLATES:
         found[code].append({"message": en, "message_zh": zh})
     found[UNKNOWN_CODE].append({"message": "(any other text, as the rule gave it)", "message_zh": UNKNOWN_ZH})

@@ -4,6 +4,7 @@ import logging.config
 import sys
 
 import structlog
+from structlog.typing import Processor
 
 from .masking import mask_value
 
@@ -17,7 +18,7 @@ def _mask(_, __, event_dict):
 
 def configure_logging(service: str | None = None, level: str = "INFO", stream=None) -> None:
     global _configured
-    shared = [
+    shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,

@@ -62,11 +62,13 @@ def run_env(target_metadata: MetaData | None) -> None:
     """Body of every service's ``migrations/env.py`` (online mode only)."""
     config = context.config
     url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic's sqlalchemy.url is not set")
     engine = create_engine(url)
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             # Several instances may start at once: one migrates, the others wait and find it done.
-            key = zlib.crc32(make_url(url).database.encode())
+            key = zlib.crc32((make_url(url).database or "").encode())
             connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
             connection.commit()
         # The kernel's tables are in every service database: autogenerate must know them too.

@@ -46,7 +46,7 @@ def _apply_validators(field: fields.Field, out: dict) -> None:
             out["enum"] = list(v.choices)
         elif isinstance(v, validate.Regexp):
             pattern = v.regex.pattern if isinstance(v.regex, re.Pattern) else v.regex
-            out["pattern"] = _anchored(pattern)
+            out["pattern"] = _anchored(pattern if isinstance(pattern, str) else pattern.decode())
         elif isinstance(v, validate.Email):
             out["format"] = "email"      # fields.Email adds this validator itself
         elif isinstance(v, validate.URL):
@@ -60,11 +60,22 @@ def _apply_validators(field: fields.Field, out: dict) -> None:
             raise UnsupportedField(f"validator {type(v).__name__} on {field!r} has no JSON Schema translation")
 
 
+def _nested_schema(field: fields.Nested) -> Schema:
+    """The schema a Nested field holds: an instance, a class, or a callable returning either."""
+    target = field.nested
+    if callable(target) and not isinstance(target, type):
+        target = target()
+    if isinstance(target, Schema):
+        return target
+    if isinstance(target, type) and issubclass(target, Schema):
+        return target()
+    raise UnsupportedField(f"nested {target!r} on {field!r} is not a marshmallow Schema")
+
+
 def field_schema(field: fields.Field) -> dict:
     # Order matters: subclasses before their bases (Email/UUID are Strings, AwareDateTime is a DateTime).
     if isinstance(field, fields.Nested):
-        nested = field.nested() if callable(field.nested) and not isinstance(field.nested, type) else field.nested
-        out = object_schema(nested if isinstance(nested, Schema) else nested())
+        out = object_schema(_nested_schema(field))
         if field.many:
             out = {"type": "array", "items": out}
     elif isinstance(field, fields.List):
@@ -108,7 +119,7 @@ def object_schema(schema: Schema, all_required: bool = False) -> dict:
         props[key] = field_schema(field)
         if field.required or all_required:
             required.append(key)
-    out = {"type": "object", "properties": props, "required": required}
+    out: dict[str, object] = {"type": "object", "properties": props, "required": required}
     if schema.unknown == RAISE:
         out["additionalProperties"] = False   # a closed contract: a new field is a new version
     return out
@@ -116,7 +127,7 @@ def object_schema(schema: Schema, all_required: bool = False) -> dict:
 
 def message_schema(event: PublishedEvent) -> dict:
     """The JSON Schema of the AMQP body of one published event version."""
-    contract = registry.schema_for(event.source, event.event_type, event.version)
+    contract = None if event.version is None else registry.schema_for(event.source, event.event_type, event.version)
     if contract is None:
         raise LookupError(f"no marshmallow contract registered for {event.name}")
     # The relay always sends every envelope key (null where absent), so all are required; the

@@ -20,27 +20,29 @@ class ConfirmingPublisher:
         self.amqp_uri = amqp_uri
         self.exchange = exchange
         self.confirm_timeout = confirm_timeout
-        self._kombu = None
-        self._channel = None
+        self._kombu: Connection | None = None
+        self._channel: amqp.Channel | None = None
         self._next_tag = 1
         self._acked: set[int] = set()
         self._nacked: set[int] = set()
         self._highest_multiple_ack = 0
 
-    def connect(self):
-        if self._channel is not None:
-            return
-        self._kombu = Connection(self.amqp_uri, connect_timeout=5, heartbeat=0)
-        self._kombu.connect()
-        declare_topology(self._kombu.default_channel)
-        self._channel = self._kombu.connection.channel()
-        self._channel.confirm_select()
-        self._channel.events["basic_ack"].add(self._on_ack)
-        self._channel.events["basic_nack"].add(self._on_nack)
+    def connect(self) -> tuple[Connection, amqp.Channel]:
+        """The connection and its confirming channel, opened now if they are not open."""
+        if self._kombu is not None and self._channel is not None:
+            return self._kombu, self._channel
+        self._kombu = kombu = Connection(self.amqp_uri, connect_timeout=5, heartbeat=0)
+        kombu.connect()
+        declare_topology(kombu.default_channel)
+        self._channel = channel = kombu.connection.channel()
+        channel.confirm_select()
+        channel.events["basic_ack"].add(self._on_ack)
+        channel.events["basic_nack"].add(self._on_nack)
         self._next_tag = 1
         self._acked.clear()
         self._nacked.clear()
         self._highest_multiple_ack = 0
+        return kombu, channel
 
     def _on_ack(self, tag, multiple):
         if multiple:
@@ -59,13 +61,12 @@ class ConfirmingPublisher:
 
     def publish_batch(self, messages: list[dict]) -> list[bool]:
         """messages: dicts with routing_key, body (bytes) and properties. Returns confirmed flags."""
-        self.connect()
+        kombu, channel = self.connect()
         tags = []
         try:
             for message in messages:
                 amqp_message = amqp.Message(message["body"], **message["properties"])
-                self._channel.basic_publish(amqp_message, exchange=self.exchange,
-                                            routing_key=message["routing_key"])
+                channel.basic_publish(amqp_message, exchange=self.exchange, routing_key=message["routing_key"])
                 tags.append(self._next_tag)
                 self._next_tag += 1
             deadline = time.monotonic() + self.confirm_timeout
@@ -74,7 +75,7 @@ class ConfirmingPublisher:
                 if remaining <= 0:
                     break
                 try:
-                    self._kombu.connection.drain_events(timeout=min(remaining, 1.0))
+                    kombu.connection.drain_events(timeout=min(remaining, 1.0))
                 except TimeoutError:
                     continue
         except Exception:

@@ -1,9 +1,13 @@
 """Engines for PostgreSQL (production) and SQLite (embedded default)."""
 import threading
+import weakref
 
 import sqlalchemy
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+
+# SQLite engines' write locks, by engine (an engine that is garbage has no lock any more).
+_WRITE_LOCKS: "weakref.WeakKeyDictionary[sqlalchemy.Engine, threading.RLock]" = weakref.WeakKeyDictionary()
 
 
 def is_sqlite(engine_or_url) -> bool:
@@ -46,9 +50,10 @@ def _sqlite_engine(url: str, **kwargs) -> sqlalchemy.Engine:
 
     # sqlite3 waits for a lock inside C, blocking every green thread of the process; so writers of
     # one process queue on a (green) lock and only other processes ever wait on SQLite's lock.
-    engine.hgrip_write_lock = threading.RLock()
+    _WRITE_LOCKS[engine] = threading.RLock()
     return engine
 
 
-def write_lock(engine):
-    return getattr(engine, "hgrip_write_lock", None)
+def write_lock(engine: sqlalchemy.Engine) -> "threading.RLock | None":
+    """The process's write lock of a SQLite engine (None for PostgreSQL: its writers wait in the server)."""
+    return _WRITE_LOCKS.get(engine)

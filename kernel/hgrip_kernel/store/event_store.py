@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager, nullcontext
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import Insert, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -110,6 +110,7 @@ class UnitOfWork:
         """
         values = {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()}
         dialect = self.connection.dialect.name
+        statement: Insert
         if dialect == "postgresql":
             statement = postgresql.insert(inbox).values(**values).on_conflict_do_nothing()
         elif dialect == "sqlite":
