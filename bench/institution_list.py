@@ -209,7 +209,10 @@ def _fmt(p: dict) -> str:
 
 def time_queries(url: str, world: World) -> tuple[dict, dict, dict]:
     """(page percentiles, baseline percentiles, per-label p95) through institution_queries."""
-    from hgrip_backups import institution_queries, institution_schemas, members
+    from hgrip_backups.adapters import members
+    from hgrip_backups.adapters import queries as institution_queries
+    from hgrip_backups.domain.scope import authority_of
+    from hgrip_backups.entrypoints import institution_schemas
     from hgrip_kernel.store import create_engine as kernel_engine
 
     engine = kernel_engine(url)
@@ -217,7 +220,7 @@ def time_queries(url: str, world: World) -> tuple[dict, dict, dict]:
     mix = query_mix(world, rng)
     pages, baseline, by_label = [], [], {}
     with engine.connect() as connection:
-        authorities = {actor: members.authority_of(members.get_member(connection, actor))
+        authorities = {actor: authority_of(members.get_member(connection, actor))
                        for actor in {actor for _, actor, _ in mix}}
         for round_ in range(ROUNDS + 1):      # round 0 warms caches and statement plans
             for label, actor, query in mix:
@@ -245,7 +248,7 @@ def time_rpc(url: str, amqp_uri: str, world: World) -> tuple[dict, dict]:
     from nameko.containers import ServiceContainer
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from hgrip_backups.service import BackupsService
+    from hgrip_backups.entrypoints.service import BackupsService
     from hgrip_kernel.config import service_config
     from hgrip_kernel.logging import configure_logging
     from hgrip_kernel.nameko import register_rpc_errors

@@ -2,6 +2,7 @@
 
 Fixtures live here because, under --import-mode=importlib, test modules cannot import helpers.
 """
+import importlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,17 @@ from hgrip_kernel.envelope import Envelope, dump_envelope
 from hgrip_kernel.errors import DomainError, InvalidInput, NotFound, ServiceUnavailable
 from hgrip_kernel.masking import mask_email
 from hgrip_kernel.messaging.topology import events_exchange
+
+
+def service_class(package: str, name: str):
+    """A peer's nameko service class, wherever its package keeps it (peers are being moved to
+    ``entrypoints/service.py`` one by one)."""
+    for module in (f"{package}.entrypoints.service", f"{package}.service"):
+        try:
+            return getattr(importlib.import_module(module), name)
+        except ModuleNotFoundError:
+            continue
+    raise ModuleNotFoundError(f"{package} has no service module defining {name}")
 
 
 class RunningBackups:
@@ -46,7 +58,7 @@ class RunningBackups:
 
 @pytest.fixture
 def backups(make_database, service_config, start_service, amqp_uri, rpc_proxy):
-    from hgrip_backups.service import BackupsService
+    from hgrip_backups.entrypoints.service import BackupsService
 
     url = make_database("backups")
     container = start_service(BackupsService, service_config("backups", url))
@@ -284,9 +296,9 @@ class Lifecycle:
 @pytest.fixture
 def make_lifecycle(make_database, service_config, start_service, rpc_proxy, amqp_uri):
     """``make_lifecycle(backups_instances=1, backups_url=None) -> Lifecycle``."""
-    from hgrip_backups.service import BackupsService
-    from hgrip_identity.service import IdentityService
-    from hgrip_projects.service import ProjectsService
+    from hgrip_backups.entrypoints.service import BackupsService
+    IdentityService = service_class("hgrip_identity", "IdentityService")
+    ProjectsService = service_class("hgrip_projects", "ProjectsService")
 
     made = []
 
@@ -428,7 +440,7 @@ class LegacyPlatform(Lifecycle):
         account.update(changes)
         with self.rpc() as cluster:
             account_id = cluster.identity.upsert_account(account)["account"]["id"]
-        from hgrip_backups import members
+        from hgrip_backups.adapters import members
         from hgrip_kernel.testing.fixtures import wait_until
 
         def known():
@@ -449,7 +461,7 @@ class LegacyPlatform(Lifecycle):
         return str(path)
 
     def import_file(self, path, fmt=None, progress=False, out=None):
-        from hgrip_backups.legacy_import import import_legacy_file
+        from hgrip_backups.entrypoints.legacy_import import import_legacy_file
         return import_legacy_file(self.engine, path, fmt, self.secret, progress=progress, out=out)
 
     def import_registrants(self, registrants):
@@ -458,7 +470,7 @@ class LegacyPlatform(Lifecycle):
         return report
 
     def legacy_rows(self) -> dict:
-        from hgrip_backups.legacy_store import legacy_backups
+        from hgrip_backups.adapters.tables import legacy_backups
         with self.engine.connect() as connection:
             return {row["backup_number"]: dict(row)
                     for row in connection.execute(select(legacy_backups)).mappings()}
@@ -484,8 +496,8 @@ def legacy_registrant(name="张晓寒", mobile="13912345678", institution="国�
 def make_legacy(make_database, service_config, start_service, rpc_proxy, tmp_path, amqp_uri):
     """``make_legacy(backups_instances=1, **backups_config) -> LegacyPlatform``: identity, backups
     (``legacy.containers["backups"]``) and FakeSmsVerification, with LEGACY_NGDC and LEGACY_ECMG."""
-    from hgrip_backups.service import BackupsService
-    from hgrip_identity.service import IdentityService
+    from hgrip_backups.entrypoints.service import BackupsService
+    IdentityService = service_class("hgrip_identity", "IdentityService")
 
     made = []
 

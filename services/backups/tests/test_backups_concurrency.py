@@ -6,7 +6,7 @@ import eventlet
 import pytest
 from sqlalchemy import select
 
-from hgrip_backups.projections import backup_number_counters, backups
+from hgrip_backups.adapters.tables import backup_number_counters, backups
 
 COUNT = 200
 

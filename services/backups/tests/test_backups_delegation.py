@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from hgrip_backups.members import members
+from hgrip_backups.adapters.tables import members
 from hgrip_kernel.contracts import registry
 from hgrip_kernel.errors import DomainError
 
@@ -90,7 +90,7 @@ def test_a_legal_person_moves_every_backup_and_project_to_another_member(lifecyc
 
 
 def lifecycle_backups():
-    from hgrip_backups.projections import backups
+    from hgrip_backups.adapters.tables import backups
     return backups
 
 
@@ -140,7 +140,7 @@ def test_only_administrators_of_the_same_institution_may_transfer(lifecycle, ins
 
 def test_a_project_name_the_new_delegate_already_uses_blocks_the_transfer(lifecycle, institution,
                                                                            wait_until):
-    from hgrip_backups.projections import known_projects
+    from hgrip_backups.adapters.tables import known_projects
     ids, names = institution
     lifecycle.project(ids["zhang"], name="同名项目")
     lifecycle.project(ids["wang"], name="同名项目")

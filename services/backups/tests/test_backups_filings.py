@@ -5,7 +5,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from hgrip_backups.projections import filings
+from hgrip_backups.adapters.tables import filings
 from hgrip_kernel.errors import InvalidInput
 from hgrip_kernel.store.tables import events
 

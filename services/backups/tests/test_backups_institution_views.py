@@ -11,10 +11,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, insert, inspect
 
-from hgrip_backups import institution_queries, institution_schemas
-from hgrip_backups.members import member_institutions, member_units, members
-from hgrip_backups.projections import backups as backups_table
-from hgrip_backups.projections import data_files, filings, known_projects
+from hgrip_backups.adapters import queries as institution_queries
+from hgrip_backups.adapters import tables
+from hgrip_backups.adapters.tables import backups as backups_table
+from hgrip_backups.adapters.tables import (
+    data_files,
+    filings,
+    known_projects,
+    member_institutions,
+    member_units,
+    members,
+)
+from hgrip_backups.entrypoints import institution_schemas
 from hgrip_kernel.errors import Forbidden, InvalidInput, NotFound
 
 NS = uuid.UUID("0b6c3f1e-5a4d-4e2b-9c8d-7f6e5d4c3b2a")
@@ -49,7 +57,8 @@ def _day(text: str) -> datetime:
 
 # label: (owner, unit, backup number or None (draft), name, PI, created)
 BACKUPS = {
-    "z1": ("zhang", BIO, "BF2023062816036", "三例样本（父母子）的测序数据开放共享备份", "刘晓寒", "2023-06-28T02:30:00"),
+    "z1": ("zhang", BIO, "BF2023062816036", "三例样本（父母子）的测序数据开放共享备份", "刘晓寒",
+           "2023-06-28T02:30:00"),
     "z2": ("zhang", BIO, None, "张晓寒的草稿一", "刘晓寒", "2023-07-01T00:00:00"),
     "z3": ("zhang", BIO, None, "张晓寒的草稿二", "刘晓寒", "2023-07-02T00:00:00"),
     "w1": ("wang", BIO, "BF2023070100001", "WGS Trio Cohort", "陈晓明", "2023-06-30T00:00:00"),
@@ -150,7 +159,7 @@ class Views:
 @pytest.fixture
 def views(world_url, start_service, service_config, rpc_proxy):
     """A BackupsService on the shared world (read only), asked over RabbitMQ."""
-    from hgrip_backups.service import BackupsService
+    from hgrip_backups.entrypoints.service import BackupsService
     start_service(BackupsService, service_config("backups", world_url))
     return Views(rpc_proxy)
 
@@ -437,7 +446,7 @@ def test_migration_0006_matches_the_model(world_url):
                      for index in inspect(connection).get_indexes(table)}
     finally:
         engine.dispose()
-    assert {index.name for index in institution_queries.INDEXES} <= found
+    assert {index.name for index in tables.INDEXES} <= found
 
 
 # --- the manual's example through the real services -----------------------------------------------
@@ -445,7 +454,7 @@ def test_the_manual_example_through_identity_projects_and_backups(make_lifecycle
     """A researcher backs up through the RPCs; the legal person sees the manual's list row, detail
     (with the authorisation time and a filing warning) and delegate row; the other unit's
     administrator sees nothing of it."""
-    from hgrip_backups import members as members_model
+    from hgrip_backups.adapters import members as members_model
 
     lifecycle = make_lifecycle()
     with lifecycle.rpc() as cluster:

@@ -66,7 +66,8 @@ def test_a_natural_person_claims_all_of_a_registrants_backups_with_the_sms_code(
         assert len(request["subject"]) == 64 and "18600001111" not in request["subject"]
 
         # The code was sent for 刘浩然's claim: another claimant cannot use it.
-        error = refused(claim, cluster, wang, "刘浩然", "18600001111", sms.sms_codes[("legacy_claim", request["subject"])])
+        error = refused(claim, cluster, wang, "刘浩然", "18600001111",
+                        sms.sms_codes[("legacy_claim", request["subject"])])
         assert (error.code, error.http_status) == ("sms_code_not_requested", 404)
         error = refused(claim, cluster, liu, "刘浩然", "18600001111", "000000")
         assert (error.code, error.http_status, error.details) == ("sms_code_invalid", 400, {"remaining_attempts": 4})
@@ -99,9 +100,9 @@ def test_a_natural_person_claims_all_of_a_registrants_backups_with_the_sms_code(
     with legacy.engine.connect() as connection:
         from sqlalchemy import select
 
-        from hgrip_backups import projections
-        row = connection.execute(select(projections.backups).where(
-            projections.backups.c.id == legacy_backup_id(LIU[1]))).mappings().one()
+        from hgrip_backups.adapters import tables
+        row = connection.execute(select(tables.backups).where(
+            tables.backups.c.id == legacy_backup_id(LIU[1]))).mappings().one()
     assert (row["owner_id"], row["institution_code"], row["unit_code"], row["origin"], row["project_id"]) == \
         (liu, "INST-NGDC", "U-DATA", "legacy", None)
 
@@ -114,7 +115,8 @@ def test_sms_claims_are_refused_before_any_code_is_sent(legacy, cast):
         assert "请及时联系我们" in error.message_zh and "contact us" in error.message
         assert error.details == {"registrant_institution": "华东医学遗传研究院",
                                  "claimant_institution": "国家基因组科学数据中心（测试）"}
-        assert refused(claim, cluster, cast["zhao"], "赵明辉", "17755556666", "482915").code == "claim_other_institution"
+        assert refused(claim, cluster, cast["zhao"], "赵明辉", "17755556666", "482915").code \
+            == "claim_other_institution"
 
         error = refused(ask, cluster, cast["liu"], "刘浩然", "18633334444")   # his mobile now, not then
         assert (error.code, error.http_status) == ("legacy_registrant_not_found", 404)
@@ -179,8 +181,10 @@ def test_an_institution_claim_checks_the_delegate_and_the_institution(legacy, ca
         assert (error.code, error.http_status, error.details) == \
             ("member_not_found", 404, {"field": "delegate_account", "username": "liuhaoran"})
         # Another institution's member, or nobody at all: the same answer.
-        assert refused(for_delegate, cluster, cast["legal"], "黄志强", "13700137000", "sunlijuan").code == "member_not_found"
-        assert refused(for_delegate, cluster, cast["legal"], "黄志强", "13700137000", "nobody").code == "member_not_found"
+        assert refused(for_delegate, cluster, cast["legal"], "黄志强", "13700137000", "sunlijuan").code \
+            == "member_not_found"
+        assert refused(for_delegate, cluster, cast["legal"], "黄志强", "13700137000", "nobody").code \
+            == "member_not_found"
         error = refused(for_delegate, cluster, cast["legal"], "黄志强", "13700137000", "left-lab")
         assert (error.code, error.http_status) == ("delegate_not_employed", 409)
         error = refused(for_delegate, cluster, cast["legal"], "黄志强", "13700137000", "ngdc-bio-admin")
@@ -222,7 +226,7 @@ def test_of_racing_claims_of_one_registrant_exactly_one_wins(make_legacy, legacy
             except DomainError as error:
                 return error
 
-    outcomes = dict(zip(calls, eventlet.GreenPool().imap(run, calls.values())))
+    outcomes = dict(zip(calls, eventlet.GreenPool().imap(run, calls.values()), strict=False))
     winners = [who for who, outcome in outcomes.items() if isinstance(outcome, dict)]
     assert len(winners) == 1, outcomes
     assert outcomes[winners[0]]["count"] == 5
@@ -237,11 +241,12 @@ def test_two_claims_that_both_passed_the_checks_cannot_both_commit(make_database
     """The race below the RPCs: both claims saw the registrant's backups unclaimed, then both
     write. The rows are locked first, so the later one finds nothing left and is refused."""
     import json
-    from types import SimpleNamespace
 
+    from hgrip_backups.adapters import legacy_store, members, queries, read_models
+    from hgrip_backups.app import claims as legacy_claims
+    from hgrip_backups.app.ports import Call, Ports
     from hgrip_backups.domain.legacy import NewOwner
-    from hgrip_backups.legacy_import import import_legacy_file
-    from hgrip_backups.service_legacy import LegacyClaimsMixin
+    from hgrip_backups.entrypoints.legacy_import import import_legacy_file
     from hgrip_kernel.logging import get_logger
     from hgrip_kernel.store import EventStore, create_engine
 
@@ -252,25 +257,24 @@ def test_two_claims_that_both_passed_the_checks_cannot_both_commit(make_database
                                                               numbers=numbers)]}), encoding="utf-8")
     assert import_legacy_file(engine, str(path), None, secret, progress=False).imported == 3
 
-    class Claims(LegacyClaimsMixin):
-        store = EventStore(engine, source="backups")
-        ctx = SimpleNamespace(correlation_id=None, causation_id=None, log=get_logger("test"))
-        config = {"MOBILE_HASH_SECRET": secret}
-
-    claims, both_checked = Claims(), eventlet.event.Event()
+    store = EventStore(engine, source="backups")
+    ports = Ports(store=store, connect=engine.connect, backups=read_models, members=members,
+                  legacy=legacy_store, institution=queries, projects=None, verification=None, identity=None)
+    call = Call(log=get_logger("test"), secret=secret)
+    both_checked = eventlet.event.Event()
     values = {"legacy_name": "黄志强", "legacy_mobile": "13700137000"}
     checked = []
 
     def claim_for(account_id, username):
-        key = claims._legacy_check_registrant(values, "国家基因组科学数据中心（测试）")
+        key = legacy_claims.check_registrant(ports, call, values, "国家基因组科学数据中心（测试）")
         checked.append(account_id)
         if len(checked) == 2:
             both_checked.send()
         both_checked.wait()
         owner = NewOwner(account_id, username, "INST-NGDC", "U-BIO")
         try:
-            return claims._legacy_claim_registrant(*key, owner, "国家基因组科学数据中心（测试）",
-                                                   "institution", account_id)
+            return legacy_claims.claim_registrant(ports, call, *key, owner, "国家基因组科学数据中心（测试）",
+                                                  "institution", account_id)
         except DomainError as error:
             return error
 

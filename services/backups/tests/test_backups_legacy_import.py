@@ -6,10 +6,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import insert, select
 
-from hgrip_backups import legacy_store, projections
+from hgrip_backups.adapters import tables
+from hgrip_backups.adapters.legacy_files import CSV_COLUMNS
+from hgrip_backups.app.legacy_import import LegacyImportError
 from hgrip_backups.domain.legacy import legacy_backup_id
 from hgrip_backups.domain.mobile import mobile_hash
-from hgrip_backups.legacy_import import CSV_COLUMNS, LegacyImportError, import_legacy_file
+from hgrip_backups.entrypoints.legacy_import import import_legacy_file
 from hgrip_kernel.store import create_engine
 from hgrip_kernel.store.tables import events, outbox
 
@@ -39,9 +41,11 @@ EXPORT = {"registrants": [
 CSV = "\n".join([
     HEADER,
     "张晓寒,13912345678,国家基因组科学数据中心（测试）,BF2021031500012,遗传性耳聋家系外显子组测序数据备份,"
-    "汉族遗传性耳聋家系全外显子组测序研究,刘晓寒,liuxh@big.ac.cn,2021-03-15 10:24:37,wes,raw_sequencing,HRA000123,120,8500",
+    "汉族遗传性耳聋家系全外显子组测序研究,刘晓寒,liuxh@big.ac.cn,2021-03-15 10:24:37,wes,"
+    "raw_sequencing,HRA000123,120,8500",
     "张晓寒,13912345678,国家基因组科学数据中心（测试）,BF2021031500012,遗传性耳聋家系外显子组测序数据备份,"
-    "汉族遗传性耳聋家系全外显子组测序研究,刘晓寒,liuxh@big.ac.cn,2021-03-15 10:24:37,wes,基因组变异数据,GVM000123,120,12.5",
+    "汉族遗传性耳聋家系全外显子组测序研究,刘晓寒,liuxh@big.ac.cn,2021-03-15 10:24:37,wes,"
+    "基因组变异数据,GVM000123,120,12.5",
     "张晓寒,13912345678,国家基因组科学数据中心（测试）,BF2022110800047,肝细胞癌转录组测序数据备份,"
     "肝细胞癌转录组与预后标志物研究,,,2022-11-08,,各类统计与分析数据,OMIX000789,60,3.5",
     "黄志强,137 0013 7000,国家基因组科学数据中心(测试),BF2020082400002,高原人群全基因组重测序数据备份,"
@@ -67,10 +71,10 @@ def write(tmp_path, name, content) -> str:
 def stored(engine):
     with engine.connect() as connection:
         rows = connection.execute(select(events).order_by(events.c.position)).mappings().all()
-        legacy = connection.execute(select(legacy_store.legacy_backups)
-                                    .order_by(legacy_store.legacy_backups.c.backup_number)).mappings().all()
+        legacy = connection.execute(select(tables.legacy_backups)
+                                    .order_by(tables.legacy_backups.c.backup_number)).mappings().all()
         outbox_count = len(connection.execute(select(outbox.c.id)).all())
-        backups = connection.execute(select(projections.backups.c.id)).all()
+        backups = connection.execute(select(tables.backups.c.id)).all()
     return rows, legacy, outbox_count, backups
 
 
@@ -163,7 +167,7 @@ def test_a_bad_file_names_every_problem_and_imports_nothing(database, tmp_path):
 
 def test_duplicates_and_numbers_of_this_platform_are_rejected(database, tmp_path):
     with database.begin() as connection:   # a backup numbered by this platform
-        connection.execute(insert(projections.backups).values(
+        connection.execute(insert(tables.backups).values(
             id="0b6f6d1c-1111-4a5b-9c3d-2e4f6a8b0c1d", project_id=None,
             owner_id="5a0c8f2e-3b1d-4c6e-9f7a-0d2b4e6f8a10", name="n", categories=["wes"],
             status="completed", backup_number="BF2022110800047", file_count=0, total_mb=0,
@@ -237,7 +241,7 @@ def test_the_hgrip_command_works_on_the_configured_sqlite_database(tmp_path, mon
 
     engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'db' / 'backups.sqlite'}")
     with engine.connect() as connection:
-        numbers = connection.execute(select(legacy_store.legacy_backups.c.mobile_hash)).scalars().all()
+        numbers = connection.execute(select(tables.legacy_backups.c.mobile_hash)).scalars().all()
     engine.dispose()
     assert set(numbers) == {mobile_hash(SECRET, "13912345678"), mobile_hash(SECRET, "13700137000")}
 
@@ -255,8 +259,8 @@ def test_the_demo_file_is_valid_and_covers_every_way_of_claiming():
     """deploy/demo-legacy.json (imported by `make run`) against deploy/demo-accounts.json."""
     from pathlib import Path
 
+    from hgrip_backups.adapters.legacy_files import check_file
     from hgrip_backups.domain.names import name_key
-    from hgrip_backups.legacy_import import check_file
 
     deploy = Path(__file__).resolve().parents[3] / "deploy"
     records, problems, total = check_file(deploy / "demo-legacy.json", None, SECRET)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from hgrip_backups.projections import backup_number_counters, backups, data_files
+from hgrip_backups.adapters.tables import backup_number_counters, backups, data_files
 from hgrip_kernel.contracts import registry
 from hgrip_kernel.errors import Conflict, InvalidInput
 from hgrip_kernel.store.tables import outbox

@@ -8,7 +8,7 @@ import pytest
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import create_engine, select
 
-from hgrip_backups import members
+from hgrip_backups.adapters import members, tables
 from hgrip_backups.domain.mobile import mobile_hash
 from hgrip_backups.domain.scope import Authority
 from hgrip_kernel.envelope import load_envelope
@@ -58,12 +58,12 @@ def test_a_newer_account_version_wins_and_an_older_one_changes_nothing(backups, 
     # Delivered out of order: the newer one first, then the older one.
     _deliver(backups, "on_account_updated", second)
     _deliver(backups, "on_account_provisioned", first)
-    row = _row(backups.engine, members.members, account_id=account_id)
+    row = _row(backups.engine, tables.members, account_id=account_id)
     assert (row["name"], row["employed"], row["version"]) == ("张晓涵", False, 2)
 
     # A redelivery of the same event (same id) is recognised by the inbox and changes nothing.
     _deliver(backups, "on_account_updated", second)
-    assert _row(backups.engine, members.members, account_id=account_id) == row
+    assert _row(backups.engine, tables.members, account_id=account_id) == row
     with backups.engine.connect() as connection:
         marks = connection.execute(select(inbox.c.event_id).where(
             inbox.c.consumer == "backups.on_account_updated")).scalars().all()
@@ -83,10 +83,10 @@ def test_institution_events_replace_the_units_and_an_older_one_is_ignored(backup
 
     with backups.engine.connect() as connection:
         assert members.institution_name(connection, "NGDC") == "国家基因组科学数据中心"
-        units = connection.execute(select(members.member_units.c.code, members.member_units.c.name)
-                                   .order_by(members.member_units.c.code)).all()
+        units = connection.execute(select(tables.member_units.c.code, tables.member_units.c.name)
+                                   .order_by(tables.member_units.c.code)).all()
     assert units == [("U2", "数据资源部（新）"), ("U3", "生物样本部")]
-    row = _row(backups.engine, members.member_institutions, code="NGDC")
+    row = _row(backups.engine, tables.member_institutions, code="NGDC")
     assert (row["version"], row["foreign"], row["name_key"]) == (2, False, "国家基因组科学数据中心")
 
 
@@ -113,12 +113,12 @@ def test_apply_account_moves_only_forward(engine, identity_events):
                                  changed=["mobile", "authorised", "authorised_at"])
 
     assert _apply_account(engine, v1) is True
-    row = _row(engine, members.members, account_id=account_id)
+    row = _row(engine, tables.members, account_id=account_id)
     assert row["mobile_hash"] == mobile_hash(SECRET, "13800138001")   # normalised before hashing
     assert _apply_account(engine, v3) is True
     assert _apply_account(engine, v2) is False      # older than the row
     assert _apply_account(engine, v3) is False      # the same version again
-    row = _row(engine, members.members, account_id=account_id)
+    row = _row(engine, tables.members, account_id=account_id)
     assert (row["version"], row["unit_code"], row["mobile_hash"], row["authorised"],
             row["authorised_at"]) == (3, "U2", None, False, None)
 
@@ -147,7 +147,7 @@ def test_scope_clause_agrees_with_authority_covers(engine, identity_events):
                    Authority("x", "unit_admin", "SCOPE-A", "A1"),
                    Authority("x", "unit_admin", "SCOPE-B", "B1"),
                    Authority("x", "legal_person", "SCOPE-B", None)]
-    table = members.members
+    table = tables.members
     with engine.connect() as connection:
         for authority in authorities:
             seen = set(connection.execute(select(table.c.account_id).where(

@@ -6,8 +6,8 @@ import eventlet
 import pytest
 from sqlalchemy import select
 
-from hgrip_backups import numbering
-from hgrip_backups.projections import backup_number_counters
+from hgrip_backups.adapters import numbering
+from hgrip_backups.adapters.tables import backup_number_counters
 from hgrip_kernel.store import EventStore, create_engine
 
 

@@ -2,7 +2,7 @@
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import select
 
-from hgrip_backups.projections import known_projects
+from hgrip_backups.adapters.tables import known_projects
 from hgrip_kernel.messaging.topology import DEAD_LETTER_QUEUE
 from hgrip_kernel.store.tables import events, inbox, outbox
 

@@ -4,7 +4,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from hgrip_backups.projections import backups, data_files
+from hgrip_backups.adapters.tables import backups, data_files
 from hgrip_kernel.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from hgrip_kernel.store.tables import events, outbox
 

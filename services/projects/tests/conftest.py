@@ -111,7 +111,7 @@ class ProjectsPlatform:
 
 @pytest.fixture
 def platform(make_database, service_config, start_service, rpc_proxy, amqp_uri):
-    from hgrip_backups.service import BackupsService
+    from hgrip_backups.entrypoints.service import BackupsService
     from hgrip_identity.entrypoints.service import IdentityService
     from hgrip_projects.entrypoints.service import ProjectsService
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 
 from hgrip_kernel.aggregate import Aggregate
+from hgrip_kernel.field_rules import NAME_MAX
 
 from . import refusals, taxonomy
 from .backup_number import beijing_day, format_backup_number
@@ -21,12 +22,11 @@ from .data_file import (
     progress_for,
     total_mb,
 )
-from .legacy import LegacyMixin
+from .legacy import CLAIM_WAYS, LEGACY, NewOwner, Registrant, legacy_backup_id, legacy_file_id
 
 STREAM_PREFIX = "backup-"
 DRAFT = "draft"            # 未完成
 COMPLETED = "completed"    # 已完成: submitted, numbered, locked
-NAME_MAX = 200
 
 # Outcomes of a dataset confirmation (verify_file, or verification.DatasetVerified).
 APPLIED = "applied"
@@ -71,7 +71,7 @@ def check_categories(categories) -> list[str]:
     return list(categories)
 
 
-class Backup(LegacyMixin, Aggregate):
+class Backup(Aggregate):
     stream_type = "backup"
 
     def __init__(self, stream_id: str):
@@ -93,6 +93,12 @@ class Backup(LegacyMixin, Aggregate):
         # HGRG filing numbers (备案号) citing this backup: number -> {declared_mb, recipient, filed_at}
         self.filings: dict[str, dict] = {}
         self.origin = "new"    # "legacy": numbered on the old platform, imported (domain/legacy.py)
+        # A legacy backup's registrant on the old platform, and its claim (BackupClaimed).
+        self.registrant: dict | None = None
+        self.imported_at: str | None = None
+        self.claimed_at: str | None = None
+        self.claimed_how: str | None = None
+        self.claimed_by: str | None = None
 
     # --- state -------------------------------------------------------------------------------
     @property
@@ -106,6 +112,10 @@ class Backup(LegacyMixin, Aggregate):
     @property
     def total_mb(self):
         return total_mb(self.files.values())
+
+    @property
+    def claimed(self) -> bool:
+        return self.claimed_at is not None
 
     def file(self, file_id: str) -> DataFile:
         found = self.files.get(file_id)
@@ -171,7 +181,7 @@ class Backup(LegacyMixin, Aggregate):
             "detailed_type": details.detailed_type, "repository": repository.code,
             "cases": details.cases, "mb_per_case": details.mb_per_case,
             "submission_account": details.submission_account, "accession": details.accession,
-            "progress": progress_for(details.submission_account, self.pi_email), "at": _iso(now),
+            "progress": progress_for(details.submission_account, self.pi_email or ""), "at": _iso(now),
         })
         return self.files[file_id]
 
@@ -195,7 +205,7 @@ class Backup(LegacyMixin, Aggregate):
             # over by the same rule as for a new file.
             if target.dataset not in confirmed:
                 raise DatasetCheckNeeded(target.dataset)
-            progress = progress_for(target.submission_account, self.pi_email)
+            progress = progress_for(target.submission_account, self.pi_email or "")
         target = target.changed(progress=progress)
         changed = [k for k in ("detailed_type", "repository", "cases", "mb_per_case",
                                "submission_account", "accession", "progress")
@@ -289,6 +299,45 @@ class Backup(LegacyMixin, Aggregate):
             "sequence": self.version + len(self.pending) + 1,
         })
 
+    # --- legacy backups (domain/legacy.py) -----------------------------------------------------
+    @classmethod
+    def import_legacy(cls, record: dict, registrant: Registrant, now: datetime) -> "Backup":
+        """A legacy backup from the old platform's export. ``record`` is already validated:
+        backup_number, name, project_name, pi_name|None, pi_email|None, categories (codes),
+        submitted_at (aware), files [{detailed_type, repository, accession, cases, mb_per_case}]."""
+        backup_id = legacy_backup_id(record["backup_number"])
+        backup = cls(backup_stream_id(backup_id))
+        backup.record("LegacyBackupImported", {
+            "backup_id": backup_id, "backup_number": record["backup_number"],
+            "name": record["name"], "project_name": record["project_name"],
+            "pi_name": record.get("pi_name"), "pi_email": record.get("pi_email"),
+            "categories": list(record.get("categories") or []),
+            "submitted_at": _iso(record["submitted_at"]),
+            "files": [{"file_id": legacy_file_id(backup_id, position, f["accession"]),
+                       "detailed_type": f["detailed_type"], "repository": f["repository"],
+                       "accession": f["accession"], "cases": f["cases"],
+                       "mb_per_case": f["mb_per_case"]}
+                      for position, f in enumerate(record["files"], start=1)],
+            "registrant": registrant.as_dict(), "imported_at": _iso(now),
+        })
+        return backup
+
+    def claim(self, owner: NewOwner, how: str, claimed_by: str, now: datetime) -> None:
+        """The legacy backup gets its owner, once and for all."""
+        if self.origin != LEGACY:
+            raise refusals.not_a_legacy_backup()
+        if self.claimed:
+            raise refusals.legacy_already_claimed()
+        if how not in CLAIM_WAYS:
+            raise ValueError(f"unknown way of claiming: {how!r}")
+        self.record("BackupClaimed", {
+            "backup_id": self.backup_id, "backup_number": self.backup_number,
+            "owner_id": owner.account_id, "owner_username": owner.username,
+            "institution_code": owner.institution_code, "unit_code": owner.unit_code,
+            "how": how, "claimed_by": claimed_by, "claimed_at": _iso(now),
+            "sequence": self.version + len(self.pending) + 1,
+        })
+
     # --- rules shared by commands ------------------------------------------------------------
     def _repository_for(self, detailed_type: str) -> taxonomy.Repository:
         allowed = taxonomy.allowed_types(self.categories)
@@ -351,3 +400,30 @@ class Backup(LegacyMixin, Aggregate):
         self.filings[data["filing_number"]] = {
             "declared_mb": data["declared_mb"], "recipient": data["recipient"],
             "filed_at": data["filed_at"]}
+
+    def apply_LegacyBackupImported(self, data: dict) -> None:
+        self.origin = LEGACY
+        self.backup_id = data["backup_id"]
+        self.backup_number = data["backup_number"]
+        self.name = data["name"]
+        self.project_name = data["project_name"]
+        # The read model wants text; the old platform did not always record its PI.
+        self.pi_name = data["pi_name"] or ""
+        self.pi_email = data["pi_email"] or ""
+        self.categories = list(data["categories"])
+        self.submitted_at = self.created_at = data["submitted_at"]
+        self.files = {f["file_id"]: DataFile(
+            id=f["file_id"], detailed_type=f["detailed_type"], repository=f["repository"],
+            cases=f["cases"], mb_per_case=f["mb_per_case"], submission_account="",
+            accession=f["accession"], progress=COMPLETE, created_at=data["submitted_at"],
+            updated_at=data["submitted_at"]) for f in data["files"]}
+        self.registrant = dict(data["registrant"])
+        self.imported_at = data["imported_at"]
+
+    def apply_BackupClaimed(self, data: dict) -> None:
+        self.owner_id = data["owner_id"]
+        self.institution_code = data["institution_code"]
+        self.unit_code = data["unit_code"]
+        self.claimed_at = data["claimed_at"]
+        self.claimed_how = data["how"]
+        self.claimed_by = data["claimed_by"]

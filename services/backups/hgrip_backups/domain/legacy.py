@@ -9,14 +9,15 @@ is an ordinary numbered (locked) backup of its owner; it is never claimed again.
 
 The registrant is kept as the rules need it: the name, the institution's name as typed on the old
 platform, the mobile only as a keyed hash (domain/mobile.py) and masked for display.
+
+This module holds the legacy value objects and rules; the commands and events of a legacy backup
+are the Backup aggregate's own (backup.py imports this module, never the other way round).
 """
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from . import refusals
-from .data_file import COMPLETE, DataFile
 from .names import name_key
 
 LEGACY = "legacy"
@@ -78,92 +79,3 @@ def check_same_institution(registrant_institution: str, claimant_institution: st
     key = name_key(claimant_institution)
     if not key or key != name_key(registrant_institution):
         raise refusals.claim_other_institution(registrant_institution, claimant_institution)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
-class LegacyMixin:
-    """Commands and event handlers of the Backup aggregate for legacy backups."""
-
-    def __init__(self, stream_id: str):
-        super().__init__(stream_id)
-        self.registrant: dict | None = None
-        self.imported_at: str | None = None
-        self.claimed_at: str | None = None
-        self.claimed_how: str | None = None
-        self.claimed_by: str | None = None
-
-    @property
-    def claimed(self) -> bool:
-        return self.claimed_at is not None
-
-    # --- commands ----------------------------------------------------------------------------
-    @classmethod
-    def import_legacy(cls, record: dict, registrant: Registrant, now: datetime):
-        """A legacy backup from the old platform's export. ``record`` is already validated:
-        backup_number, name, project_name, pi_name|None, pi_email|None, categories (codes),
-        submitted_at (aware), files [{detailed_type, repository, accession, cases, mb_per_case}]."""
-        from .backup import backup_stream_id  # backup.py imports this module
-
-        backup_id = legacy_backup_id(record["backup_number"])
-        backup = cls(backup_stream_id(backup_id))
-        backup.record("LegacyBackupImported", {
-            "backup_id": backup_id, "backup_number": record["backup_number"],
-            "name": record["name"], "project_name": record["project_name"],
-            "pi_name": record.get("pi_name"), "pi_email": record.get("pi_email"),
-            "categories": list(record.get("categories") or []),
-            "submitted_at": _iso(record["submitted_at"]),
-            "files": [{"file_id": legacy_file_id(backup_id, position, f["accession"]),
-                       "detailed_type": f["detailed_type"], "repository": f["repository"],
-                       "accession": f["accession"], "cases": f["cases"],
-                       "mb_per_case": f["mb_per_case"]}
-                      for position, f in enumerate(record["files"], start=1)],
-            "registrant": registrant.as_dict(), "imported_at": _iso(now),
-        })
-        return backup
-
-    def claim(self, owner: NewOwner, how: str, claimed_by: str, now: datetime) -> None:
-        """The legacy backup gets its owner, once and for all."""
-        if self.origin != LEGACY:
-            raise refusals.not_a_legacy_backup()
-        if self.claimed:
-            raise refusals.legacy_already_claimed()
-        if how not in CLAIM_WAYS:
-            raise ValueError(f"unknown way of claiming: {how!r}")
-        self.record("BackupClaimed", {
-            "backup_id": self.backup_id, "backup_number": self.backup_number,
-            "owner_id": owner.account_id, "owner_username": owner.username,
-            "institution_code": owner.institution_code, "unit_code": owner.unit_code,
-            "how": how, "claimed_by": claimed_by, "claimed_at": _iso(now),
-            "sequence": self.version + len(self.pending) + 1,
-        })
-
-    # --- events ------------------------------------------------------------------------------
-    def apply_LegacyBackupImported(self, data: dict) -> None:
-        self.origin = LEGACY
-        self.backup_id = data["backup_id"]
-        self.backup_number = data["backup_number"]
-        self.name = data["name"]
-        self.project_name = data["project_name"]
-        # The read model wants text; the old platform did not always record its PI.
-        self.pi_name = data["pi_name"] or ""
-        self.pi_email = data["pi_email"] or ""
-        self.categories = list(data["categories"])
-        self.submitted_at = self.created_at = data["submitted_at"]
-        self.files = {f["file_id"]: DataFile(
-            id=f["file_id"], detailed_type=f["detailed_type"], repository=f["repository"],
-            cases=f["cases"], mb_per_case=f["mb_per_case"], submission_account="",
-            accession=f["accession"], progress=COMPLETE, created_at=data["submitted_at"],
-            updated_at=data["submitted_at"]) for f in data["files"]}
-        self.registrant = dict(data["registrant"])
-        self.imported_at = data["imported_at"]
-
-    def apply_BackupClaimed(self, data: dict) -> None:
-        self.owner_id = data["owner_id"]
-        self.institution_code = data["institution_code"]
-        self.unit_code = data["unit_code"]
-        self.claimed_at = data["claimed_at"]
-        self.claimed_how = data["how"]
-        self.claimed_by = data["claimed_by"]

@@ -197,7 +197,8 @@ def claim_other_institution(registrant_institution: str, claimant_institution: s
                     "If the claim fails only because a few characters of the institution's name "
                     "differ, please contact us.",
                     f"{_SAME_INSTITUTION_ZH}。原系统注册人的单位为“{registrant_institution}”，新委托人的单位为"
-                    f"“{claimant_institution or '—'}”。如果因单位（公司）名称中个别字词不一致造成无法认领，请及时联系我们。",
+                    f"“{claimant_institution or '—'}”。"
+                    "如果因单位（公司）名称中个别字词不一致造成无法认领，请及时联系我们。",
                     {"registrant_institution": registrant_institution,
                      "claimant_institution": claimant_institution})
 

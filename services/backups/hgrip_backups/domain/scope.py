@@ -7,7 +7,9 @@
 - nobody sees another institution's backups or members; operators have no institution views.
 The SQL form of the same rule is ``members.scope_clause``; tests check both agree.
 """
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from . import refusals
 
@@ -48,3 +50,10 @@ class Authority:
         if self.role == NATURAL_PERSON:
             return owner_id is not None and owner_id == self.account_id
         return self.covers(institution_code, unit_code)
+
+
+def authority_of(member: Mapping[str, Any]) -> Authority:
+    """The authority of a member as the members read model has them."""
+    return Authority(account_id=member["account_id"], role=member["role"],
+                     institution_code=member["institution_code"], unit_code=member["unit_code"],
+                     employed=bool(member["employed"]))

@@ -1,114 +1,18 @@
-"""Read models of the backups service (SQLAlchemy Core), written in the same transaction as events.
+"""The backups read models (SQLAlchemy Core), written in the same transaction as events.
 
-- ``known_projects``: projects learnt from projects.ProjectCreated.
-- ``backups`` / ``data_files``: each backup aggregate as the lists and screens read it; rewritten
-  from the aggregate's state after every change, so the rows always equal the folded stream.
-- ``backup_number_counters``: the last serial handed out per Beijing day (see numbering.py).
-- ``filings``: HGRG filing numbers (备案号) and the backups each cites (one row per pair), from
-  FilingLinked; UNIQUE(filing_number, backup_id).
-
-UNIQUE(backup_number) and UNIQUE(backup_id, accession) back up the domain's rules: whatever
-the code above them gets wrong, the database refuses to store a duplicate.
+The tables are in tables.py; here their writes and reads: known projects, each backup aggregate
+as its rows (``write_backup``: rows equal to the folded stream), its files and filings.
 """
 from datetime import datetime
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Column,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    UniqueConstraint,
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import delete, func, insert, select, update
 
-from hgrip_kernel.store.tables import UTCDateTime
+from ..app.views import backup_view as _backup_view
+from ..app.views import file_view as _file_view
+from .numbering import next_serial
+from .tables import backups, data_files, filings, known_projects
 
-metadata = MetaData()
-
-known_projects = Table(
-    "known_projects", metadata,
-    Column("project_id", String(36), primary_key=True),
-    Column("owner_id", String(36), nullable=False, index=True),
-    Column("institution_code", String(64), nullable=False, index=True),
-    Column("name", String(200), nullable=False),
-    Column("applied_event_id", String(36), nullable=False),
-    Index("ix_known_projects_owner_name", "owner_id", "name"),
-)
-
-backups = Table(
-    "backups", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("project_id", String(36)),     # NULL for a legacy backup (no project here)
-    Column("owner_id", String(36), nullable=False),
-    Column("name", String(200), nullable=False),
-    Column("categories", JSON, nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("backup_number", String(20)),  # NULL until submitted
-    Column("file_count", Integer, nullable=False),
-    Column("total_mb", Float, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("submitted_at", UTCDateTime),
-    Column("institution_code", String(64), nullable=False),
-    Column("unit_code", String(64)),
-    Column("pi_name", String(50), nullable=False),
-    Column("pi_email", String(254), nullable=False),
-    Column("project_name", String(200), nullable=False),
-    Column("version", Integer, nullable=False),  # stream version the row reflects
-    Column("origin", String(10), nullable=False, server_default="new"),  # new | legacy
-    UniqueConstraint("backup_number", name="uq_backups_backup_number"),
-    Index("ix_backups_project_created", "project_id", "created_at"),
-    Index("ix_backups_owner", "owner_id"),
-    Index("ix_backups_institution_unit", "institution_code", "unit_code"),
-    Index("ix_backups_scope_status_created", "institution_code", "status", "created_at"),
-    Index("ix_backups_scope_unit_status_created", "institution_code", "unit_code", "status",
-          "created_at"),
-)
-
-data_files = Table(
-    "data_files", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("backup_id", String(36), ForeignKey("backups.id", name="fk_data_files_backup"), nullable=False),
-    Column("position", Integer, nullable=False),  # order of addition within the backup
-    Column("detailed_type", String(40), nullable=False),
-    Column("repository", String(20), nullable=False),
-    Column("cases", BigInteger, nullable=False),
-    Column("mb_per_case", Float, nullable=False),
-    Column("submission_account", String(254), nullable=False),
-    Column("accession", String(64), nullable=False),
-    Column("progress", String(30), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-    UniqueConstraint("backup_id", "accession", name="uq_data_files_backup_accession"),
-    Index("ix_data_files_accession", "accession"),
-)
-
-backup_number_counters = Table(
-    "backup_number_counters", metadata,
-    Column("day", String(8), primary_key=True),   # YYYYMMDD, Beijing time
-    Column("last", Integer, nullable=False),
-)
-
-filings = Table(
-    "filings", metadata,
-    Column("filing_number", String(64), nullable=False),
-    Column("backup_id", String(36), ForeignKey("backups.id", name="fk_filings_backup"), nullable=False),
-    Column("declared_mb", Float, nullable=False),
-    Column("recipient", String(200), nullable=False),
-    Column("filed_at", UTCDateTime, nullable=False),
-    UniqueConstraint("filing_number", "backup_id", name="uq_filings_number_backup"),
-    Index("ix_filings_backup", "backup_id"),
-)
-
+__all__ = ["next_serial"]   # the day counters are this read model's too (app.ports.BackupRecords)
 
 # --- known projects --------------------------------------------------------------------------
 def apply_project_created(connection, envelope) -> None:
@@ -187,7 +91,32 @@ def _write_files(connection, backup) -> None:
                                .values(**values))
 
 
-def get_backup(connection, backup_id: str, owner_id: str):
+def backup_view(connection, backup_id: str | None, owner_id: str | None) -> dict | None:
+    """The owner's backup as get_backup answers it (files, filing numbers, filings); else None."""
+    row = get_backup(connection, backup_id, owner_id) if backup_id else None
+    if row is None:
+        return None
+    return _backup_view(row, files_of(connection, backup_id),
+                        filing_numbers=filing_numbers_of(connection, [backup_id])[backup_id],
+                        filings=filings_of(connection, backup_id))
+
+
+def file_view(connection, file_id: str) -> dict:
+    return _file_view(get_file(connection, file_id))
+
+
+def owns_backup(connection, backup_id: str | None, owner_id: str | None) -> bool:
+    return get_backup(connection, backup_id, owner_id) is not None
+
+
+def project_backups(connection, project_id: str, owner_id: str) -> list[dict]:
+    """The project's backups as list_backups answers them, newest first."""
+    rows = list_for_project(connection, project_id, owner_id)
+    numbers = filing_numbers_of(connection, [row["id"] for row in rows])
+    return [_backup_view(row, filing_numbers=numbers[row["id"]]) for row in rows]
+
+
+def get_backup(connection, backup_id: str | None, owner_id: str | None):
     """The row, or None when it is missing or someone else's (the caller cannot tell which)."""
     query = select(backups).where(backups.c.id == backup_id, backups.c.owner_id == owner_id)
     return connection.execute(query).mappings().first()
@@ -247,3 +176,31 @@ def filings_of(connection, backup_id: str) -> list[dict]:
         .group_by(filings.c.filing_number)).all())
     return [{**dict(row), "cited_total_mb": totals.get(row["filing_number"], 0)} for row in own]
 
+
+# --- delegation transfer ---------------------------------------------------------------------
+def owned_backup_ids(connection, owner_id: str) -> list[str]:
+    query = (select(backups.c.id).where(backups.c.owner_id == owner_id)
+             .order_by(backups.c.created_at, backups.c.id))
+    return list(connection.execute(query).scalars())
+
+
+def owned_project_ids(connection, owner_id: str) -> list[str]:
+    query = (select(known_projects.c.project_id).where(known_projects.c.owner_id == owner_id)
+             .order_by(known_projects.c.project_id))
+    return list(connection.execute(query).scalars())
+
+
+def project_name_clashes(connection, from_owner_id: str, to_owner_id: str) -> list[str]:
+    """Names of the moving projects the new delegate already uses (names are unique per person)."""
+    moving = set(connection.execute(
+        select(known_projects.c.name).where(known_projects.c.owner_id == from_owner_id)).scalars())
+    if not moving:
+        return []
+    taken = connection.execute(select(known_projects.c.name).where(
+        known_projects.c.owner_id == to_owner_id, known_projects.c.name.in_(moving))).scalars()
+    return sorted(set(taken))
+
+
+def move_projects(connection, project_ids, owner_id: str) -> None:
+    connection.execute(update(known_projects).where(known_projects.c.project_id.in_(project_ids))
+                       .values(owner_id=owner_id))

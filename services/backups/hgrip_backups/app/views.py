@@ -1,5 +1,5 @@
 """What the backups RPC returns: plain dicts in the contract's shapes, built from read-model rows."""
-from .domain.data_file import as_number
+from ..domain.data_file import as_number
 
 
 def _iso(value):

@@ -1,6 +1,6 @@
 """Members and institutions as the backups service knows them: read models of identity's events.
 
-The institution views (member list, delegate list, the delegate and authorisation time of a
+The tables are in tables.py. The institution views (member list, delegate list, the delegate and authorisation time of a
 backup), the scope of every administrator and the checks of delegation transfer and claims all
 read these tables, so none of them needs identity to answer. Identity's account payloads carry
 the full profile and its stream version: a row only moves forward (a late or redelivered event
@@ -8,46 +8,12 @@ changes nothing). Mobile numbers are kept as keyed hashes only (domain/mobile.py
 """
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, Integer, String, Table, and_, insert, select, update
+from sqlalchemy import and_, insert, select, update
 
-from hgrip_kernel.store.tables import UTCDateTime
-
-from .domain.mobile import mobile_hash
-from .domain.names import name_key
-from .domain.scope import LEGAL_PERSON, Authority
-from .projections import metadata
-
-members = Table(
-    "members", metadata,
-    Column("account_id", String(36), primary_key=True),
-    Column("username", String(100), nullable=False, unique=True),
-    Column("name", String(200), nullable=False),
-    Column("name_key", String(200), nullable=False, index=True),
-    Column("mobile_hash", String(64), index=True),
-    Column("role", String(20), nullable=False),
-    Column("institution_code", String(64), index=True),
-    Column("unit_code", String(64)),
-    Column("employed", Boolean, nullable=False),
-    Column("authorised", Boolean, nullable=False),
-    Column("authorised_at", UTCDateTime),
-    Column("version", Integer, nullable=False),
-)
-
-member_institutions = Table(
-    "member_institutions", metadata,
-    Column("code", String(64), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("name_key", String(200), nullable=False),
-    Column("foreign", Boolean, nullable=False),
-    Column("version", Integer, nullable=False),
-)
-
-member_units = Table(
-    "member_units", metadata,
-    Column("institution_code", String(64), primary_key=True),
-    Column("code", String(64), primary_key=True),
-    Column("name", String(200), nullable=False),
-)
+from ..domain.mobile import mobile_hash
+from ..domain.names import name_key
+from ..domain.scope import LEGAL_PERSON, Authority
+from .tables import member_institutions, member_units, members
 
 _unit = member_units.alias("unit")
 _institution = member_institutions.alias("institution")
@@ -123,12 +89,6 @@ def members_by_id(connection, account_ids) -> dict:
         return {}
     query = select(*MEMBER_COLUMNS).select_from(MEMBER_FROM).where(members.c.account_id.in_(ids))
     return {row["account_id"]: row for row in connection.execute(query).mappings()}
-
-
-def authority_of(row) -> Authority:
-    return Authority(account_id=row["account_id"], role=row["role"],
-                     institution_code=row["institution_code"], unit_code=row["unit_code"],
-                     employed=bool(row["employed"]))
 
 
 def scope_clause(authority: Authority, institution_column, unit_column):

@@ -15,7 +15,8 @@ def _import(args) -> int:
     from hgrip_kernel.config import database_url, service_config
     from hgrip_kernel.store import create_engine
 
-    from .legacy_import import LegacyImportError, import_legacy_file
+    from ..app.legacy_import import LegacyImportError
+    from .legacy_import import import_legacy_file
 
     url = args.database_url or database_url(SERVICE)
     secret = service_config(SERVICE)["MOBILE_HASH_SECRET"]

@@ -4,14 +4,16 @@ import re
 
 from marshmallow import fields, validate
 
-from .domain.mobile import normalise_mobile
-from .schemas import _NO_CONTROL, Trimmed, _Closed, _load
+from hgrip_kernel.field_rules import USERNAME_MAX, normalise_mobile
+from hgrip_kernel.schema_fields import MOBILE_ERROR, Trimmed, name_rules, no_control
+
+from .schemas import NAME_ERROR, _Closed, _load
 
 
 class MobileNumber(fields.String):
     """An 11-digit mainland-China mobile number; spaces, dashes, full-width digits and a +86 prefix
     are forgiven. Error messages never repeat the number."""
-    default_error_messages = {"mobile": "Must be an 11-digit mainland-China mobile number."}
+    default_error_messages = {"mobile": MOBILE_ERROR}
 
     def _deserialize(self, value, attr, data, **kwargs):
         number = normalise_mobile(super()._deserialize(value, attr, data, **kwargs))
@@ -20,12 +22,8 @@ class MobileNumber(fields.String):
         return number
 
 
-_REGISTRANT_NAME = [validate.Length(min=1, max=200, error="Must be between 1 and 200 characters (after trimming)."),
-                    _NO_CONTROL]
-
-
 class _Registrant(_Closed):
-    legacy_name = Trimmed(required=True, validate=_REGISTRANT_NAME)      # 原系统注册人姓名
+    legacy_name = Trimmed(required=True, validate=name_rules(error=NAME_ERROR))      # 原系统注册人姓名
     legacy_mobile = MobileNumber(required=True)                         # 原系统注册手机号
 
 
@@ -40,7 +38,7 @@ class ClaimLegacySchema(_Registrant):
 
 class InstitutionClaimSchema(_Registrant):
     delegate_account = Trimmed(required=True, validate=[                 # 新委托人 (username)
-        validate.Length(min=1, max=100, error="Choose the new delegate among your members."), _NO_CONTROL])
+        validate.Length(min=1, max=USERNAME_MAX, error="Choose the new delegate among your members."), no_control()])
 
 
 _code_request, _claim, _institution_claim = ClaimCodeRequestSchema(), ClaimLegacySchema(), InstitutionClaimSchema()

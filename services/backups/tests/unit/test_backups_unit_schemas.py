@@ -1,7 +1,7 @@
 """RPC payload validation: one ``invalid_input`` naming every bad field; unknown fields refused."""
 import pytest
 
-from hgrip_backups import schemas
+from hgrip_backups.entrypoints import schemas
 from hgrip_kernel.errors import InvalidInput
 
 FILE = {"detailed_type": "raw_sequencing", "cases": 50, "mb_per_case": 2000,

@@ -7,20 +7,21 @@ from datetime import UTC
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
+from hgrip_kernel import field_rules
 from hgrip_kernel.errors import invalid_input
+from hgrip_kernel.schema_fields import (
+    AFTER_TRIMMING_ERROR,
+    Trimmed,
+    accession_rules,
+    cases_rule,
+    email_rules,
+    mb_per_case_rule,
+    name_rules,
+    text_rules,
+)
 
-from .domain import FileDetails, taxonomy
-from .domain.data_file import as_number
-
-MAX_CASES = 1_000_000_000        # beyond any cohort; keeps the column and sums sane
-MAX_MB_PER_CASE = 1_000_000_000  # a petabyte per case
-
-
-class Trimmed(fields.String):
-    """A string with surrounding whitespace removed before any length rule is checked."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+from ..domain import FileDetails, taxonomy
+from ..domain.data_file import as_number
 
 
 class StrictInteger(fields.Integer):
@@ -44,9 +45,8 @@ class StrictNumber(fields.Float):
         return as_number(super()._deserialize(value, attr, data, **kwargs))
 
 
-_NO_CONTROL = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Must not contain control characters.")
-_NAME = [validate.Length(min=1, max=200, error="Must be between 1 and 200 characters (after trimming)."),
-         _NO_CONTROL]
+EMAIL_ERROR = "Not a valid e-mail address."
+NAME_ERROR = AFTER_TRIMMING_ERROR.format(min=1, max=field_rules.NAME_MAX)
 
 
 def _categories_field(**kwargs):
@@ -67,7 +67,7 @@ class CreateBackupSchema(_Distinct, Schema):
     class Meta:
         unknown = RAISE
 
-    name = Trimmed(required=True, validate=_NAME)
+    name = Trimmed(required=True, validate=name_rules(error=NAME_ERROR))
     categories = _categories_field(required=True)
 
 
@@ -75,7 +75,7 @@ class UpdateBackupSchema(_Distinct, Schema):
     class Meta:
         unknown = RAISE
 
-    name = Trimmed(validate=_NAME)
+    name = Trimmed(validate=name_rules(error=NAME_ERROR))
     categories = _categories_field()
 
 
@@ -83,15 +83,11 @@ def _file_fields(required: bool) -> dict:
     return {
         "detailed_type": fields.String(required=required, validate=validate.OneOf(
             list(taxonomy.DETAILED_TYPES), error="Unknown detailed type.")),
-        "cases": StrictInteger(required=required, validate=validate.Range(
-            min=1, max=MAX_CASES, error=f"Must be a whole number from 1 to {MAX_CASES}.")),
-        "mb_per_case": StrictNumber(required=required, validate=validate.Range(
-            min=0, max=MAX_MB_PER_CASE, min_inclusive=False,
-            error=f"Must be a number greater than 0 (at most {MAX_MB_PER_CASE}).")),
-        "submission_account": Trimmed(required=required, validate=[
-            validate.Length(max=254), validate.Email(error="Not a valid e-mail address.")]),
-        "accession": Trimmed(required=required, validate=validate.Length(
-            min=1, max=64, error="Must be between 1 and 64 characters (after trimming).")),
+        "cases": StrictInteger(required=required, validate=cases_rule()),
+        "mb_per_case": StrictNumber(required=required, validate=mb_per_case_rule()),
+        "submission_account": Trimmed(required=required, validate=email_rules(error=EMAIL_ERROR)),
+        "accession": Trimmed(required=required, validate=accession_rules(
+            error=AFTER_TRIMMING_ERROR.format(min=1, max=field_rules.ACCESSION_MAX))),
     }
 
 
@@ -142,19 +138,17 @@ def load_code(code) -> str:
 
 
 # --- HGRG filings (link_filing) ------------------------------------------------------------
-FILING_NUMBER_MAX = 64
 MAX_DECLARED_MB = 1e15
 
 
 class LinkFilingSchema(_Closed):
     """What HGRG says about one prior report (事先报告): its filing number and the backups it cites."""
-    filing_number = Trimmed(required=True, validate=[validate.Length(min=1, max=FILING_NUMBER_MAX),
-                                                     _NO_CONTROL])
+    filing_number = Trimmed(required=True, validate=text_rules(1, field_rules.FILING_NUMBER_MAX))
     backup_numbers = fields.List(Trimmed(validate=validate.Length(min=1, max=64)), required=True,
                                  validate=validate.Length(min=1, max=1000))
     declared_mb = StrictNumber(required=True, validate=validate.Range(
         min=0, max=MAX_DECLARED_MB, min_inclusive=False))
-    recipient = Trimmed(required=True, validate=[validate.Length(min=1, max=200), _NO_CONTROL])
+    recipient = Trimmed(required=True, validate=name_rules())
     filed_at = fields.AwareDateTime(required=True)
 
 
@@ -170,15 +164,19 @@ def load_link_filing(payload) -> dict:
 
 
 # --- delegation transfer (委托调整) -----------------------------------------------------------
-_USERNAME = [validate.Length(min=1, max=100, error="Must be between 1 and 100 characters."), _NO_CONTROL]
+_USERNAME_ERROR = f"Must be between 1 and {field_rules.USERNAME_MAX} characters."
+
+
+def _username() -> list:
+    return text_rules(1, field_rules.USERNAME_MAX, error=_USERNAME_ERROR)
 
 
 class _TransferSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    from_account = Trimmed(required=True, validate=_USERNAME)   # username of the current delegate
-    to_account = Trimmed(required=True, validate=_USERNAME)     # username of the new delegate
+    from_account = Trimmed(required=True, validate=_username())   # username of the current delegate
+    to_account = Trimmed(required=True, validate=_username())     # username of the new delegate
 
 
 _transfer = _TransferSchema()

@@ -1,4 +1,4 @@
-"""The ``legacy_backups`` table: one row per imported legacy backup, the index claims search.
+"""The ``legacy_backups`` table (tables.py): one row per imported legacy backup, the index claims search.
 
 Written in the same transaction as the backup's events: by the import (``LegacyBackupImported``) and
 by every claim (``BackupClaimed``). ``UNIQUE(backup_number)`` makes a number importable once; a claim
@@ -7,43 +7,18 @@ marks it (the aggregate refuses the other as well). The mobile is kept as a keye
 """
 from datetime import datetime
 
-from sqlalchemy import (
-    CheckConstraint,
-    Column,
-    Index,
-    String,
-    Table,
-    UniqueConstraint,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import func, insert, inspect, select, update
+from sqlalchemy.exc import IntegrityError
 
-from hgrip_kernel.store.tables import UTCDateTime
+from hgrip_kernel.envelope import utcnow
+from hgrip_kernel.errors import ConcurrencyError
+from hgrip_kernel.store import EventStore
 
-from .domain.legacy import Registrant
-from .projections import metadata
-
-legacy_backups = Table(
-    "legacy_backups", metadata,
-    Column("backup_id", String(36), primary_key=True),
-    Column("backup_number", String(32), nullable=False),
-    Column("registrant_name", String(200), nullable=False),
-    Column("registrant_name_key", String(200), nullable=False),
-    Column("mobile_hash", String(64), nullable=False),
-    Column("mobile_masked", String(20), nullable=False),
-    Column("institution_name", String(200), nullable=False),
-    Column("institution_key", String(200), nullable=False),
-    Column("imported_at", UTCDateTime, nullable=False),
-    Column("claimed_at", UTCDateTime),
-    Column("owner_id", String(36)),
-    Column("how", String(20)),
-    UniqueConstraint("backup_number", name="uq_legacy_backups_backup_number"),
-    CheckConstraint("(claimed_at IS NULL) = (owner_id IS NULL) AND (claimed_at IS NULL) = (how IS NULL)",
-                    name="ck_legacy_backups_claim_complete"),
-    Index("ix_legacy_backups_registrant", "registrant_name_key", "mobile_hash"),
-)
+from ..app.legacy_import import IMPORTED, PRESENT
+from ..domain.backup import Backup
+from ..domain.legacy import Registrant
+from ..domain.legacy_records import LegacyBackupRecord
+from .tables import backups, legacy_backups
 
 
 def insert_imported(connection, backup_id: str, backup_number: str, registrant: Registrant,
@@ -95,3 +70,38 @@ def counts(connection) -> dict:
     total, claimed = connection.execute(select(
         func.count(), func.count(legacy_backups.c.claimed_at))).one()
     return {"imported": total, "claimed": claimed}
+
+
+class ImportTarget:
+    """The backups database as ``hgrip legacy import`` writes it (app.legacy_import.ImportTarget)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.store = EventStore(engine, source="backups")
+
+    def ready(self) -> bool:
+        return inspect(self.engine).has_table(legacy_backups.name)
+
+    def platform_numbers(self, numbers: list[str]) -> set[str]:
+        taken: set[str] = set()
+        with self.engine.connect() as connection:
+            for start in range(0, len(numbers), 500):
+                taken.update(connection.execute(select(backups.c.backup_number).where(
+                    backups.c.backup_number.in_(numbers[start:start + 500]),
+                    backups.c.origin != "legacy")).scalars())
+        return taken
+
+    def write(self, record: LegacyBackupRecord, run_id: str) -> str:
+        def work(uow):
+            if imported_numbers(uow.connection, [record.backup_number]):
+                return PRESENT
+            now = utcnow()
+            backup = Backup.import_legacy(record.values, record.registrant, now)
+            uow.save(backup)
+            insert_imported(uow.connection, backup.backup_id, record.backup_number, record.registrant, now)
+            return IMPORTED
+
+        try:
+            return self.store.write(work, actor=None, correlation_id=run_id, attempts=3)
+        except (ConcurrencyError, IntegrityError):
+            return PRESENT   # another import wrote this number at the same moment

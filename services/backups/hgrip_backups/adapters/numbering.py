@@ -8,7 +8,7 @@ A submit that rolls back takes its increment with it, so serials have no gaps an
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .projections import backup_number_counters as counters
+from .tables import backup_number_counters as counters
 
 
 def next_serial(connection, day: str) -> int:

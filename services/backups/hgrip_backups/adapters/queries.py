@@ -7,7 +7,7 @@ outside the scope are not filtered afterwards, they are never read.
 The backup list costs three statements whatever the page: the page (the scoped, filtered and
 sorted ids with LIMIT/OFFSET in a subquery, then joined to their delegates and units), its count,
 and the filing numbers of the page's backups with each filing's volume check. The indexes behind
-them are in migrations 0004 and 0006 (``INDEXES`` below mirrors 0006).
+them are in migrations 0004 and 0006 (tables.py declares them all).
 
 Substring filters (backup name, PI, delegate name) are ILIKE '%…%' everywhere. On PostgreSQL a
 text of two or more characters also asks a GIN index over each value's character bigrams
@@ -17,47 +17,19 @@ bigram test only narrows the rows; ILIKE still decides.
 """
 import re
 
-from sqlalchemy import DDL, Index, and_, event, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
+from ..app.views import file_view, filing_view
+from ..domain.backup import COMPLETED, DRAFT
+from ..domain.data_file import as_number
+from ..domain.scope import NATURAL_PERSON, OPERATOR, Authority
 from . import members as m
-from . import projections
-from .domain.backup import COMPLETED, DRAFT
-from .domain.data_file import as_number
-from .domain.scope import NATURAL_PERSON, OPERATOR, Authority
-from .views import file_view, filing_view
+from . import read_models
+from .tables import backups, filings, known_projects, member_units, members
 
-backups, filings, known_projects = projections.backups, projections.filings, projections.known_projects
-members, member_units = m.members, m.member_units
 _unit = member_units.alias("backup_unit")
 
 TAB_STATUS = {"completed": COMPLETED, "incomplete": DRAFT}
-
-# --- what migration 0006 adds, mirrored on the model (declared here, next to the queries) ------
-BIGRAMS_FUNCTION = DDL("""
-CREATE OR REPLACE FUNCTION hgrip_bigrams(value text) RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT coalesce(array_agg(DISTINCT substr(lower(value), i, 2)), '{}')
-  FROM generate_series(1, char_length(value) - 1) AS i
-$$""")
-event.listen(projections.metadata, "before_create", BIGRAMS_FUNCTION.execute_if(dialect="postgresql"))
-
-
-def _bigram_index(name, column) -> Index:
-    return Index(name, func.hgrip_bigrams(column), postgresql_using="gin").ddl_if(dialect="postgresql")
-
-
-INDEXES = (
-    # The other sort orders of the list, inside the scope and the tab: a page is an index range
-    # scan for them too (0004 covers created_at).
-    Index("ix_backups_scope_status_number", backups.c.institution_code, backups.c.status,
-          backups.c.backup_number),
-    Index("ix_backups_scope_status_name", backups.c.institution_code, backups.c.status,
-          backups.c.name),
-    # Substring filters (PostgreSQL only).
-    _bigram_index("ix_backups_name_bigrams", backups.c.name),
-    _bigram_index("ix_backups_pi_name_bigrams", backups.c.pi_name),
-    _bigram_index("ix_members_name_bigrams", members.c.name),
-)
 
 _SORTS = {
     "created_at": (backups.c.created_at, False), "-created_at": (backups.c.created_at, True),
@@ -219,7 +191,7 @@ def backup_detail(connection, authority: Authority, backup_id: str) -> dict | No
     if row is None:
         return None
     delegate = m.get_member(connection, row["owner_id"])
-    filing_rows = [filing_view(f) for f in projections.filings_of(connection, backup_id)]
+    filing_rows = [filing_view(f) for f in read_models.filings_of(connection, backup_id)]
     return {
         "id": row["id"], "project": {"id": row["project_id"], "name": row["project_name"]},
         "backup_number": row["backup_number"], "name": row["name"],
@@ -235,7 +207,7 @@ def backup_detail(connection, authority: Authority, backup_id: str) -> dict | No
         "unit": _code_name(row["unit_code"],
                            m.unit_name(connection, row["institution_code"], row["unit_code"])),
         "categories": list(row["categories"]),
-        "files": [file_view(f) for f in projections.files_of(connection, backup_id)],
+        "files": [file_view(f) for f in read_models.files_of(connection, backup_id)],
         "origin": row["origin"],
         "created_at": _iso(row["created_at"]), "submitted_at": _iso(row["submitted_at"]),
         "warnings": [filing_warning(f) for f in filing_rows if f["exceeds_declared"]],

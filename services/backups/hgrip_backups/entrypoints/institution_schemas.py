@@ -13,9 +13,9 @@ Unknown parameters are refused (a misspelt filter must not silently show everyth
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from hgrip_kernel.errors import invalid_input
+from hgrip_kernel.schema_fields import Trimmed, no_control
 
-from .domain.scope import LEGAL_PERSON, NATURAL_PERSON, UNIT_ADMIN
-from .schemas import _NO_CONTROL, Trimmed
+from ..domain.scope import LEGAL_PERSON, NATURAL_PERSON, UNIT_ADMIN
 
 PAGE_SIZE_DEFAULT = 20
 PAGE_SIZE_MAX = 100
@@ -31,7 +31,7 @@ _ZH: dict[str, str] = {
     "Not a valid integer.": "必须是整数。",
     "Not a valid boolean.": "必须是 true 或 false。",
     "Field may not be null.": "不能为空值。",
-    "Must not contain control characters.": "不能包含控制字符。",   # schemas._NO_CONTROL
+    "Must not contain control characters.": "不能包含控制字符。",   # schema_fields.no_control
 }
 _ZH_FALLBACK = "该参数不符合要求。"
 
@@ -47,7 +47,7 @@ class QueryText(Trimmed):
     def __init__(self, max_length: int, **kwargs):
         super().__init__(validate=[validate.Length(max=max_length, error=_bilingual(
             f"Must be at most {max_length} characters.", f"不能超过 {max_length} 个字符。")),
-            _NO_CONTROL], **kwargs)
+            no_control()], **kwargs)
 
 
 class QueryInteger(fields.Integer):

@@ -1,0 +1,55 @@
+"""Institution views (法人/单位管理员 "备份查看"): backup list and detail, members, delegates.
+
+Every view takes the actor first and answers only a legal person (their whole institution) or a
+unit administrator (their unit); anyone else gets 403 ``institution_admins_only``. Everything
+outside the actor's scope is answered as if it did not exist (404 ``backup_not_found``, or simply
+absent from a list). The SQL is in adapters/queries.py, the query schemas in
+entrypoints/institution_schemas.py; docs/institution-views.md has the shapes.
+"""
+from collections.abc import Callable
+from typing import Any
+
+from hgrip_kernel.ids import canonical_id
+
+from ..domain import refusals
+from ..domain.scope import Authority
+from .members import institution_admin
+from .ports import Connection, Ports
+
+Read = Callable[[Connection, Authority, dict], dict]
+
+
+def institution_backups(ports: Ports, actor_id: Any, query: dict) -> dict:
+    """备份列表: ``{items, total, page, page_size}``."""
+    return _page(ports, actor_id, query, ports.institution.backup_page)
+
+
+def institution_backup(ports: Ports, actor_id: Any, backup_id: Any) -> dict:
+    """备份详细信息 of one backup in the actor's scope; 404 backup_not_found otherwise."""
+    admin = institution_admin(ports, actor_id)
+    wanted = canonical_id(backup_id)
+    detail = None
+    if wanted is not None:
+        with ports.connect() as connection:
+            detail = ports.institution.backup_detail(connection, admin, wanted)
+    if detail is None:
+        raise refusals.backup_not_found()
+    return detail
+
+
+def institution_members(ports: Ports, actor_id: Any, query: dict) -> dict:
+    """人员信息浏览."""
+    return _page(ports, actor_id, query, ports.institution.member_page)
+
+
+def institution_delegates(ports: Ports, actor_id: Any, query: dict) -> dict:
+    """委托人信息浏览."""
+    return _page(ports, actor_id, query, ports.institution.delegate_page)
+
+
+def _page(ports: Ports, actor_id: Any, query: dict, read: Read) -> dict:
+    """``read(connection, authority, query)`` for an administrator (the entrypoint checked the
+    query first: a malformed one is refused before anything is read)."""
+    admin = institution_admin(ports, actor_id)
+    with ports.connect() as connection:
+        return read(connection, admin, query)

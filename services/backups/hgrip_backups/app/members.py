@@ -1,0 +1,62 @@
+"""Members and institutions from identity's events (the members read model), and the actor's
+authority that every institution view, delegation and claim is decided by."""
+from collections.abc import Callable
+from typing import Any
+
+from hgrip_kernel.envelope import Envelope
+
+from ..domain import refusals
+from ..domain.scope import Authority, authority_of
+from .ports import Call, Connection, Ports
+
+CONSUMER_ACCOUNT_PROVISIONED = "backups.on_account_provisioned"
+CONSUMER_ACCOUNT_UPDATED = "backups.on_account_updated"
+CONSUMER_INSTITUTION_REGISTERED = "backups.on_institution_registered"
+CONSUMER_INSTITUTION_UPDATED = "backups.on_institution_updated"
+
+Apply = Callable[[Connection, Envelope], bool]
+
+
+def account_changed(ports: Ports, call: Call, consumer: str, envelope: Envelope) -> None:
+    """identity.AccountProvisioned / AccountUpdated → the member row."""
+    apply_identity_event(ports, call, consumer, envelope,
+                         lambda connection, e: ports.members.apply_account(connection, e, call.secret))
+
+
+def institution_changed(ports: Ports, call: Call, consumer: str, envelope: Envelope) -> None:
+    """identity.InstitutionRegistered / InstitutionUpdated → the institution and its units."""
+    apply_identity_event(ports, call, consumer, envelope, ports.members.apply_institution)
+
+
+def apply_identity_event(ports: Ports, call: Call, consumer: str, envelope: Envelope, apply: Apply) -> None:
+    with ports.store.unit_of_work(actor=envelope.actor, correlation_id=call.correlation_id,
+                                  causation_id=envelope.event_id) as uow:
+        if not uow.first_time(consumer, envelope.event_id):
+            call.log.info("duplicate_event_ignored", event_id=envelope.event_id)
+            return
+        applied = apply(uow.connection, envelope)
+    call.log.info("member_projection_applied", event_type=envelope.event_type,
+                  stream_id=envelope.stream_id, applied=applied)
+
+
+def authority(ports: Ports, connection: Connection, actor_id: Any) -> Authority:
+    """The actor's role and placement. From the members read model; an account identity has
+    provisioned but whose event has not reached us yet is asked of identity directly."""
+    row = ports.members.get_member(connection, actor_id) if actor_id else None
+    if row is not None:
+        return authority_of(row)
+    if actor_id is None:
+        raise refusals.institution_admins_only()
+    account = ports.identity.get_account(actor_id)   # account_not_found passes through
+    return Authority(account_id=account["id"], role=account["role"],
+                     institution_code=(account.get("institution") or {}).get("code"),
+                     unit_code=(account.get("unit") or {}).get("code"),
+                     employed=bool(account.get("employed", True)))
+
+
+def institution_admin(ports: Ports, actor_id: Any) -> Authority:
+    """The actor as a legal person or unit administrator, else 403 institution_admins_only.
+    (Its own connection: asking identity, when the member row is missing, happens with no
+    query of ours still open.)"""
+    with ports.connect() as connection:
+        return authority(ports, connection, actor_id).require_admin()
