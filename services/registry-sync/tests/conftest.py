@@ -48,7 +48,7 @@ class HgrgStandin:
         var_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "HGRIP_VAR": str(var_dir), "HGRIP_HGRG_ADDRESS": f"127.0.0.1:{self.port}",
                "HGRIP_HGRG_SHARED_SECRET": self.secret, "PYTHONUNBUFFERED": "1"}
-        self._log = open(self.log_path, "ab")
+        self._log = open(self.log_path, "ab")   # noqa: SIM115 (closed in stop(), once the process is gone)
         self.process = subprocess.Popen([sys.executable, "-m", "hgrip_standins.hgrg", "serve"], env=env,
                                         stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20

@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from hgrip_registry_sync.hgrg_client import HgrgClient, HgrgRefused, HgrgUnavailable
+from hgrip_registry_sync.adapters.hgrg_client import HgrgClient, HgrgRefused, HgrgUnavailable
 
 SECRET = "registry-sync-test-hgrg-secret"   # the conftest's stand-in secret
 

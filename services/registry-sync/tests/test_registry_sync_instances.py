@@ -11,7 +11,7 @@ import time
 import pytest
 
 from hgrip_kernel.testing.platform import Platform
-from hgrip_registry_sync.service import RegistrySyncService
+from hgrip_registry_sync.entrypoints.service import RegistrySyncService
 
 SECRET = "registry-sync-test-hgrg-secret"
 

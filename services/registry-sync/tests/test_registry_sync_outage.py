@@ -1,7 +1,7 @@
 """HGRG away, slow or refusing: numbers wait as ``failing`` and arrive, once each, when it is back."""
 from datetime import UTC, datetime
 
-from hgrip_registry_sync.service import RegistrySyncService
+from hgrip_registry_sync.entrypoints.service import RegistrySyncService
 
 
 def _count(sync_rows, url, sql, **params) -> int:
@@ -35,7 +35,7 @@ def test_an_outage_leaves_numbers_failing_then_each_arrives_exactly_once(
     attempts = [data["attempt"] for (data,) in failures]
     assert attempts == list(range(1, len(attempts) + 1))
     gaps = [datetime.fromisoformat(b["next_attempt_at"]) - datetime.fromisoformat(a["next_attempt_at"])
-            for (a,), (b,) in zip(failures, failures[1:])]
+            for (a,), (b,) in zip(failures, failures[1:], strict=False)]
     assert all(g.total_seconds() > 0 for g in gaps)
     assert hgrg.received() == []
 

@@ -12,7 +12,7 @@ from kombu import Connection
 
 from hgrip_kernel.errors import InvalidInput
 from hgrip_kernel.messaging.topology import DEAD_LETTER_QUEUE
-from hgrip_registry_sync.service import RegistrySyncService
+from hgrip_registry_sync.entrypoints.service import RegistrySyncService
 
 LEGACY_NUMBER = "BF20190312001"   # numbered on the old platform
 

@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 
 from hgrip_kernel.store import EventStore, create_engine
 from hgrip_kernel.store.tables import events
-from hgrip_registry_sync import projections
+from hgrip_registry_sync.adapters import read_models
+from hgrip_registry_sync.adapters.hgrg_client import HgrgClient
+from hgrip_registry_sync.adapters.read_models import sql_pusher
+from hgrip_registry_sync.app.pushing import Claim, Outcome
 from hgrip_registry_sync.domain import OwnerChange, SyncState, owner_change_body
-from hgrip_registry_sync.hgrg_client import HgrgClient
-from hgrip_registry_sync.pusher import Claim, Outcome, Pusher
 
 SECRET = "registry-sync-test-hgrg-secret"
 T0 = datetime(2026, 1, 15, 2, 30, tzinfo=UTC)
@@ -50,7 +51,7 @@ def request_sync(store, payload, at=T0, correlation_id="req-submit"):
         sync = SyncState.request(payload["backup_number"], payload["backup_id"], payload,
                                  str(uuid.uuid4()), at)
         [event] = uow.save(sync)
-        projections.apply(uow.connection, event)
+        read_models.apply(uow.connection, event)
 
 
 def request_owner_change(store, data, event_type="BackupDelegated", at=T0, correlation_id="req-delegate"):
@@ -58,23 +59,23 @@ def request_owner_change(store, data, event_type="BackupDelegated", at=T0, corre
     body = owner_change_body(event_type, str(uuid.uuid4()), data)
     with store.unit_of_work(correlation_id=correlation_id) as uow:
         [event] = uow.save(OwnerChange.request(body, at))
-        projections.apply(uow.connection, event)
+        read_models.apply(uow.connection, event)
     return body
 
 
 def row(store, number):
     with store.engine.connect() as connection:
-        return projections.get(connection, number)
+        return read_models.get(connection, number)
 
 
 def owner_row(store, change_id):
     with store.engine.connect() as connection:
-        return projections.get(connection, change_id, table=projections.owner_changes)
+        return read_models.get(connection, change_id, table=read_models.owner_changes)
 
 
 def make_pusher(store, hgrg, clock, **options):
     client = HgrgClient(hgrg.base_url, SECRET, timeout=2)
-    return Pusher(store, client, lease_seconds=10, clock=clock, rand=lambda: 0.0, instance="pusher-a",
+    return sql_pusher(store, client, lease_seconds=10, clock=clock, rand=lambda: 0.0, instance="pusher-a",
                   **options)
 
 
@@ -213,11 +214,11 @@ CLAIMER = """
 import json, sys, time
 from datetime import datetime, timezone
 from hgrip_kernel.store import EventStore, create_engine
-from hgrip_registry_sync.pusher import Pusher
+from hgrip_registry_sync.adapters.read_models import sql_pusher
 url, start_at = sys.argv[1], float(sys.argv[2])
 store = EventStore(create_engine(url), source="registry-sync")
-pusher = Pusher(store, client=None, lease_seconds=60,
-                clock=lambda: datetime(2026, 1, 15, 2, 30, tzinfo=timezone.utc))
+pusher = sql_pusher(store, client=None, lease_seconds=60,
+                    clock=lambda: datetime(2026, 1, 15, 2, 30, tzinfo=timezone.utc))
 while time.time() < start_at:
     time.sleep(0.001)
 claimed = []
@@ -260,10 +261,10 @@ def test_skip_locked_lets_a_second_claimer_pass_a_claim_in_progress(make_databas
         numbers.append(payload["backup_number"])
     try:
         with engine.connect() as first, engine.connect() as second, first.begin():
-            held = projections.claim_due(first, T0, T0 + timedelta(seconds=10), limit=2)
+            held = read_models.claim_due(first, T0, T0 + timedelta(seconds=10), limit=2)
             with second.begin():
                 second.exec_driver_sql("SET LOCAL lock_timeout = '2s'")   # would fail if it waited
-                other = projections.claim_due(second, T0, T0 + timedelta(seconds=10), limit=2)
+                other = read_models.claim_due(second, T0, T0 + timedelta(seconds=10), limit=2)
         assert [r.key for r in held] == numbers[:2]
         assert [r.key for r in other] == numbers[2:]
     finally:

@@ -17,8 +17,8 @@ from sqlalchemy import create_engine, inspect
 from hgrip_kernel.errors import NotFound
 from hgrip_kernel.messaging.topology import DEAD_LETTER_QUEUE, events_exchange
 from hgrip_kernel.outbox_relay import outbox_messages
-from hgrip_registry_sync.projections import metadata
-from hgrip_registry_sync.service import RegistrySyncService
+from hgrip_registry_sync.adapters.tables import metadata
+from hgrip_registry_sync.entrypoints.service import RegistrySyncService
 
 
 def test_migrations_give_exactly_the_model(sync_db):
@@ -75,7 +75,7 @@ def test_every_submitted_number_reaches_hgrg_once_within_a_second(
 
     with rpc_proxy() as cluster:
         states = [cluster["registry-sync"].get_sync_state(n) for n in numbers]
-    for number, state in zip(numbers, states):
+    for number, state in zip(numbers, states, strict=True):
         synced_at = datetime.fromisoformat(state.pop("synced_at"))
         assert state == {"backup_number": number, "state": "synced", "attempts": 1,
                          "last_error": None, "next_attempt_at": None}

@@ -1,6 +1,6 @@
 """The embedded default (`make run`): registry-sync on SQLite pushes, retries and syncs the same way."""
 from hgrip_kernel.cli.migrate import upgrade
-from hgrip_registry_sync.service import RegistrySyncService
+from hgrip_registry_sync.entrypoints.service import RegistrySyncService
 
 
 def test_on_sqlite_numbers_survive_an_outage_and_arrive_once(

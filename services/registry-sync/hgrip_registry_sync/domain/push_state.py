@@ -9,7 +9,7 @@ A subclass names its events and says which fields identify it in each of them
 """
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from hgrip_kernel.aggregate import Aggregate
 
@@ -37,7 +37,7 @@ class PushState(Aggregate):
 
     @classmethod
     def _restored(cls, stream_id: str, identity: dict, state: str, attempts: int,
-                  version: int) -> "PushState":
+                  version: int) -> Self:
         """Rebuild from the read-model row (a snapshot kept in the same transaction as the events).
 
         A push that fails every minute for days grows a long stream; folding all of it before each

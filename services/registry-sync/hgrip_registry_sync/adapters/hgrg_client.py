@@ -1,4 +1,5 @@
-"""HTTP client of HGRG's receipts (docs/protocols/hgrg.md §3, §5): backup numbers and owner changes.
+"""HTTP client of HGRG's receipts (docs/protocols/hgrg.md §3, §5), the ``HgrgReceipts`` port: backup
+numbers and owner changes.
 
 HGRG is idempotent by backup number (and by change id for owner changes), so the caller may resend
 anything whose answer it did not see: each push either returns how HGRG took it or raises
@@ -11,24 +12,13 @@ import requests
 
 from hgrip_kernel.signing import signed_headers
 
+from ..app.ports import HgrgRefused, HgrgUnavailable
+
 RECEIPT_PATH = "/api/v1/backups"
 OWNER_PATH = "/api/v1/backups/{backup_number}/owner"
 EXPECTED = {201: "received", 200: "duplicate"}
 
-
-class HgrgUnavailable(Exception):
-    """No usable answer: connection refused, time-out, 5xx, or anything unexpected."""
-
-    def __init__(self, reason: str, status: int | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-
-
-class HgrgRefused(HgrgUnavailable):
-    """HGRG answered 4xx (bad signature, invalid body): it will go on refusing until someone fixes
-    the secret, the clock or the payload. Still an ``HgrgUnavailable`` — the sync retries with
-    backoff and never drops the number — but a distinct type, so that it is logged as an error."""
+__all__ = ["HgrgClient", "HgrgRefused", "HgrgUnavailable"]
 
 
 class HgrgClient:

@@ -17,9 +17,9 @@ from nameko.extensions import DependencyProvider
 from hgrip_kernel.logging import get_logger
 from hgrip_kernel.nameko import EventStoreProvider
 
-from .hgrg_client import HgrgClient
-from .pusher import Pusher
-from .settings import SyncSettings
+from ..adapters.hgrg_client import HgrgClient
+from ..adapters.read_models import sql_pusher
+from ..adapters.settings import SyncSettings
 
 log = get_logger("registry-sync.pusher")
 
@@ -39,7 +39,7 @@ class SyncPusherProvider(DependencyProvider):
         store = next(dep.store for dep in self.container.dependencies
                      if isinstance(dep, EventStoreProvider))
         client = HgrgClient(self.settings.hgrg_url, self.settings.secret, self.settings.timeout)
-        self.pusher = Pusher(store, client, self.settings.lease, instance=self.instance)
+        self.pusher = sql_pusher(store, client, self.settings.lease, instance=self.instance)
         self._pool = GreenPool(self.settings.concurrency)
         self._dispatcher = self.container.spawn_managed_thread(self._dispatch, "sync_pusher")
         log.info("sync_pusher_started", instance=self.instance, hgrg_url=self.settings.hgrg_url,

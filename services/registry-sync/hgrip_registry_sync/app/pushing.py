@@ -1,5 +1,5 @@
-"""One push of one thing to HGRG — a backup number or an owner change: claim it, POST it, record
-how it went.
+"""The pusher's use case: one push of one thing to HGRG — a backup number or an owner change: claim
+it, POST it, record how it went.
 
 Three steps, and no database transaction is open while HGRG is being asked:
 1. claim — one short transaction takes due rows of every queue (FOR UPDATE SKIP LOCKED) and leases
@@ -11,8 +11,8 @@ A pusher that dies between 1 and 3 leaves the row leased; when the lease runs ou
 again and someone pushes it again — HGRG's idempotence (by backup number, by change id) makes that
 harmless.
 
-A ``PushQueue`` says what differs between the kinds of push: the table, how the aggregate is
-restored from a row, which client call sends it. Everything else is shared.
+The queues (``queues.py``) say what differs between the kinds of push; the database behind them is a
+``PushRows`` port, HGRG an ``HgrgReceipts`` port, time a clock: everything here runs on fakes as well.
 """
 import random
 import time
@@ -20,39 +20,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table
-
 from hgrip_kernel.context import bind_request_context, clear_request_context
 from hgrip_kernel.envelope import utcnow
 from hgrip_kernel.logging import get_logger
 
-from . import projections
-from .domain import BackoffPolicy, OwnerChange, PushState, SyncState
-from .hgrg_client import HgrgRefused, HgrgUnavailable
+from ..domain import BackoffPolicy
+from .ports import EventStore, HgrgReceipts, HgrgRefused, HgrgUnavailable, PushRows
+from .queues import NUMBERS, QUEUES, row_change
 
 log = get_logger("registry-sync.pusher")
 DEFAULT_POLICY = BackoffPolicy()
-
-
-@dataclass(frozen=True)
-class PushQueue:
-    name: str                                        # in claims and logs: "number" | "owner_change"
-    key: str                                         # what a row is keyed by, bound in logs
-    table: Table
-    restore: Callable[[dict], PushState]             # the aggregate, from its row (a snapshot)
-    send: Callable[[object, dict, str | None], str]  # (client, payload, request id) → HGRG status
-
-
-NUMBERS = PushQueue(
-    "number", "backup_number", projections.sync_states,
-    lambda row: SyncState.restore(row["backup_number"], row["state"], row["attempts"], row["version"]),
-    lambda client, payload, request_id: client.push_backup(payload, request_id=request_id))
-OWNER_CHANGES = PushQueue(
-    "owner_change", "change_id", projections.owner_changes,
-    lambda row: OwnerChange.restore(row["change_id"], row["backup_number"], row["state"],
-                                    row["attempts"], row["version"]),
-    lambda client, payload, request_id: client.push_owner_change(payload, request_id=request_id))
-QUEUES = {queue.name: queue for queue in (NUMBERS, OWNER_CHANGES)}
 
 
 @dataclass(frozen=True)
@@ -77,10 +54,11 @@ class Outcome:
 
 
 class Pusher:
-    def __init__(self, store, client, lease_seconds: float, policy: BackoffPolicy = DEFAULT_POLICY,
-                 instance: str = "registry-sync", clock: Callable[[], datetime] = utcnow,
-                 rand: Callable[[], float] = random.random):
+    def __init__(self, store: EventStore, rows: PushRows, client: HgrgReceipts, lease_seconds: float,
+                 policy: BackoffPolicy = DEFAULT_POLICY, instance: str = "registry-sync",
+                 clock: Callable[[], datetime] = utcnow, rand: Callable[[], float] = random.random):
         self.store = store
+        self.rows = rows
         self.client = client
         self.lease = timedelta(seconds=lease_seconds)
         self.policy = policy
@@ -91,20 +69,10 @@ class Pusher:
 
     def claim(self, limit: int) -> list[Claim]:
         now = self.clock()
-        queues = list(QUEUES.values())
+        queues = list(QUEUES)
         self._first = (self._first + 1) % len(queues)
-        claims: list[Claim] = []
-        with self.store.writing(), self.store.engine.connect() as connection:
-            connection.execution_options(hgrip_write=True)
-            with connection.begin():
-                for queue in queues[self._first:] + queues[:self._first]:
-                    if len(claims) >= limit:
-                        break
-                    rows = projections.claim_due(connection, now, now + self.lease,
-                                                 limit - len(claims), queue.table)
-                    claims += [Claim(row.key, row.payload, row.correlation_id, row.attempts + 1,
-                                     queue.name) for row in rows]
-        return claims
+        due = self.rows.claim_due(queues[self._first:] + queues[:self._first], now, now + self.lease, limit)
+        return [Claim(row.key, row.payload, row.correlation_id, row.attempts + 1, row.queue) for row in due]
 
     def push(self, claim: Claim) -> Outcome:
         started = time.monotonic()
@@ -120,17 +88,16 @@ class Pusher:
         """Append the outcome and update the row; None if the push was already recorded synced."""
         queue = QUEUES[claim.queue]
         with self.store.unit_of_work(actor=self.instance, correlation_id=claim.correlation_id) as uow:
-            row = projections.get(uow.connection, claim.key, for_update=True, table=queue.table)
-            push = queue.restore(row)
+            push = queue.restore(self.rows.row(uow, queue.name, claim.key))
             if push.synced:   # only after a lease ran out under a stalled pusher: nothing to add
                 return None
             now = self.clock()
             if outcome.hgrg_status:
                 push.succeeded(outcome.hgrg_status, now)
             else:
-                push.attempt_failed(outcome.error, now, self.policy, self.rand)
+                push.attempt_failed(outcome.error or "", now, self.policy, self.rand)
             [event] = uow.save(push)
-            projections.apply(uow.connection, event)
+            self.rows.apply(uow, row_change(event))
         return event.data
 
     def process(self, claim: Claim) -> dict | None:

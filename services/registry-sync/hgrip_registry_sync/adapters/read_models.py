@@ -1,0 +1,123 @@
+"""The push queues on the database (``tables.py``): ``SqlPushRows`` is the ``PushRows`` port; the
+functions below are its queries, one connection each, usable on their own (the pusher's tests use them).
+"""
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Table, insert, select, update
+
+from hgrip_kernel.envelope import Envelope
+
+from ..app.ports import DueRow, HgrgReceipts, RowChange, UnitOfWork
+from ..app.pushing import Pusher
+from ..app.queues import row_change
+from ..domain import OPEN_STATES
+from .tables import QUEUE_TABLES, owner_changes, sync_states
+
+__all__ = ["SqlPushRows", "apply", "claim_due", "exists", "get", "owner_changes", "owner_changes_of",
+           "sql_pusher", "sync_states"]
+
+
+def _key(table: Table) -> Column:
+    [column] = table.primary_key.columns
+    return column
+
+
+def exists(connection: Any, backup_number: str) -> bool:
+    query = select(sync_states.c.backup_number).where(sync_states.c.backup_number == backup_number)
+    return connection.execute(query).first() is not None
+
+
+def get(connection: Any, key: str, for_update: bool = False, table: Table = sync_states) -> Mapping | None:
+    """The row of one push: a backup number's (default) or, with ``table=owner_changes``, a change's."""
+    query = select(table).where(_key(table) == key)
+    if for_update:
+        query = query.with_for_update()
+    return connection.execute(query).mappings().first()
+
+
+def claim_due(connection: Any, now: datetime, lease_until: datetime, limit: int,
+              table: Table = sync_states) -> list:
+    """Rows of one queue due for a push, leased until ``lease_until`` so no one else takes them
+    meanwhile; each with ``key`` (its primary key), ``payload``, ``correlation_id``, ``attempts``.
+
+    SKIP LOCKED lets several instances claim at once without waiting on each other or taking the
+    same row (PostgreSQL); SQLite ignores it, where BEGIN IMMEDIATE serialises claims instead.
+    """
+    key = _key(table)
+    rows = connection.execute(
+        select(key.label("key"), table.c.payload, table.c.correlation_id, table.c.attempts)
+        .where(table.c.state.in_(OPEN_STATES), table.c.next_attempt_at <= now)
+        .order_by(table.c.next_attempt_at, key)
+        .limit(limit).with_for_update(skip_locked=True)).all()
+    if rows:
+        connection.execute(update(table).where(key.in_([row.key for row in rows]))
+                           .values(next_attempt_at=lease_until))
+    return rows
+
+
+def _change(connection: Any, change: RowChange) -> None:
+    table = QUEUE_TABLES[change.queue]
+    if change.new:
+        connection.execute(insert(table).values(**change.values))
+    else:
+        connection.execute(update(table).where(_key(table) == change.key).values(**change.values))
+
+
+def apply(connection: Any, envelope: Envelope) -> None:
+    """Fold one stored event into its row; the events' correlation id is the original request's."""
+    _change(connection, row_change(envelope))
+
+
+def owner_changes_of(connection: Any, backup_number: str) -> Sequence[Mapping]:
+    """Every owner change of one backup number, oldest (lowest sequence) first."""
+    return connection.execute(
+        select(owner_changes).where(owner_changes.c.backup_number == backup_number)
+        .order_by(owner_changes.c.sequence, owner_changes.c.change_id)).mappings().all()
+
+
+class SqlPushRows:
+    """The ``PushRows`` port on the store's engine (the service's own: on SQLite a second engine in
+    the process would wait for the file lock inside C, blocking every green thread)."""
+
+    def __init__(self, store: Any):
+        self.store = store
+
+    def claim_due(self, queues: Sequence[str], now: datetime, lease_until: datetime, limit: int) -> list[DueRow]:
+        claimed: list[DueRow] = []
+        with self.store.writing(), self.store.engine.connect() as connection:
+            connection.execution_options(hgrip_write=True)
+            with connection.begin():
+                for queue in queues:
+                    if len(claimed) >= limit:
+                        break
+                    rows = claim_due(connection, now, lease_until, limit - len(claimed), QUEUE_TABLES[queue])
+                    claimed += [DueRow(queue, row.key, row.payload, row.correlation_id, row.attempts)
+                                for row in rows]
+        return claimed
+
+    def row(self, uow: UnitOfWork, queue: str, key: str) -> Mapping[str, Any]:
+        row = get(uow.connection, key, for_update=True, table=QUEUE_TABLES[queue])
+        if row is None:
+            raise LookupError(f"no {queue} row {key}")
+        return row
+
+    def apply(self, uow: UnitOfWork, change: RowChange) -> None:
+        _change(uow.connection, change)
+
+    def number_known(self, uow: UnitOfWork, backup_number: str) -> bool:
+        return exists(uow.connection, backup_number)
+
+    def sync_state(self, backup_number: str) -> Mapping[str, Any] | None:
+        with self.store.engine.connect() as connection:
+            return get(connection, backup_number)
+
+    def owner_changes_of(self, backup_number: str) -> Sequence[Mapping[str, Any]]:
+        with self.store.engine.connect() as connection:
+            return owner_changes_of(connection, backup_number)
+
+
+def sql_pusher(store: Any, client: HgrgReceipts, lease_seconds: float, **options: Any) -> Pusher:
+    """A ``Pusher`` whose queues are this database's (``options``: policy, instance, clock, rand)."""
+    return Pusher(store, SqlPushRows(store), client, lease_seconds, **options)

@@ -1,0 +1,105 @@
+"""What the registry-sync use cases need from the world, as typed protocols: HGRG's receipts, the event
+store's unit of work, and the push queues (the read models the pusher claims its work from). The
+adapters implement them; unit tests pass in-memory fakes.
+"""
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from hgrip_kernel.aggregate import Aggregate
+from hgrip_kernel.envelope import Envelope
+
+T = TypeVar("T")
+
+
+# --- HGRG ----------------------------------------------------------------------------------------------
+class HgrgUnavailable(Exception):
+    """No usable answer: connection refused, time-out, 5xx, or anything unexpected."""
+
+    def __init__(self, reason: str, status: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class HgrgRefused(HgrgUnavailable):
+    """HGRG answered 4xx (bad signature, invalid body): it will go on refusing until someone fixes
+    the secret, the clock or the payload. Still an ``HgrgUnavailable`` — the sync retries with
+    backoff and never drops the number — but a distinct type, so that it is logged as an error."""
+
+
+class HgrgReceipts(Protocol):
+    """HGRG's receipts (docs/protocols/hgrg.md §3, §5), idempotent by backup number and by change id."""
+
+    def push_backup(self, payload: dict, request_id: str | None = None) -> str:
+        """``"received"`` (first receipt) or ``"duplicate"`` (already there); raise HgrgUnavailable."""
+
+    def push_owner_change(self, body: dict, request_id: str | None = None) -> str:
+        """``"received"`` or ``"duplicate"`` (that change id is already there); raise HgrgUnavailable."""
+
+
+# --- the event store ---------------------------------------------------------------------------------
+class UnitOfWork(Protocol):
+    connection: Any   # the database connection of the transaction (None in memory)
+
+    def save(self, aggregate: Aggregate) -> list[Envelope]: ...
+
+    def first_time(self, consumer: str, event_id: str) -> bool: ...
+
+
+class EventStore(Protocol):
+    def unit_of_work(self, actor: str | None = None, correlation_id: str | None = None,
+                     causation_id: str | None = None) -> AbstractContextManager[Any]: ...
+
+
+# --- the push queues -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DueRow:
+    """A row of a push queue taken for a push (its lease already moved)."""
+    queue: str             # "number" | "owner_change"
+    key: str               # the backup number, or the owner change's id
+    payload: dict
+    correlation_id: str
+    attempts: int          # attempts recorded so far
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """What one stored event does to its queue's row: insert it (``new``) or update these values."""
+    queue: str
+    key: str
+    values: dict
+    new: bool = False
+
+
+class PushRows(Protocol):
+    """The push queues ``sync_states`` (queue "number") and ``owner_changes`` (queue "owner_change"):
+    one row per thing to push, written in the unit of work of its events."""
+
+    def claim_due(self, queues: Sequence[str], now: datetime, lease_until: datetime, limit: int) -> list[DueRow]:
+        """Up to ``limit`` due rows, from the queues in the order given, leased until ``lease_until``
+        in one transaction so that no other pusher takes them meanwhile."""
+
+    def row(self, uow: UnitOfWork, queue: str, key: str) -> Mapping[str, Any]:
+        """The row of one push, locked until the unit of work ends."""
+
+    def apply(self, uow: UnitOfWork, change: RowChange) -> None:
+        """Insert or update a row as ``change`` says."""
+
+    def number_known(self, uow: UnitOfWork, backup_number: str) -> bool:
+        """Whether a sync of this backup number was already requested."""
+
+    def sync_state(self, backup_number: str) -> Mapping[str, Any] | None:
+        """The ``sync_states`` row of a backup number, if any."""
+
+    def owner_changes_of(self, backup_number: str) -> Sequence[Mapping[str, Any]]:
+        """Every ``owner_changes`` row of a backup number, oldest (lowest sequence) first."""
+
+
+class Log(Protocol):
+    def info(self, event: str, **fields: Any) -> Any: ...
+
+
+Clock = Callable[[], datetime]

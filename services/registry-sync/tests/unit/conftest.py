@@ -1,0 +1,134 @@
+"""Fixtures of the registry-sync unit tests: in-memory fakes of every port, nothing started.
+
+``sync`` holds an ``InMemoryEventStore``, fake push queues (``FakePushRows``, folded by the same
+``row_change`` as the database's), a fake HGRG and a clock the test moves; ``sync.pusher()`` is the
+real ``Pusher`` over them.
+"""
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hgrip_kernel.envelope import Envelope
+from hgrip_kernel.events import DomainEvent
+from hgrip_kernel.testing.memory_store import InMemoryEventStore
+from hgrip_registry_sync.app.ports import DueRow, HgrgRefused, HgrgUnavailable
+from hgrip_registry_sync.app.pushing import Pusher
+from hgrip_registry_sync.domain import OPEN_STATES
+
+T0 = datetime(2026, 1, 15, 2, 30, tzinfo=UTC)
+
+
+class FakePushRows:
+    """The two push queues as dicts of rows, keyed by queue name then row key."""
+
+    def __init__(self):
+        self.tables: dict[str, dict[str, dict]] = {"number": {}, "owner_change": {}}
+
+    def claim_due(self, queues, now, lease_until, limit):
+        claimed = []
+        for queue in queues:
+            due = sorted((row["next_attempt_at"], key) for key, row in self.tables[queue].items()
+                         if row["state"] in OPEN_STATES and row["next_attempt_at"] <= now)
+            for _, key in due[:limit - len(claimed)]:
+                row = self.tables[queue][key]
+                row["next_attempt_at"] = lease_until
+                claimed.append(DueRow(queue, key, row["payload"], row["correlation_id"], row["attempts"]))
+        return claimed
+
+    def row(self, uow, queue, key):
+        return dict(self.tables[queue][key])
+
+    def apply(self, uow, change):
+        if change.new:
+            self.tables[change.queue][change.key] = {"last_error": None, "synced_at": None, **change.values}
+        else:
+            self.tables[change.queue][change.key].update(change.values)
+
+    def number_known(self, uow, backup_number):
+        return backup_number in self.tables["number"]
+
+    def sync_state(self, backup_number):
+        return self.tables["number"].get(backup_number)
+
+    def owner_changes_of(self, backup_number):
+        rows = [row for row in self.tables["owner_change"].values() if row["backup_number"] == backup_number]
+        return sorted(rows, key=lambda row: (row["sequence"], row["change_id"]))
+
+
+class FakeHgrg:
+    """HGRG's receipts: ``mode`` "ok" (received, then duplicate), "down" (503) or "refusing" (401)."""
+
+    def __init__(self):
+        self.mode = "ok"
+        self.received: list[tuple[str, dict, str | None]] = []   # (kind, body, request id)
+        self._seen: set[str] = set()
+
+    def _take(self, kind, key, body, request_id):
+        if self.mode == "down":
+            raise HgrgUnavailable("HTTP 503 unavailable: HGRG is down", 503)
+        if self.mode == "refusing":
+            raise HgrgRefused("refused: HTTP 401 bad_signature", 401)
+        self.received.append((kind, body, request_id))
+        if key in self._seen:
+            return "duplicate"
+        self._seen.add(key)
+        return "received"
+
+    def push_backup(self, payload, request_id=None):
+        return self._take("number", payload["backup_number"], payload, request_id)
+
+    def push_owner_change(self, body, request_id=None):
+        return self._take("owner_change", body["change_id"], body, request_id)
+
+
+class FakeLog:
+    def __init__(self):
+        self.lines: list[tuple[str, dict]] = []
+
+    def info(self, event, **fields):
+        self.lines.append((event, fields))
+
+
+@dataclass
+class Sync:
+    store: InMemoryEventStore = field(default_factory=lambda: InMemoryEventStore("registry-sync"))
+    rows: FakePushRows = field(default_factory=FakePushRows)
+    hgrg: FakeHgrg = field(default_factory=FakeHgrg)
+    log: FakeLog = field(default_factory=FakeLog)
+    now: datetime = T0
+
+    def clock(self) -> datetime:
+        return self.now
+
+    def wait(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+    def pusher(self, **options) -> Pusher:
+        return Pusher(self.store, self.rows, self.hgrg, lease_seconds=10, clock=self.clock, rand=lambda: 0.0,
+                      instance="pusher-a", **options)
+
+    def stream(self, stream_id: str) -> list[tuple[str, dict]]:
+        return [(e.event_type, e.data) for e in self.store.read_stream(stream_id)]
+
+
+@pytest.fixture
+def sync():
+    return Sync()
+
+
+@pytest.fixture
+def delivered():
+    """``delivered(event_type, data, actor=None) -> Envelope``: a ``backups`` event as a consumer gets it."""
+    def make(event_type: str, data: dict, actor: str | None = None) -> Envelope:
+        store = InMemoryEventStore("backups")
+        with store.unit_of_work(actor=actor, correlation_id="req-backups") as uow:
+            [envelope] = uow.append("backup", f"backup-{data['backup_id']}", 0, [DomainEvent(event_type, data)])
+        return envelope
+    return make
+
+
+@pytest.fixture
+def new_id():
+    return lambda: str(uuid.uuid4())
