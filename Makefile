@@ -24,7 +24,14 @@ WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
                           $(WEB)/package-lock.json)
 HAS_WEB := $(wildcard $(WEB)/package.json)
 
-.PHONY: setup services run test test-fast bench clean web web-install web-build web-api web-dev web-test browser
+# The fast inner loop (make test-unit): domain and application tests with in-memory fakes, and the
+# kernel's tests that need no server. No broker, no database; under 30 seconds together.
+KERNEL_UNIT_TESTS := $(addprefix kernel/tests/test_kernel_,envelope.py field_errors.py field_rules.py masking.py \
+                                                           memory_store.py)
+UNIT_TESTS = $(KERNEL_UNIT_TESTS) $(wildcard services/*/tests/unit)
+
+.PHONY: setup services run test test-fast test-unit lint bench clean web web-install web-build web-api web-dev web-test \
+        browser
 
 setup: $(STAMP) services
 
@@ -78,13 +85,31 @@ browser:
 run: setup web-build
 	@$(BIN)/hgrip-run $(RUN_ARGS)
 
-# Vitest, then pytest last so that its summary ends the output; fails if either failed.
+# Lint, Vitest, then pytest last so that its summary ends the output; every part runs, and the run
+# fails if any of them failed.
 test: setup web-build browser
-	@web=0; py=0; \
+	@lint=0; web=0; py=0; \
+	$(MAKE) --no-print-directory lint || lint=$$?; \
 	if [ -n "$(HAS_WEB)" ]; then $(MAKE) --no-print-directory web-test || web=$$?; fi; \
 	$(BIN)/pytest $(PYTEST_ARGS) || py=$$?; \
+	if [ $$lint -ne 0 ]; then echo "!! lint (ruff, mypy, import-linter) failed: see its findings at the top"; fi; \
 	if [ $$web -ne 0 ]; then echo "!! the web tests (vitest) failed: see their output above pytest's"; fi; \
-	exit $$(( web || py ))
+	exit $$(( lint || web || py ))
+
+# ruff (ruff.toml), mypy (mypy.ini: the kernel's core, every domain/ and app/) and import-linter
+# (.importlinter: the layers). One line per tool when it passes; its findings when it fails.
+lint: $(STAMP)
+	@failed=0; \
+	step() { name=$$1; shift; \
+	         if out=$$("$$@" 2>&1); then echo "lint: $$name: ok"; \
+	         else echo "$$out"; echo "!! lint: $$name failed"; failed=1; fi; }; \
+	step ruff $(BIN)/ruff check .; \
+	step mypy $(BIN)/mypy; \
+	step import-linter $(BIN)/lint-imports --no-cache; \
+	exit $$failed
+
+test-unit: $(STAMP)
+	$(BIN)/pytest -q $(UNIT_TESTS) $(PYTEST_ARGS)
 
 test-fast: setup
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
