@@ -7,6 +7,7 @@ code itself. ``sms_codes`` keeps the masked mobile only.
 """
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table
 
+from hgrip_kernel.field_rules import ACCESSION_MAX, EMAIL_MAX
 from hgrip_kernel.store.tables import UTCDateTime
 
 metadata = MetaData()
@@ -26,8 +27,8 @@ verification_codes = Table(
     Column("file_id", String(36), primary_key=True),
     Column("backup_id", String(36), nullable=False),
     *_code_state_columns(),
-    Column("submission_account", String(254), nullable=False),
-    Column("accession", String(64), nullable=False),
+    Column("submission_account", String(EMAIL_MAX), nullable=False),
+    Column("accession", String(ACCESSION_MAX), nullable=False),
     Column("repository", String(20), nullable=False),
 )
 

@@ -1,18 +1,26 @@
-"""Validation of RPC arguments. Field errors come back as one ``invalid_input`` with details."""
+"""Validation of RPC arguments. Field errors come back as one ``invalid_input`` with details.
+
+The platform's field rules come from ``hgrip_kernel.schema_fields`` (names, e-mail, accession, control
+characters, ``Trimmed``); the texts of the errors are the ones this service always gave.
+"""
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from hgrip_kernel.errors import invalid_input
+from hgrip_kernel.schema_fields import (
+    EMAIL_ERROR,
+    Trimmed,
+    accession_rules,
+    email_rules,
+    name_rules,
+    no_control,
+    text_rules,
+)
 
 from ..domain import PURPOSES, REPOSITORIES, accession_is_well_formed
 from ..domain.code_policy import CODE_LENGTH
 from ..domain.sms import MOBILE_PATTERN, SUBJECT_MAX
 
-
-class Trimmed(fields.String):
-    """A string with surrounding whitespace removed before any other rule is checked."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+REQUESTER_NAME_MAX = 100   # the requester's name, as it appears in the mail or the text message
 
 
 class CanonicalUUID(fields.UUID):
@@ -22,10 +30,7 @@ class CanonicalUUID(fields.UUID):
         return str(super()._deserialize(value, attr, data, **kwargs))
 
 
-# Names end up in an e-mail body: control characters (CR/LF, …) would garble it.
-NO_CONTROL = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Must not contain control characters.")
 REPOSITORY = validate.OneOf(sorted(REPOSITORIES), error="Must be one of: {choices}.")
-EMAIL = [validate.Length(max=254), validate.Email(error="Not a valid e-mail address.")]
 
 
 class _Strict(Schema):
@@ -36,18 +41,19 @@ class _Strict(Schema):
 class CheckDatasetSchema(_Strict):
     repository = fields.String(required=True, validate=REPOSITORY)
     # Any well-bounded string: a malformed accession is simply one the repository does not have.
-    accession = Trimmed(required=True, validate=[validate.Length(min=1, max=64), NO_CONTROL])
-    submission_account = Trimmed(required=True, validate=EMAIL)
+    accession = Trimmed(required=True, validate=[*accession_rules(), no_control()])
+    submission_account = Trimmed(required=True, validate=email_rules(error=EMAIL_ERROR))
 
 
 class SendCodeSchema(_Strict):
     file_id = CanonicalUUID(required=True)
     backup_id = CanonicalUUID(required=True)
-    requester_name = Trimmed(required=True, validate=[validate.Length(min=1, max=100), NO_CONTROL])
-    project_name = Trimmed(required=True, validate=[validate.Length(min=1, max=200), NO_CONTROL])
+    # Names end up in an e-mail body: control characters (CR/LF, …) would garble it.
+    requester_name = Trimmed(required=True, validate=text_rules(1, REQUESTER_NAME_MAX))
+    project_name = Trimmed(required=True, validate=name_rules())
     repository = fields.String(required=True, validate=REPOSITORY)
-    accession = Trimmed(required=True, validate=validate.Length(min=1, max=64))
-    submission_account = Trimmed(required=True, validate=EMAIL)
+    accession = Trimmed(required=True, validate=accession_rules())
+    submission_account = Trimmed(required=True, validate=email_rules(error=EMAIL_ERROR))
 
     @validates_schema
     def _accession_format(self, data, **kwargs):
@@ -73,7 +79,7 @@ def _purpose() -> fields.Field:
 
 def _subject() -> fields.Field:
     # Opaque and compared as given (not trimmed); it names a stream, so no control characters.
-    return fields.String(required=True, validate=[validate.Length(min=1, max=SUBJECT_MAX), NO_CONTROL])
+    return fields.String(required=True, validate=text_rules(1, SUBJECT_MAX))
 
 
 class SendSmsCodeSchema(_Strict):
@@ -83,7 +89,7 @@ class SendSmsCodeSchema(_Strict):
     mobile = Trimmed(required=True, validate=validate.Regexp(
         MOBILE_PATTERN, error="Must be an 11-digit mainland-China mobile number."))
     # It goes into the text message: no control characters.
-    requester_name = Trimmed(required=True, validate=[validate.Length(min=1, max=100), NO_CONTROL])
+    requester_name = Trimmed(required=True, validate=text_rules(1, REQUESTER_NAME_MAX))
 
 
 class VerifySmsCodeSchema(_Strict):
