@@ -2,7 +2,6 @@
 
 Fixtures live here because, under --import-mode=importlib, test modules cannot import helpers.
 """
-import importlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -17,17 +16,6 @@ from hgrip_kernel.envelope import Envelope, dump_envelope
 from hgrip_kernel.errors import DomainError, InvalidInput, NotFound, ServiceUnavailable
 from hgrip_kernel.masking import mask_email
 from hgrip_kernel.messaging.topology import events_exchange
-
-
-def service_class(package: str, name: str):
-    """A peer's nameko service class, wherever its package keeps it (peers are being moved to
-    ``entrypoints/service.py`` one by one)."""
-    for module in (f"{package}.entrypoints.service", f"{package}.service"):
-        try:
-            return getattr(importlib.import_module(module), name)
-        except ModuleNotFoundError:
-            continue
-    raise ModuleNotFoundError(f"{package} has no service module defining {name}")
 
 
 class RunningBackups:
@@ -297,8 +285,8 @@ class Lifecycle:
 def make_lifecycle(make_database, service_config, start_service, rpc_proxy, amqp_uri):
     """``make_lifecycle(backups_instances=1, backups_url=None) -> Lifecycle``."""
     from hgrip_backups.entrypoints.service import BackupsService
-    IdentityService = service_class("hgrip_identity", "IdentityService")
-    ProjectsService = service_class("hgrip_projects", "ProjectsService")
+    from hgrip_identity.entrypoints.service import IdentityService
+    from hgrip_projects.entrypoints.service import ProjectsService
 
     made = []
 
@@ -497,7 +485,7 @@ def make_legacy(make_database, service_config, start_service, rpc_proxy, tmp_pat
     """``make_legacy(backups_instances=1, **backups_config) -> LegacyPlatform``: identity, backups
     (``legacy.containers["backups"]``) and FakeSmsVerification, with LEGACY_NGDC and LEGACY_ECMG."""
     from hgrip_backups.entrypoints.service import BackupsService
-    IdentityService = service_class("hgrip_identity", "IdentityService")
+    from hgrip_identity.entrypoints.service import IdentityService
 
     made = []
 
