@@ -4,9 +4,10 @@ Each builder returns fresh validators; ``error`` replaces the English message wh
 its own (the texts are part of the API: ``hgrip_kernel.field_errors`` translates them, and tests
 compare them), otherwise marshmallow's default text is given.
 """
-from marshmallow import fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from . import field_rules
+from .errors import invalid_input
 
 CONTROL_CHARACTERS_ERROR = "Must not contain control characters."
 AFTER_TRIMMING_ERROR = "Must be between {min} and {max} characters (after trimming)."
@@ -61,3 +62,14 @@ def cases_rule() -> validate.Range:
 def mb_per_case_rule() -> validate.Range:
     """Data volume per case in MB: above 0, at most MB_PER_CASE_MAX."""
     return validate.Range(min=0, max=field_rules.MB_PER_CASE_MAX, min_inclusive=False, error=MB_PER_CASE_ERROR)
+
+
+def load_object(schema: Schema, payload: object) -> dict:
+    """The values ``schema`` loads from a JSON object, or ``invalid_input`` with details per field
+    (``{"_schema": ["The payload must be an object."]}`` when ``payload`` is no object at all)."""
+    if not isinstance(payload, dict):
+        raise invalid_input({"_schema": ["The payload must be an object."]})
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        raise invalid_input(exc.normalized_messages()) from exc

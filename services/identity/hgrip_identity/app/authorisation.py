@@ -2,9 +2,10 @@
 from datetime import datetime
 
 from hgrip_kernel.envelope import utcnow
+from hgrip_kernel.ports import Request
 
 from ..domain import is_locked, refusals
-from .ports import AccountRecord, Database, InvalidToken, Request, Tokens
+from .ports import AccountRecord, Database, InvalidToken, Tokens
 
 
 def authenticate(db: Database, tokens: Tokens, request: Request, token: str,

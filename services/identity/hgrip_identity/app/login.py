@@ -3,9 +3,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hgrip_kernel.envelope import utcnow
+from hgrip_kernel.ports import EventStore, Request, UnitOfWork
 
 from ..domain import Account, LockoutPolicy, account_stream_id, is_locked, refusals
-from .ports import AccountRecord, Database, EventStore, Passwords, Request, Tokens, UnitOfWork
+from .ports import AccountRecord, Database, Passwords, Tokens
 from .saving import WRITE_ATTEMPTS, save_account
 
 

@@ -1,45 +1,13 @@
-"""What identity's use cases need from the world, as typed protocols.
+"""What identity's use cases need from the world, as typed protocols (the event store, its unit of
+work and the request are the kernel's: ``hgrip_kernel.ports``).
 
 The adapters implement them over SQLAlchemy, argon2 and JWT; the unit tests over plain dicts.
 """
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
-
-from hgrip_kernel.aggregate import Aggregate
-from hgrip_kernel.envelope import Envelope
+from typing import Any, Protocol
 
 from ..domain import Account, Institution
-
-A = TypeVar("A", bound=Aggregate)
-T = TypeVar("T")
-
-
-class UnitOfWork(Protocol):
-    def load(self, aggregate_cls: type[A], stream_id: str) -> A | None: ...
-
-    def save(self, aggregate: Aggregate) -> list[Envelope]: ...
-
-
-class EventStore(Protocol):
-    def write(self, work: Callable[[Any], T], *, actor: str | None = None, correlation_id: str | None = None,
-              causation_id: str | None = None, attempts: int = 3) -> T:
-        """Run ``work(uow)`` in one transaction; on a lost optimistic-concurrency race reload and run it again."""
-        ...
-
-
-class Log(Protocol):
-    def info(self, event: str, **fields: Any) -> Any: ...
-
-    def warning(self, event: str, **fields: Any) -> Any: ...
-
-
-class Request(Protocol):
-    """Who asks, and the ids every event of this request carries."""
-    correlation_id: str | None
-    causation_id: str | None
-    log: Log
 
 
 class AccountRecord(Protocol):

@@ -6,10 +6,11 @@ process-wide writer lock) should not be held while it runs.
 from datetime import UTC, datetime
 
 from hgrip_kernel.envelope import utcnow
+from hgrip_kernel.ports import EventStore, Request, UnitOfWork
 
 from ..domain import Account, Institution, account_id_for, account_stream_id, institution_stream_id
 from ..domain.roles import check_membership, check_placement
-from .ports import AccountRecord, Database, EventStore, Passwords, Request, UnitOfWork
+from .ports import AccountRecord, Database, Passwords
 from .saving import WRITE_ATTEMPTS, save_account, save_institution
 
 HGRG_ACTOR = "hgrg"            # provisioning calls come from HGRG through the gateway

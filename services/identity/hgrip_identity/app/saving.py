@@ -1,6 +1,8 @@
 """Saving an aggregate and its read-model row is one step, written once."""
+from hgrip_kernel.ports import UnitOfWork
+
 from ..domain import Account, Institution
-from .ports import Records, UnitOfWork
+from .ports import Records
 
 WRITE_ATTEMPTS = 3             # reload-and-retry on a lost optimistic-concurrency race
 

@@ -3,9 +3,10 @@ import uuid
 from typing import Any
 
 from hgrip_kernel.envelope import utcnow
+from hgrip_kernel.ports import EventStore, Request
 
 from ..domain import Project, ProjectDetails
-from .ports import Database, EventStore, Identity, Request
+from .ports import Database, Identity
 
 
 def create_project(store: EventStore, db: Database, identity: Identity, request: Request, actor_id: str,

@@ -1,8 +1,10 @@
 """Moving projects with a delegation transfer (委托调整), from the RPC or from the event."""
 from typing import Any
 
+from hgrip_kernel.ports import EventStore, Request, UnitOfWork
+
 from ..domain import Delegation, Project, Transfer, delegate_projects, project_stream_id
-from .ports import Database, EventStore, Identity, Request, UnitOfWork
+from .ports import Database, Identity
 
 CONSUMER_DELEGATION_TRANSFERRED = "projects.on_delegation_transferred"
 WRITE_ATTEMPTS = 5  # reload-and-retry when another writer (e.g. the other path of one transfer) won

@@ -1,50 +1,14 @@
-"""What the projects use cases need from the world, as typed protocols.
+"""What the projects use cases need from the world, as typed protocols (the event store, its unit of
+work and the request are the kernel's: ``hgrip_kernel.ports``).
 
 The adapters implement them (SQLAlchemy read model, identity over nameko RPC); unit tests pass
 in-memory fakes.
 """
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from contextlib import AbstractContextManager
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-from hgrip_kernel.aggregate import Aggregate
 from hgrip_kernel.envelope import Envelope
-
-A = TypeVar("A", bound=Aggregate)
-T = TypeVar("T")
-
-
-class UnitOfWork(Protocol):
-    def load(self, aggregate_cls: type[A], stream_id: str) -> A | None: ...
-
-    def save(self, aggregate: Aggregate) -> list[Envelope]: ...
-
-    def first_time(self, consumer: str, event_id: str) -> bool:
-        """Mark the event as applied by ``consumer`` (committed with the work); False if it was before."""
-        ...
-
-
-class EventStore(Protocol):
-    def unit_of_work(self, actor: str | None = None, correlation_id: str | None = None,
-                     causation_id: str | None = None) -> AbstractContextManager[Any]: ...
-
-    def write(self, work: Callable[[Any], T], *, actor: str | None = None, correlation_id: str | None = None,
-              causation_id: str | None = None, attempts: int = 3) -> T:
-        """Run ``work(uow)`` in one transaction; after a lost race reload and run it again (bounded)."""
-        ...
-
-
-class Log(Protocol):
-    def info(self, event: str, **fields: Any) -> Any: ...
-
-    def warning(self, event: str, **fields: Any) -> Any: ...
-
-
-class Request(Protocol):
-    """The ids every event of this request carries, and its log."""
-    correlation_id: str | None
-    causation_id: str | None
-    log: Log
 
 
 class Identity(Protocol):

@@ -1,10 +1,16 @@
 """Validation of RPC payloads. Field errors come back as one ``invalid_input`` with details."""
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 from hgrip_kernel import field_rules
 from hgrip_kernel.contracts.backups import DelegationTransferredV1
-from hgrip_kernel.errors import invalid_input
-from hgrip_kernel.schema_fields import AFTER_TRIMMING_ERROR, EMAIL_ERROR, Trimmed, email_rules, text_rules
+from hgrip_kernel.schema_fields import (
+    AFTER_TRIMMING_ERROR,
+    EMAIL_ERROR,
+    Trimmed,
+    email_rules,
+    load_object,
+    text_rules,
+)
 
 from ..domain import ProjectDetails, Transfer
 
@@ -26,19 +32,9 @@ class CreateProjectSchema(Schema):
 _create = CreateProjectSchema()
 
 
-def _load(schema: Schema, payload) -> dict:
-    """The loaded values, or InvalidInput("invalid_input") with details per field."""
-    if not isinstance(payload, dict):
-        raise invalid_input({"_schema": ["The payload must be an object."]})
-    try:
-        return schema.load(payload)
-    except ValidationError as exc:
-        raise invalid_input(exc.normalized_messages()) from exc
-
-
 def load_create_project(payload) -> tuple[ProjectDetails, object]:
     """Return (details, consent) or raise InvalidInput("invalid_input", details per field)."""
-    values = _load(_create, payload)
+    values = load_object(_create, payload)
     details = ProjectDetails(name=values["name"], pi_name=values["pi_name"],
                              pi_email=values["pi_email"])
     return details, values["consent"]
@@ -49,7 +45,7 @@ _transfer = DelegationTransferredV1()  # the event's contract is the payload's s
 
 def load_transfer(payload) -> Transfer:
     """The transfer_projects payload (the event's data) or InvalidInput("invalid_input")."""
-    values = _load(_transfer, payload)
+    values = load_object(_transfer, payload)
     return Transfer(
         transfer_id=str(values["transfer_id"]), from_owner_id=str(values["from_owner_id"]),
         to_owner_id=str(values["to_owner_id"]), to_username=values["to_username"],
@@ -67,4 +63,4 @@ _names = _NamesSchema()
 
 def load_names(names) -> list[str]:
     """A list of project names (1–200 characters each), or InvalidInput("invalid_input")."""
-    return _load(_names, {"names": names})["names"]
+    return load_object(_names, {"names": names})["names"]
