@@ -37,6 +37,30 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+class _Tightened:
+    """A service's rule, shared now (hgrip_kernel.field_rules) and documented, behind the gateway's
+    former looser rule: what the gateway refused before it still refuses in the same words, and what
+    only the service refused it now refuses in the service's words — every answer stays what it was."""
+    former: validate.Validator
+
+    def __call__(self, value):
+        self.former(value)
+        return super().__call__(value)  # the Range or Length it is mixed into
+
+
+class TightenedRange(_Tightened, validate.Range):
+    def __init__(self, rule: validate.Range, former: validate.Range):
+        super().__init__(min=rule.min, max=rule.max, min_inclusive=rule.min_inclusive,
+                         max_inclusive=rule.max_inclusive, error=rule.error)
+        self.former = former
+
+
+class TightenedLength(_Tightened, validate.Length):
+    def __init__(self, rule: validate.Length, former: validate.Length):
+        super().__init__(min=rule.min, max=rule.max, equal=rule.equal, error=rule.error)
+        self.former = former
+
+
 class StrictFloat(fields.Float):
     """Only a JSON number: "1.5" is text, not a size (Float alone would convert it)."""
 
@@ -98,7 +122,9 @@ class ErrorResponse(Schema):
 # ---- auth and accounts --------------------------------------------------------------------
 
 class LoginRequest(RequestSchema):
-    username = Trimmed(required=True, validate=validate.Length(min=1, max=USERNAME_MAX))
+    # identity's limit; the gateway's former 150 still answers above it.
+    username = Trimmed(required=True, validate=TightenedLength(validate.Length(min=1, max=USERNAME_MAX),
+                                                               former=validate.Length(min=1, max=150)))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1024))
 
 
@@ -194,8 +220,11 @@ class BackupUpdateRequest(PatchSchema):
 class _FileFields(RequestSchema):
     detailed_type = Trimmed(validate=_CODE, metadata={
         "description": "a detailed type code allowed by the backup's categories (GET /api/v1/taxonomy)"})
-    # The bounds are backups' (hgrip_kernel.field_rules), refused here with backups' own messages.
-    cases = fields.Integer(strict=True, validate=cases_rule(), metadata={"description": "number of cases (例数)"})
+    # The bounds are backups' (hgrip_kernel.field_rules); outside a 32-bit integer (the column) the
+    # gateway's former answer, between the two backups' answer.
+    cases = fields.Integer(strict=True,
+                           validate=TightenedRange(cases_rule(), former=validate.Range(min=1, max=2**31 - 1)),
+                           metadata={"description": "number of cases (例数)"})
     mb_per_case = StrictFloat(validate=[validate.Range(min=0, min_inclusive=False),
                                         validate.Range(max=MB_PER_CASE_MAX, error=MB_PER_CASE_ERROR)],
                               # apispec drops min_inclusive=False; say it in the document ourselves.

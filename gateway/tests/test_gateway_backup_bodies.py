@@ -116,10 +116,25 @@ def test_unknown_fields_are_refused(schema_cls, document):
 
 @pytest.mark.parametrize("field, value, message", [
     ("cases", 1_000_000_001, "Must be a whole number from 1 to 1000000000."),
-    ("cases", 2_147_483_648, "Must be a whole number from 1 to 1000000000."),
+    ("cases", 2_147_483_647, "Must be a whole number from 1 to 1000000000."),
+    # What the gateway refused before the limit was shared, it refuses in the same words.
+    ("cases", 0, "Must be greater than or equal to 1 and less than or equal to 2147483647."),
+    ("cases", 2_147_483_648, "Must be greater than or equal to 1 and less than or equal to 2147483647."),
+    ("mb_per_case", 0, "Must be greater than 0."),
     ("mb_per_case", 1_000_000_001, "Must be a number greater than 0 (at most 1000000000)."),
 ])
 def test_file_numbers_above_backups_limits_get_backups_own_answer(field, value, message):
     # The limits are backups' (hgrip_kernel.field_rules): the gateway refuses with backups' text.
     assert errors_of(schemas.FileAddRequest, {**FILE, field: value}) == {field: [message]}
     assert load(schemas.FileAddRequest, {**FILE, "cases": 1_000_000_000, "mb_per_case": 1_000_000_000})
+
+
+@pytest.mark.parametrize("username, message", [
+    ("u" * 101, "Length must be between 1 and 100."),   # identity's answer, now the gateway's
+    ("u" * 150, "Length must be between 1 and 100."),
+    ("u" * 151, "Length must be between 1 and 150."),   # the gateway's former answer, unchanged
+    ("  ", "Length must be between 1 and 150."),
+])
+def test_a_username_gets_the_answer_it_got_before_the_limit_was_shared(username, message):
+    assert errors_of(schemas.LoginRequest, {"username": username, "password": "p"}) == {"username": [message]}
+    assert load(schemas.LoginRequest, {"username": "u" * 100, "password": "p"})["username"] == "u" * 100
