@@ -5,9 +5,9 @@ import re
 from marshmallow import fields, validate
 
 from hgrip_kernel.field_rules import USERNAME_MAX, normalise_mobile
-from hgrip_kernel.schema_fields import MOBILE_ERROR, Trimmed, name_rules, no_control
+from hgrip_kernel.schema_fields import MOBILE_ERROR, Trimmed, load_object, name_rules, no_control
 
-from .schemas import NAME_ERROR, _Closed, _load
+from .schemas import NAME_ERROR, _Closed
 
 
 class MobileNumber(fields.String):
@@ -45,12 +45,12 @@ _code_request, _claim, _institution_claim = ClaimCodeRequestSchema(), ClaimLegac
 
 
 def load_claim_code_request(payload) -> dict:
-    return _load(_code_request, payload)
+    return load_object(_code_request, payload)
 
 
 def load_claim_legacy(payload) -> dict:
-    return _load(_claim, payload)
+    return load_object(_claim, payload)
 
 
 def load_institution_claim(payload) -> dict:
-    return _load(_institution_claim, payload)
+    return load_object(_institution_claim, payload)

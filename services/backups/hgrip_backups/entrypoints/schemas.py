@@ -15,6 +15,7 @@ from hgrip_kernel.schema_fields import (
     accession_rules,
     cases_rule,
     email_rules,
+    load_object,
     mb_per_case_rule,
     name_rules,
     text_rules,
@@ -103,32 +104,23 @@ _create, _update = CreateBackupSchema(), UpdateBackupSchema()
 _add_file, _update_file = AddFileSchema(), UpdateFileSchema()
 
 
-def _load(schema: Schema, payload) -> dict:
-    if not isinstance(payload, dict):
-        raise invalid_input({"_schema": ["The payload must be an object."]})
-    try:
-        return schema.load(payload)
-    except ValidationError as exc:
-        raise invalid_input(exc.normalized_messages()) from exc
-
-
 def load_create_backup(payload) -> dict:
     """``{name, categories}``, trimmed and checked."""
-    return _load(_create, payload)
+    return load_object(_create, payload)
 
 
 def load_update_backup(payload) -> dict:
     """The subset of ``{name, categories}`` the caller sent."""
-    return _load(_update, payload)
+    return load_object(_update, payload)
 
 
 def load_add_file(payload) -> FileDetails:
-    return FileDetails(**_load(_add_file, payload))
+    return FileDetails(**load_object(_add_file, payload))
 
 
 def load_update_file(payload) -> dict:
     """The subset of the file's fields the caller sent."""
-    return _load(_update_file, payload)
+    return load_object(_update_file, payload)
 
 
 def load_code(code) -> str:
@@ -157,7 +149,7 @@ _link_filing = LinkFilingSchema()
 
 def load_link_filing(payload) -> dict:
     """The filing with ``filed_at`` as ISO 8601 UTC and the cited numbers without repeats (in order)."""
-    values = _load(_link_filing, payload)
+    values = load_object(_link_filing, payload)
     values["filed_at"] = values["filed_at"].astimezone(UTC).isoformat()
     values["backup_numbers"] = list(dict.fromkeys(values["backup_numbers"]))
     return values
@@ -183,4 +175,4 @@ _transfer = _TransferSchema()
 
 
 def load_transfer(payload) -> dict:
-    return _load(_transfer, payload)
+    return load_object(_transfer, payload)
