@@ -12,12 +12,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from .. import faults
-from ..aggregate import Aggregate
 from ..contracts import registry as default_registry
 from ..envelope import Envelope, check_envelope, utcnow, validate_envelope
 from ..errors import ConcurrencyError
 from ..events import DomainEvent
 from ..logging import get_logger
+from ..unit_of_work import AggregateUnitOfWork
 from .engine import write_lock
 from .tables import events, inbox, outbox
 
@@ -39,7 +39,7 @@ def read_stream(connection, stream_id: str) -> list[Envelope]:
     return [validate_envelope(_row_to_envelope(row)) for row in rows]
 
 
-class UnitOfWork:
+class UnitOfWork(AggregateUnitOfWork):
     """One transaction: load aggregates, save them, update projections, mark consumed events."""
 
     def __init__(self, store: "EventStore", connection, actor, correlation_id, causation_id):
@@ -50,17 +50,8 @@ class UnitOfWork:
         self.causation_id = causation_id
         self.appended: list[Envelope] = []
 
-    def load(self, aggregate_cls: type[Aggregate], stream_id: str):
-        stored = read_stream(self.connection, stream_id)
-        return aggregate_cls.rehydrate(stream_id, stored) if stored else None
-
     def read_stream(self, stream_id: str) -> list[Envelope]:
         return read_stream(self.connection, stream_id)
-
-    def save(self, aggregate: Aggregate) -> list[Envelope]:
-        stored = self.append(aggregate.stream_type, aggregate.id, aggregate.version, aggregate.pending)
-        aggregate.mark_saved()
-        return stored
 
     def append(self, stream_type: str, stream_id: str, expected_version: int,
                new_events: Iterable[DomainEvent]) -> list[Envelope]:

@@ -8,14 +8,14 @@ import uuid
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 
-from ..aggregate import Aggregate
 from ..contracts import registry as default_registry
 from ..envelope import Envelope, check_envelope, utcnow
 from ..errors import ConcurrencyError
 from ..events import DomainEvent
+from ..unit_of_work import AggregateUnitOfWork
 
 
-class InMemoryUnitOfWork:
+class InMemoryUnitOfWork(AggregateUnitOfWork):
     connection = None   # no database: use cases reach read models through their own ports
 
     def __init__(self, store: "InMemoryEventStore", actor, correlation_id, causation_id):
@@ -29,15 +29,6 @@ class InMemoryUnitOfWork:
     def read_stream(self, stream_id: str) -> list[Envelope]:
         staged = [e for e in self.appended if e.stream_id == stream_id]
         return self.store.read_stream(stream_id) + staged
-
-    def load(self, aggregate_cls: type[Aggregate], stream_id: str):
-        stored = self.read_stream(stream_id)
-        return aggregate_cls.rehydrate(stream_id, stored) if stored else None
-
-    def save(self, aggregate: Aggregate) -> list[Envelope]:
-        stored = self.append(aggregate.stream_type, aggregate.id, aggregate.version, aggregate.pending)
-        aggregate.mark_saved()
-        return stored
 
     def append(self, stream_type: str, stream_id: str, expected_version: int,
                new_events: Iterable[DomainEvent]) -> list[Envelope]:
