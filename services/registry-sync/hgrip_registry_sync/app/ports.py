@@ -2,16 +2,16 @@
 store's unit of work, and the push queues (the read models the pusher claims its work from). The
 adapters implement them; unit tests pass in-memory fakes.
 """
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
+
+from structlog.typing import FilteringBoundLogger
 
 from hgrip_kernel.aggregate import Aggregate
 from hgrip_kernel.envelope import Envelope
-
-T = TypeVar("T")
 
 
 # --- HGRG ----------------------------------------------------------------------------------------------
@@ -98,8 +98,5 @@ class PushRows(Protocol):
         """Every ``owner_changes`` row of a backup number, oldest (lowest sequence) first."""
 
 
-class Log(Protocol):
-    def info(self, event: str, **fields: Any) -> Any: ...
-
-
-Clock = Callable[[], datetime]
+# The request's bound logger (structlog's; the use cases call info and warning with an event name).
+Log = FilteringBoundLogger

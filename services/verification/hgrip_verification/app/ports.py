@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+from structlog.typing import FilteringBoundLogger
+
 from hgrip_kernel.aggregate import Aggregate
 from hgrip_kernel.envelope import Envelope
 
@@ -105,10 +107,8 @@ class SendGuard(Protocol):
         """True if no other send for ``scope`` is in flight (held until the unit of work ends)."""
 
 
-class Log(Protocol):
-    def info(self, event: str, **fields: Any) -> Any: ...
-
-    def warning(self, event: str, **fields: Any) -> Any: ...
+# The request's bound logger (structlog's; the use cases call info and warning with an event name).
+Log = FilteringBoundLogger
 
 
 # --- what a use case is given ------------------------------------------------------------------------
