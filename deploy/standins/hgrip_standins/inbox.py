@@ -51,6 +51,12 @@ def details(rows: list[tuple[str, str]]) -> str:
     return "<dl>" + "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows) + "</dl>"
 
 
+def article(message_id: str, rows: list[tuple[str, str]], text: str, *, heading: str = "", footer: str = "") -> str:
+    """One message: its heading and footer already rendered, the id and text escaped here."""
+    return (f'<article class="message" data-id="{escape(message_id)}">{heading}{details(rows)}'
+            f'<pre class="text">{escape(text)}</pre>{footer}</article>')
+
+
 def received(received_at: str) -> str:
     return f'<time datetime="{escape(received_at or "")}">{escape(beijing_time(received_at))}</time>'
 

@@ -85,8 +85,7 @@ class SmsHandler(JsonHandler):
                 ("时间 · Received", inbox.received(item["received_at"]))]
         if item.get("sender"):
             rows.append(("签名 · Sender", escape(item["sender"])))
-        return (f'<article class="message" data-id="{escape(item["id"])}">{inbox.details(rows)}'
-                f'<pre class="text">{escape(item["text"])}</pre></article>')
+        return inbox.article(item["id"], rows, item["text"])
 
     def healthz(self):
         return 200, {"status": "ok", "directory": str(self.server.directory)}

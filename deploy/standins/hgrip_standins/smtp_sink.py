@@ -171,10 +171,10 @@ class MailWebHandler(JsonHandler):
         rows = [("发件人 · From", escape(item["from"])),
                 ("收件人 · To", escape(", ".join(item["to"]))),
                 ("时间 · Received", inbox.received(item["received_at"]))]
-        return (f'<article class="message" data-id="{escape(item["id"])}">'
-                f'<h2>{escape(item["subject"]) or "(无主题 · no subject)"}</h2>{inbox.details(rows)}'
-                f'<pre class="text">{escape(item["text"])}</pre>'
-                f'<a href="/mail/messages/{escape(item["id"])}.eml">原始邮件 · Raw message</a></article>')
+        return inbox.article(
+            item["id"], rows, item["text"],
+            heading=f'<h2>{escape(item["subject"]) or "(无主题 · no subject)"}</h2>',
+            footer=f'<a href="/mail/messages/{escape(item["id"])}.eml">原始邮件 · Raw message</a>')
 
     def raw(self, message_id):
         path = self.server.directory / f"{message_id}.eml"

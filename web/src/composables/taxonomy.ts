@@ -44,5 +44,15 @@ export function useTaxonomy() {
     const type = loaded.value?.detailed_types.find((d) => d.code === typeCode)
     return loaded.value?.repositories.find((r) => r.code === type?.repository || r.name === type?.repository)
   }
-  return { taxonomy, load: loadTaxonomy, categoryLabel, typeLabel, typesFor, repositoryOf }
+  /** For a dialog: load once, keeping a failure to show (with 重试) instead of throwing it. */
+  const loadError = ref<unknown>(null)
+  const loadShowingFailure = async () => {
+    loadError.value = null
+    try {
+      await loadTaxonomy()
+    } catch (error) {
+      loadError.value = error
+    }
+  }
+  return { taxonomy, load: loadTaxonomy, loadError, loadShowingFailure, categoryLabel, typeLabel, typesFor, repositoryOf }
 }
