@@ -24,9 +24,12 @@ PAGE_SIZE_MAX = 100               # rows on one page of a listing
 # Names end up in lists, e-mails and SMS texts: control characters (CR/LF, …) would garble them.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 NO_CONTROL_PATTERN = r"^[^\x00-\x1f\x7f]*$"
-# A mainland-China mobile number as a user types it: 11 digits, no country code, no separators.
+# A mainland-China mobile number as a user types it: 11 ASCII digits, no country code, no separators.
+# The pattern's text is what the OpenAPI document publishes (JavaScript's \d is ASCII); in Python it is
+# always compiled with re.ASCII, since Python's \d would also take other scripts' digits (e.g. "１３８…").
 MOBILE_PATTERN = r"^1[3-9]\d{9}$"
-_MOBILE_DIGITS = re.compile(r"1[3-9]\d{9}")
+MOBILE = re.compile(MOBILE_PATTERN, re.ASCII)
+_MOBILE_DIGITS = re.compile(r"1[3-9]\d{9}", re.ASCII)
 # An e-mail address as the legacy import checks it: something@something.something, no spaces.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

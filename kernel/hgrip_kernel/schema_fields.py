@@ -46,7 +46,7 @@ def email_rules(*, error: str | None = None) -> list[validate.Validator]:
 
 def mobile_rule(*, error: str = MOBILE_ERROR) -> validate.Regexp:
     """A mainland-China mobile number as typed: exactly 11 digits, no prefix or separators."""
-    return validate.Regexp(field_rules.MOBILE_PATTERN, error=error)
+    return validate.Regexp(field_rules.MOBILE, error=error)   # compiled with re.ASCII
 
 
 def accession_rules(*, error: str | None = None) -> list[validate.Validator]:

@@ -126,3 +126,15 @@ def test_number_rules_and_their_codes():
                                      "Must be between 1 and 200 characters (after trimming)."])
 def test_the_messages_have_stable_codes(message):
     assert field_problem(message)["code"] != "invalid"
+
+
+def test_the_mobile_rule_takes_ascii_digits_only_as_javascript_reads_its_pattern():
+    from marshmallow import ValidationError
+
+    from hgrip_kernel.schema_fields import mobile_rule
+    rule = mobile_rule()
+    assert rule("13800138000") == "13800138000"
+    for typed in ("１３８００１３８０００", "13８00138000", "1380013800", "+8613800138000", "138 0013 8000"):
+        with pytest.raises(ValidationError):
+            rule(typed)
+    assert rule.regex.pattern == field_rules.MOBILE_PATTERN == r"^1[3-9]\d{9}$"   # what OpenAPI publishes

@@ -43,15 +43,17 @@ async function fillFileForm(option: number, fields: { cases: string; mbPerCase: 
 }
 
 describe('the form\'s rules', () => {
-  it('合计例数 is a whole number of at least 1', () => {
+  it('合计例数 is a whole number from 1 to the server\'s maximum', () => {
     expect(parseCases('50')).toBe(50)
     expect(parseCases(' 1 ')).toBe(1)
-    for (const bad of ['0', '-1', '1.5', '1e3', 'ten', '', '2147483648']) expect(parseCases(bad), bad).toBeNull()
+    expect(parseCases('1000000000')).toBe(1_000_000_000)
+    for (const bad of ['0', '-1', '1.5', '1e3', 'ten', '', '2147483648', '1000000001']) expect(parseCases(bad), bad).toBeNull()
   })
-  it('规格(MB/例) is a number greater than 0', () => {
+  it('规格(MB/例) is a number greater than 0, at most the server\'s maximum', () => {
     expect(parseMbPerCase('2000')).toBe(2000)
     expect(parseMbPerCase('0.5')).toBe(0.5)
-    for (const bad of ['0', '0.0', '-2', 'abc', '', '1.']) expect(parseMbPerCase(bad), bad).toBeNull()
+    expect(parseMbPerCase('1000000000')).toBe(1_000_000_000)
+    for (const bad of ['0', '0.0', '-2', 'abc', '', '1.', '1000000000.5']) expect(parseMbPerCase(bad), bad).toBeNull()
   })
   it('数据集序列号 follows the repository\'s anchored pattern', () => {
     expect(accessionMatches('^HRA\\d{6}$', 'HRA000567')).toBe(true)
@@ -102,8 +104,8 @@ describe('添加常规数据', () => {
     await settle()
     await fillFileForm(0, { cases: '1.5', mbPerCase: '0', account: 'not-an-email', accession: 'HRA000567' })
     button(dialog(), '立即创建').click()
-    await vi.waitFor(() => expect(dialog().textContent).toContain('合计例数须为不小于 1 的整数'))
-    await vi.waitFor(() => expect(dialog().textContent).toContain('规格(MB/例)须为大于 0 的数字'))
+    await vi.waitFor(() => expect(dialog().textContent).toContain('合计例数须为 1 至 1000000000 的整数'))
+    await vi.waitFor(() => expect(dialog().textContent).toContain('规格(MB/例)须为大于 0 且不超过 1000000000 的数字'))
     await vi.waitFor(() => expect(dialog().textContent).toContain('数据库提交账号须为邮箱地址'))
     expect(calls.filter((c) => c.method !== 'GET')).toEqual([])
   })

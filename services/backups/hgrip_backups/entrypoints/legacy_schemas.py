@@ -2,29 +2,19 @@
 手机验证码 / 新委托人). Unknown keys are refused; field errors come back as one ``invalid_input``."""
 import re
 
-from marshmallow import fields, validate
+from marshmallow import validate
 
-from hgrip_kernel.field_rules import USERNAME_MAX, normalise_mobile
-from hgrip_kernel.schema_fields import MOBILE_ERROR, Trimmed, load_object, name_rules, no_control
+from hgrip_kernel.field_rules import USERNAME_MAX
+from hgrip_kernel.schema_fields import Trimmed, load_object, mobile_rule, name_rules, no_control
 
 from .schemas import NAME_ERROR, _Closed
 
 
-class MobileNumber(fields.String):
-    """An 11-digit mainland-China mobile number; spaces, dashes, full-width digits and a +86 prefix
-    are forgiven. Error messages never repeat the number."""
-    default_error_messages = {"mobile": MOBILE_ERROR}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        number = normalise_mobile(super()._deserialize(value, attr, data, **kwargs))
-        if number is None:
-            raise self.make_error("mobile")
-        return number
-
-
 class _Registrant(_Closed):
     legacy_name = Trimmed(required=True, validate=name_rules(error=NAME_ERROR))      # 原系统注册人姓名
-    legacy_mobile = MobileNumber(required=True)                         # 原系统注册手机号
+    # 原系统注册手机号, as the person types it: the gateway's rule (hgrip_kernel.field_rules.MOBILE_PATTERN).
+    # Only records read from the old platform's export are forgiven (normalise_mobile).
+    legacy_mobile = Trimmed(required=True, validate=mobile_rule())
 
 
 class ClaimCodeRequestSchema(_Registrant):

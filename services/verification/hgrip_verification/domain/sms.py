@@ -21,10 +21,6 @@ from .refusals import SMS_CODE_REFUSALS, sms_code_used
 STREAM_PREFIX = "sms-code-"
 SENDER = "HGRIP"
 SIGNATURE = "【人类遗传资源信息管理备份平台】"
-# A mainland-China mobile, 11 digits, no +86 (docs/protocols/sms-sink.md). ASCII digits only: stricter than
-# hgrip_kernel.field_rules.MOBILE_PATTERN, whose \d also takes other scripts' digits (the number goes to
-# the SMS gateway as given).
-MOBILE_PATTERN = r"^1[3-9][0-9]{9}\Z"
 SUBJECT_MAX = 128
 
 

@@ -11,6 +11,7 @@ from hgrip_kernel.schema_fields import (
     Trimmed,
     accession_rules,
     email_rules,
+    mobile_rule,
     name_rules,
     no_control,
     text_rules,
@@ -18,7 +19,7 @@ from hgrip_kernel.schema_fields import (
 
 from ..domain import PURPOSES, REPOSITORIES, accession_is_well_formed
 from ..domain.code_policy import CODE_LENGTH
-from ..domain.sms import MOBILE_PATTERN, SUBJECT_MAX
+from ..domain.sms import SUBJECT_MAX
 
 REQUESTER_NAME_MAX = 100   # the requester's name, as it appears in the mail or the text message
 
@@ -86,8 +87,7 @@ class SendSmsCodeSchema(_Strict):
     purpose = _purpose()
     subject = _subject()
     # No +86, no spaces inside: the number as the gateway takes it. The error never echoes it.
-    mobile = Trimmed(required=True, validate=validate.Regexp(
-        MOBILE_PATTERN, error="Must be an 11-digit mainland-China mobile number."))
+    mobile = Trimmed(required=True, validate=mobile_rule())   # ASCII digits only (docs/protocols/sms-sink.md)
     # It goes into the text message: no control characters.
     requester_name = Trimmed(required=True, validate=text_rules(1, REQUESTER_NAME_MAX))
 
