@@ -1,28 +1,43 @@
 """The typed protocols every service's use cases (``app/``) take from the kernel: the event store, its
-unit of work, and the request (the ids its events carry, and its log).
+unit of work, and the request (the ids its events carry, and its log). Written once here: a service's
+``app/ports.py`` holds only its own peers, clients and read models.
 
 ``hgrip_kernel.store.EventStore`` and ``hgrip_kernel.testing.memory_store.InMemoryEventStore`` both
-implement ``EventStore``; the nameko ``RequestContext`` gives a ``Request``. A service's own
-``app/ports.py`` adds its peers and read models.
+implement ``EventStore``; the nameko ``RequestContext`` gives a ``Request``; unit tests pass
+``hgrip_kernel.testing.fakes.FakeRequest``.
 """
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar
 
 from .aggregate import Aggregate
 from .envelope import Envelope
+from .events import DomainEvent
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
 
 
 class UnitOfWork(Protocol):
+    # The database connection of the transaction: read models written through it commit with the
+    # events. None in the in-memory store (read-model fakes ignore it).
+    connection: Any
+
     def load(self, aggregate_cls: type[A], stream_id: str) -> A | None:
         """The aggregate folded from its stream, or None when the stream is empty."""
         ...
 
     def save(self, aggregate: Aggregate) -> list[Envelope]:
         """Append the aggregate's pending events (optimistic concurrency on its version)."""
+        ...
+
+    def append(self, stream_type: str, stream_id: str, expected_version: int,
+               new_events: Iterable[DomainEvent]) -> list[Envelope]:
+        """Append events to a stream that has no aggregate class (optimistic concurrency on ``expected_version``)."""
+        ...
+
+    def read_stream(self, stream_id: str) -> list[Envelope]:
+        """The stream's events, with those this unit of work appended."""
         ...
 
     def first_time(self, consumer: str, event_id: str) -> bool:
@@ -41,8 +56,14 @@ class EventStore(Protocol):
         """Run ``work(uow)`` in a unit of work; after a lost race reload and run it again (bounded)."""
         ...
 
+    def read_stream(self, stream_id: str) -> list[Envelope]:
+        """A stream's committed events, oldest first."""
+        ...
+
 
 class Log(Protocol):
+    """The request's bound logger (structlog's in the services): an event name and its fields."""
+
     def info(self, event: str, **fields: Any) -> Any: ...
 
     def warning(self, event: str, **fields: Any) -> Any: ...

@@ -17,6 +17,7 @@ from typing import Any
 
 from hgrip_kernel.envelope import Envelope, utcnow
 from hgrip_kernel.ids import canonical_id
+from hgrip_kernel.ports import UnitOfWork
 
 from ..domain import refusals
 from ..domain.backup import Backup, backup_stream_id
@@ -26,7 +27,7 @@ from ..domain.mobile import mobile_hash
 from ..domain.names import name_key
 from ..domain.scope import NATURAL_PERSON
 from .members import authority
-from .ports import Call, Ports, UnitOfWork
+from .ports import Call, Ports
 from .writing import save_backup, write
 
 CONSUMER_LOGIN_SUCCEEDED = "backups.on_login_succeeded"

@@ -12,12 +12,13 @@ from typing import Any
 
 from hgrip_kernel.envelope import utcnow
 from hgrip_kernel.events import DomainEvent
+from hgrip_kernel.ports import UnitOfWork
 
 from ..domain import refusals
 from ..domain.backup import Backup, backup_stream_id
 from ..domain.delegation import check_delegate, member_in_scope
 from .members import authority
-from .ports import Call, Ports, UnitOfWork
+from .ports import Call, Ports
 from .writing import save_backup, write
 
 DELEGATION_STREAM_PREFIX = "delegation-"

@@ -11,11 +11,12 @@ from typing import Any
 
 from hgrip_kernel.envelope import Envelope, utcnow
 from hgrip_kernel.ids import canonical_id
+from hgrip_kernel.ports import UnitOfWork
 
 from ..domain import refusals
 from ..domain.backup import DATASET_CHANGED, FILE_GONE, Backup, Dataset, DatasetCheckNeeded, backup_stream_id
 from ..domain.data_file import FileDetails
-from .ports import Call, Ports, UnitOfWork
+from .ports import Call, Ports
 from .writing import owned, save_backup, write
 
 CONSUMER_DATASET_VERIFIED = "backups.on_dataset_verified"

@@ -11,11 +11,12 @@ from typing import Any
 from hgrip_kernel.envelope import Envelope, utcnow
 from hgrip_kernel.ids import canonical_id
 from hgrip_kernel.masking import mask_value
+from hgrip_kernel.ports import UnitOfWork
 
 from ..domain import refusals
 from ..domain.backup import Backup, backup_stream_id
 from ..domain.history import summarise
-from .ports import Call, Ports, UnitOfWork
+from .ports import Call, Ports
 from .writing import backup_view, owned, save_backup, saved_view, write
 
 CONSUMER_PROJECT_CREATED = "backups.on_project_created"

@@ -1,54 +1,27 @@
-"""What the backups use cases need from the world, as typed protocols: the event store and its unit of
-work, the service's own read models (backups, members, legacy backups, institution views) and the
-peers (projects, verification, identity). The adapters implement them — the read-model modules of
-``adapters/`` satisfy their protocols as they are, the nameko peers are wrapped in ``adapters/peers.py``
-— and unit tests pass in-memory fakes.
+"""What the backups use cases need from the world, as typed protocols: the service's own read models
+(backups, members, legacy backups, institution views) and the peers (projects, verification,
+identity); the event store, its unit of work and the request are the kernel's (``hgrip_kernel.ports``).
+The adapters implement them — the read-model modules of ``adapters/`` satisfy their protocols as they
+are, the nameko peers are wrapped in ``adapters/peers.py`` — and unit tests pass in-memory fakes.
 
 A read model is reached through a database connection: the unit of work's (``uow.connection``) for
 writes that commit with the events, or one opened by ``Ports.connect()`` for reads. In memory both
 are None and the fakes ignore them.
 """
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-from hgrip_kernel.aggregate import Aggregate
 from hgrip_kernel.envelope import Envelope
-from hgrip_kernel.events import DomainEvent
+from hgrip_kernel.ports import EventStore, Log
 
 from ..domain.backup import Backup
 from ..domain.scope import Authority
 
-A = TypeVar("A", bound=Aggregate)
-T = TypeVar("T")
 Row = Mapping[str, Any]   # a read-model row (a SQLAlchemy RowMapping, or a dict in memory)
 Connection = Any          # the database connection a read model is reached through (None in memory)
-
-
-# --- the event store ---------------------------------------------------------------------------------
-class UnitOfWork(Protocol):
-    connection: Connection
-
-    def load(self, aggregate_cls: type[A], stream_id: str) -> A | None: ...
-
-    def save(self, aggregate: Aggregate) -> list[Envelope]: ...
-
-    def append(self, stream_type: str, stream_id: str, expected_version: int,
-               new_events: Iterable[DomainEvent]) -> list[Envelope]: ...
-
-    def first_time(self, consumer: str, event_id: str) -> bool: ...
-
-
-class EventStore(Protocol):
-    def unit_of_work(self, actor: str | None = None, correlation_id: str | None = None,
-                     causation_id: str | None = None) -> AbstractContextManager[Any]: ...
-
-    def write(self, work: Callable[[Any], T], *, actor: str | None = None, correlation_id: str | None = None,
-              causation_id: str | None = None, attempts: int = 3) -> T: ...
-
-    def read_stream(self, stream_id: str) -> list[Envelope]: ...
 
 
 # --- the service's read models -------------------------------------------------------------------------
@@ -151,12 +124,6 @@ class Identity(Protocol):
 
     def account_name(self, account_id: str) -> str | None:
         """The account's real name; None when identity cannot say (unknown account, no identity)."""
-
-
-class Log(Protocol):
-    def info(self, event: str, **fields: Any) -> Any: ...
-
-    def warning(self, event: str, **fields: Any) -> Any: ...
 
 
 # --- what a use case is given ---------------------------------------------------------------------------

@@ -4,10 +4,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from hgrip_kernel.ids import canonical_id
+from hgrip_kernel.ports import UnitOfWork
 
 from ..domain import refusals
 from ..domain.backup import Backup, backup_stream_id
-from .ports import Call, Ports, UnitOfWork
+from .ports import Call, Ports
 
 T = TypeVar("T")
 WRITE_ATTEMPTS = 3    # reload-and-retry when another request changed the same backup first

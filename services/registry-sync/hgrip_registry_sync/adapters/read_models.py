@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import Column, Table, insert, select, update
 
 from hgrip_kernel.envelope import Envelope
+from hgrip_kernel.ports import UnitOfWork
 
-from ..app.ports import DueRow, HgrgReceipts, RowChange, UnitOfWork
+from ..app.ports import DueRow, HgrgReceipts, RowChange
 from ..app.pushing import Pusher
 from ..app.queues import row_change
 from ..domain import OPEN_STATES

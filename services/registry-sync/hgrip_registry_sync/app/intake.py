@@ -5,9 +5,10 @@ once (inbox and key) with its pending row, in one unit of work. True when the pu
 from datetime import datetime
 
 from hgrip_kernel.envelope import Envelope
+from hgrip_kernel.ports import EventStore, Log
 
 from ..domain import OwnerChange, SyncState, owner_change_body
-from .ports import EventStore, Log, PushRows
+from .ports import PushRows
 from .queues import row_change
 
 INBOX_CONSUMER = "registry-sync.on_backup_submitted"

@@ -1,17 +1,14 @@
-"""What the registry-sync use cases need from the world, as typed protocols: HGRG's receipts, the event
-store's unit of work, and the push queues (the read models the pusher claims its work from). The
-adapters implement them; unit tests pass in-memory fakes.
+"""What the registry-sync use cases need from the world, as typed protocols: HGRG's receipts and the push
+queues (the read models the pusher claims its work from); the event store, its unit of work and the
+request are the kernel's (``hgrip_kernel.ports``). The adapters implement them; unit tests pass
+in-memory fakes.
 """
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from structlog.typing import FilteringBoundLogger
-
-from hgrip_kernel.aggregate import Aggregate
-from hgrip_kernel.envelope import Envelope
+from hgrip_kernel.ports import UnitOfWork
 
 
 # --- HGRG ----------------------------------------------------------------------------------------------
@@ -38,20 +35,6 @@ class HgrgReceipts(Protocol):
 
     def push_owner_change(self, body: dict, request_id: str | None = None) -> str:
         """``"received"`` or ``"duplicate"`` (that change id is already there); raise HgrgUnavailable."""
-
-
-# --- the event store ---------------------------------------------------------------------------------
-class UnitOfWork(Protocol):
-    connection: Any   # the database connection of the transaction (None in memory)
-
-    def save(self, aggregate: Aggregate) -> list[Envelope]: ...
-
-    def first_time(self, consumer: str, event_id: str) -> bool: ...
-
-
-class EventStore(Protocol):
-    def unit_of_work(self, actor: str | None = None, correlation_id: str | None = None,
-                     causation_id: str | None = None) -> AbstractContextManager[Any]: ...
 
 
 # --- the push queues -------------------------------------------------------------------------------------
@@ -97,6 +80,3 @@ class PushRows(Protocol):
     def owner_changes_of(self, backup_number: str) -> Sequence[Mapping[str, Any]]:
         """Every ``owner_changes`` row of a backup number, oldest (lowest sequence) first."""
 
-
-# The request's bound logger (structlog's; the use cases call info and warning with an event name).
-Log = FilteringBoundLogger

@@ -23,9 +23,10 @@ from datetime import datetime, timedelta
 from hgrip_kernel.context import bind_request_context, clear_request_context
 from hgrip_kernel.envelope import utcnow
 from hgrip_kernel.logging import get_logger
+from hgrip_kernel.ports import EventStore
 
 from ..domain import BackoffPolicy
-from .ports import EventStore, HgrgReceipts, HgrgRefused, HgrgUnavailable, PushRows
+from .ports import HgrgReceipts, HgrgRefused, HgrgUnavailable, PushRows
 from .queues import NUMBERS, QUEUES, row_change
 
 log = get_logger("registry-sync.pusher")

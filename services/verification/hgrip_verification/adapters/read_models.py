@@ -6,7 +6,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..app.ports import UnitOfWork
+from hgrip_kernel.ports import UnitOfWork
+
 from ..domain import SmsCodeRequest, VerificationRequest
 from .tables import sms_codes, verification_codes
 

@@ -10,7 +10,7 @@ import hashlib
 
 from sqlalchemy import text
 
-from ..app.ports import UnitOfWork
+from hgrip_kernel.ports import UnitOfWork
 
 
 class AdvisoryLockGuard:

@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import TypeVar
 
 from hgrip_kernel.errors import DomainError
+from hgrip_kernel.ports import UnitOfWork
 
 from ..domain import code_matches, hash_code, new_code
 from ..domain.issued_code import IssuedCode
-from .ports import Call, CodeRecords, Ports, UnitOfWork
+from .ports import Call, CodeRecords, Ports
 
 C = TypeVar("C", bound=IssuedCode)
 

@@ -1,8 +1,9 @@
 """Does a dataset belong to an account: the repository's submitter must be the submission account typed."""
 from hgrip_kernel.errors import DomainError
+from hgrip_kernel.ports import Log
 
 from ..domain import accession_is_well_formed, check_ownership, refusals
-from .ports import Dataset, Log, RepositoryClient, RepositoryUnavailable
+from .ports import Dataset, RepositoryClient, RepositoryUnavailable
 
 
 def check_dataset(repositories: RepositoryClient, log: Log, repository: str, accession: str,

@@ -1,25 +1,18 @@
 """What the verification use cases need from the world, as typed protocols: the repositories (is this
-dataset theirs?), the mailer, the SMS gateway, the event store's unit of work, the read models of the
-codes and the send lock. The adapters implement them; unit tests pass in-memory fakes.
+dataset theirs?), the mailer, the SMS gateway, the read models of the codes and the send lock (the
+event store, its unit of work and the request are the kernel's: ``hgrip_kernel.ports``). The adapters
+implement them; unit tests pass in-memory fakes.
 
 A port's failure is its own exception type (``RepositoryUnavailable``, ``MailNotSent``, ``SmsNotSent``):
 the adapter raises it, the use case turns it into the refusal the user sees.
 """
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Protocol
 
-from structlog.typing import FilteringBoundLogger
-
-from hgrip_kernel.aggregate import Aggregate
-from hgrip_kernel.envelope import Envelope
+from hgrip_kernel.ports import EventStore, Log, UnitOfWork
 
 from ..domain.issued_code import IssuedCode
-
-A = TypeVar("A", bound=Aggregate)
-T = TypeVar("T")
 
 
 # --- the repositories (GSA-Human, GWH, GVM, GenBase, OMIX) --------------------------------------------
@@ -70,23 +63,6 @@ class SmsGateway(Protocol):
         """Send one message; returns the gateway's message id, raises SmsNotSent."""
 
 
-# --- the event store ---------------------------------------------------------------------------------
-class UnitOfWork(Protocol):
-    connection: Any   # the database connection of the transaction (None in memory)
-
-    def load(self, aggregate_cls: type[A], stream_id: str) -> A | None: ...
-
-    def save(self, aggregate: Aggregate) -> list[Envelope]: ...
-
-
-class EventStore(Protocol):
-    def unit_of_work(self, actor: str | None = None, correlation_id: str | None = None,
-                     causation_id: str | None = None) -> AbstractContextManager[Any]: ...
-
-    def write(self, work: Callable[[Any], T], *, actor: str | None = None, correlation_id: str | None = None,
-              causation_id: str | None = None, attempts: int = 3) -> T: ...
-
-
 # --- the codes' read models and the send lock -----------------------------------------------------------
 class CodeRecords(Protocol):
     """The row of one kind of code (``verification_codes`` or ``sms_codes``), written in the unit of
@@ -105,10 +81,6 @@ class CodeRecords(Protocol):
 class SendGuard(Protocol):
     def try_claim(self, uow: UnitOfWork, scope: str) -> bool:
         """True if no other send for ``scope`` is in flight (held until the unit of work ends)."""
-
-
-# The request's bound logger (structlog's; the use cases call info and warning with an event name).
-Log = FilteringBoundLogger
 
 
 # --- what a use case is given ------------------------------------------------------------------------
