@@ -249,10 +249,11 @@ def test_two_claims_that_both_passed_the_checks_cannot_both_commit(make_database
 
     from hgrip_backups.adapters import legacy_store, members, queries, read_models
     from hgrip_backups.app import claims as legacy_claims
-    from hgrip_backups.app.ports import Call, Ports
+    from hgrip_backups.app.ports import Ports
     from hgrip_backups.domain.legacy import NewOwner
     from hgrip_backups.entrypoints.legacy_import import import_legacy_file
     from hgrip_kernel.logging import get_logger
+    from hgrip_kernel.nameko.request_context import WorkerRequestContext
     from hgrip_kernel.store import EventStore, create_engine
 
     secret, numbers = "test-secret", ("BF2020082400002", "BF2021011200008", "BF2021011200009")
@@ -264,21 +265,22 @@ def test_two_claims_that_both_passed_the_checks_cannot_both_commit(make_database
 
     store = EventStore(engine, source="backups")
     ports = Ports(store=store, connect=engine.connect, backups=read_models, members=members,
-                  legacy=legacy_store, institution=queries, projects=None, verification=None, identity=None)
-    call = Call(log=get_logger("test"), secret=secret)
+                  legacy=legacy_store, institution=queries, projects=None, verification=None, identity=None,
+                  secret=secret)
+    request = WorkerRequestContext(None, None, get_logger("test"))
     both_checked = eventlet.event.Event()
     values = {"legacy_name": "黄志强", "legacy_mobile": "13700137000"}
     checked = []
 
     def claim_for(account_id, username):
-        key = legacy_claims.check_registrant(ports, call, values, "国家基因组科学数据中心（测试）")
+        key = legacy_claims.check_registrant(ports, request, values, "国家基因组科学数据中心（测试）")
         checked.append(account_id)
         if len(checked) == 2:
             both_checked.send()
         both_checked.wait()
         owner = NewOwner(account_id, username, "INST-NGDC", "U-BIO")
         try:
-            return legacy_claims.claim_registrant(ports, call, *key, owner, "国家基因组科学数据中心（测试）",
+            return legacy_claims.claim_registrant(ports, request, *key, owner, "国家基因组科学数据中心（测试）",
                                                   "institution", account_id)
         except DomainError as error:
             return error

@@ -8,8 +8,8 @@ from hgrip_kernel.errors import Conflict
 from hgrip_kernel.store import EventStore, create_engine
 from hgrip_kernel.store.tables import events, outbox
 from hgrip_projects.adapters import read_models
+from hgrip_projects.app.views import project_view
 from hgrip_projects.domain import Project, ProjectDetails
-from hgrip_projects.entrypoints.views import to_dict
 
 NOW = datetime(2023, 6, 28, 2, 30, tzinfo=UTC)
 
@@ -52,7 +52,7 @@ def test_a_lost_name_race_is_a_conflict_and_rolls_back_its_event(store, make_acc
         assert read_models.name_taken(connection, owner["id"], "Trio")
         assert not read_models.name_taken(connection, owner["id"], "trio-2")
         [row] = read_models.list_for_owner(connection, owner["id"])
-    assert to_dict(row)["created_at"] == "2023-06-28T02:30:00+00:00"
+    assert project_view(row)["created_at"] == "2023-06-28T02:30:00+00:00"
 
 
 def test_the_same_name_in_another_account_is_fine(store, make_account):

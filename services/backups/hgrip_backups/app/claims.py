@@ -12,12 +12,11 @@ All of a registrant's unclaimed backups move in one unit of work; their ``legacy
 locked first, so of two claims racing for one registrant exactly one wins.
 """
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from hgrip_kernel.envelope import Envelope, utcnow
 from hgrip_kernel.ids import canonical_id
-from hgrip_kernel.ports import UnitOfWork
+from hgrip_kernel.ports import Request, UnitOfWork
 
 from ..domain import refusals
 from ..domain.backup import Backup, backup_stream_id
@@ -27,7 +26,7 @@ from ..domain.mobile import mobile_hash
 from ..domain.names import name_key
 from ..domain.scope import NATURAL_PERSON
 from .members import authority
-from .ports import Call, Ports
+from .ports import Ports
 from .writing import save_backup, write
 
 CONSUMER_LOGIN_SUCCEEDED = "backups.on_login_succeeded"
@@ -38,7 +37,7 @@ class MemberNotKnownYet(Exception):
 
 
 # --- auto-attach at first login -----------------------------------------------------------------
-def login_succeeded(ports: Ports, call: Call, envelope: Envelope) -> None:
+def login_succeeded(ports: Ports, request: Request, envelope: Envelope) -> None:
     data = envelope.data
     account_id = str(data["account_id"])
     if not data["first_login"]:
@@ -58,43 +57,43 @@ def login_succeeded(ports: Ports, call: Call, envelope: Envelope) -> None:
             institution_key=member["institution_key"], lock=True)
         return claim_rows(ports, uow, rows, new_owner(member), AUTO, account_id)
 
-    claimed = write(ports, replace(call, causation_id=envelope.event_id), account_id, work)
+    claimed = write(ports, request, account_id, work, causation_id=envelope.event_id)
     if claimed is None:
-        call.log.info("duplicate_event_ignored", event_id=envelope.event_id)
+        request.log.info("duplicate_event_ignored", event_id=envelope.event_id)
     elif claimed:
-        call.log.info("legacy_backups_claimed", how=AUTO, owner_id=account_id,
-                      backup_numbers=[c["backup_number"] for c in claimed])
+        request.log.info("legacy_backups_claimed", how=AUTO, owner_id=account_id,
+                         backup_numbers=[c["backup_number"] for c in claimed])
 
 
 # --- claims by a natural person (SMS) -----------------------------------------------------------
-def request_claim_code(ports: Ports, call: Call, actor_id: Any, values: dict) -> dict:
+def request_claim_code(ports: Ports, request: Request, actor_id: Any, values: dict) -> dict:
     """Send an SMS code to the registrant's old mobile, once the claim would be allowed:
     ``{sent_to (masked), expires_at, resend_available_at}``."""
     claimant = natural_claimant(ports, actor_id)
-    name, hashed = check_registrant(ports, call, values, claimant["institution_name"])
+    name, hashed = check_registrant(ports, request, values, claimant["institution_name"])
     # Its refusals (sms_code_too_soon, sms_unavailable) pass through unchanged.
     sent = ports.verification.send_sms_code({
         "purpose": SMS_PURPOSE, "subject": claim_subject(claimant["account_id"], name, hashed),
         "mobile": values["legacy_mobile"], "requester_name": claimant["name"]})
-    call.log.info("legacy_claim_code_requested", claimant_id=claimant["account_id"])
+    request.log.info("legacy_claim_code_requested", claimant_id=claimant["account_id"])
     return {key: sent[key] for key in ("sent_to", "expires_at", "resend_available_at")}
 
 
-def claim_legacy(ports: Ports, call: Call, actor_id: Any, values: dict) -> dict:
+def claim_legacy(ports: Ports, request: Request, actor_id: Any, values: dict) -> dict:
     """Claim every unclaimed legacy backup of the registrant with the SMS code:
     ``{claimed: [{id, backup_number, name}], count}``."""
     claimant = natural_claimant(ports, actor_id)
-    name, hashed = check_registrant(ports, call, values, claimant["institution_name"])
+    name, hashed = check_registrant(ports, request, values, claimant["institution_name"])
     # sms_code_not_requested / _expired / _invalid / _locked pass through unchanged.
     ports.verification.verify_sms_code(
         SMS_PURPOSE, claim_subject(claimant["account_id"], name, hashed), values["sms_code"])
-    claimed = claim_registrant(ports, call, name, hashed, new_owner(claimant),
+    claimed = claim_registrant(ports, request, name, hashed, new_owner(claimant),
                                claimant["institution_name"], SMS, claimant["account_id"])
     return {"claimed": claimed, "count": len(claimed)}
 
 
 # --- claims by a legal person / unit administrator -------------------------------------------------
-def institution_claim(ports: Ports, call: Call, actor_id: Any, values: dict) -> dict:
+def institution_claim(ports: Ports, request: Request, actor_id: Any, values: dict) -> dict:
     """Claim every unclaimed legacy backup of the registrant for a delegate among the actor's
     members: ``{claimed: [{id, backup_number, name}], count, delegate: {id, username, name}}``."""
     username = values["delegate_account"]
@@ -103,8 +102,8 @@ def institution_claim(ports: Ports, call: Call, actor_id: Any, values: dict) -> 
         found = ports.members.find_member(connection, username)
     delegate = member_in_scope(admin, found, "delegate_account", username)
     check_delegate(delegate, username)
-    name, hashed = check_registrant(ports, call, values, delegate["institution_name"])
-    claimed = claim_registrant(ports, call, name, hashed, new_owner(delegate),
+    name, hashed = check_registrant(ports, request, values, delegate["institution_name"])
+    claimed = claim_registrant(ports, request, name, hashed, new_owner(delegate),
                                delegate["institution_name"], INSTITUTION, admin.account_id)
     return {"claimed": claimed, "count": len(claimed),
             "delegate": {"id": delegate["account_id"], "username": delegate["username"],
@@ -134,11 +133,11 @@ def natural_claimant(ports: Ports, actor_id: Any) -> dict:
     return claimant
 
 
-def check_registrant(ports: Ports, call: Call, values: dict, institution_name: str | None) -> tuple[str, str]:
+def check_registrant(ports: Ports, request: Request, values: dict, institution_name: str | None) -> tuple[str, str]:
     """(name key, mobile hash) of a registrant with unclaimed legacy backups whose institution
     is ``institution_name``'s; else the refusal that says why not."""
     name = name_key(values["legacy_name"])
-    hashed = mobile_hash(call.secret, values["legacy_mobile"])
+    hashed = mobile_hash(ports.secret, values["legacy_mobile"])
     with ports.connect() as connection:
         rows = ports.legacy.registrant_rows(connection, name, hashed)
     if not rows or hashed is None:
@@ -151,7 +150,7 @@ def check_registrant(ports: Ports, call: Call, values: dict, institution_name: s
     return name, hashed
 
 
-def claim_registrant(ports: Ports, call: Call, name: str, hashed: str, owner: NewOwner,
+def claim_registrant(ports: Ports, request: Request, name: str, hashed: str, owner: NewOwner,
                      institution_name: str | None, how: str, claimed_by: str) -> list[dict]:
     def work(uow: UnitOfWork) -> list[dict]:
         rows = ports.legacy.registrant_rows(uow.connection, name, hashed, unclaimed_only=True, lock=True)
@@ -161,9 +160,9 @@ def claim_registrant(ports: Ports, call: Call, name: str, hashed: str, owner: Ne
             check_same_institution(row["institution_name"], institution_name)
         return claim_rows(ports, uow, rows, owner, how, claimed_by)
 
-    claimed = write(ports, call, claimed_by, work)
-    call.log.info("legacy_backups_claimed", how=how, owner_id=owner.account_id,
-                  claimed_by=claimed_by, backup_numbers=[c["backup_number"] for c in claimed])
+    claimed = write(ports, request, claimed_by, work)
+    request.log.info("legacy_backups_claimed", how=how, owner_id=owner.account_id,
+                     claimed_by=claimed_by, backup_numbers=[c["backup_number"] for c in claimed])
     return claimed
 
 

@@ -12,19 +12,19 @@ from typing import Any
 
 from hgrip_kernel.envelope import utcnow
 from hgrip_kernel.events import DomainEvent
-from hgrip_kernel.ports import UnitOfWork
+from hgrip_kernel.ports import Request, UnitOfWork
 
 from ..domain import refusals
 from ..domain.backup import Backup, backup_stream_id
 from ..domain.delegation import check_delegate, member_in_scope
 from .members import authority
-from .ports import Call, Ports
+from .ports import Ports
 from .writing import save_backup, write
 
 DELEGATION_STREAM_PREFIX = "delegation-"
 
 
-def transfer_delegation(ports: Ports, call: Call, actor_id: Any, values: dict) -> dict:
+def transfer_delegation(ports: Ports, request: Request, actor_id: Any, values: dict) -> dict:
     with ports.connect() as connection:
         admin = authority(ports, connection, actor_id).require_admin()
         source = member_in_scope(admin, ports.members.find_member(connection, values["from_account"]),
@@ -66,12 +66,12 @@ def transfer_delegation(ports: Ports, call: Call, actor_id: Any, values: dict) -
                    [DomainEvent("DelegationTransferred", transfer)])
         return transfer, moved
 
-    transfer, moved = write(ports, call, actor_id, work)
-    projects_moved = _move_projects(ports, call, transfer)
-    call.log.info("delegation_transferred", transfer_id=transfer_id,
-                  from_owner_id=source["account_id"], to_owner_id=target["account_id"],
-                  backups=len(moved), projects=len(transfer["project_ids"]),
-                  projects_moved_now=projects_moved)
+    transfer, moved = write(ports, request, actor_id, work)
+    projects_moved = _move_projects(ports, request, transfer)
+    request.log.info("delegation_transferred", transfer_id=transfer_id,
+                     from_owner_id=source["account_id"], to_owner_id=target["account_id"],
+                     backups=len(moved), projects=len(transfer["project_ids"]),
+                     projects_moved_now=projects_moved)
     return {"transfer_id": transfer_id,
             "from_account": {"username": source["username"], "name": source["name"]},
             "to_account": {"username": target["username"], "name": target["name"]},
@@ -79,12 +79,12 @@ def transfer_delegation(ports: Ports, call: Call, actor_id: Any, values: dict) -
             "transferred_at": transfer["transferred_at"]}
 
 
-def _move_projects(ports: Ports, call: Call, transfer: dict) -> bool:
+def _move_projects(ports: Ports, request: Request, transfer: dict) -> bool:
     """Ask projects to move them now; if it cannot answer, its consumer of the event will."""
     if not transfer["project_ids"]:
         return True
     reason = ports.projects.transfer_projects(transfer)
     if reason is None:
         return True
-    call.log.warning("projects_transfer_deferred", transfer_id=transfer["transfer_id"], reason=reason)
+    request.log.warning("projects_transfer_deferred", transfer_id=transfer["transfer_id"], reason=reason)
     return False

@@ -11,12 +11,12 @@ from typing import Any
 
 from hgrip_kernel.envelope import Envelope, utcnow
 from hgrip_kernel.ids import canonical_id
-from hgrip_kernel.ports import UnitOfWork
+from hgrip_kernel.ports import Request, UnitOfWork
 
 from ..domain import refusals
 from ..domain.backup import DATASET_CHANGED, FILE_GONE, Backup, Dataset, DatasetCheckNeeded, backup_stream_id
 from ..domain.data_file import FileDetails
-from .ports import Call, Ports
+from .ports import Ports
 from .writing import owned, save_backup, write
 
 CONSUMER_DATASET_VERIFIED = "backups.on_dataset_verified"
@@ -25,7 +25,7 @@ DATASET_CHECKS = 3    # repository checks one file command may need (its target 
 FileCommand = Callable[[UnitOfWork, Backup, set[Dataset]], dict]
 
 
-def add_file(ports: Ports, call: Call, actor_id: Any, backup_id: Any, details: FileDetails) -> dict:
+def add_file(ports: Ports, request: Request, actor_id: Any, backup_id: Any, details: FileDetails) -> dict:
     file_id = str(uuid.uuid4())
 
     def command(uow: UnitOfWork, backup: Backup, confirmed: set[Dataset]) -> dict:
@@ -33,10 +33,10 @@ def add_file(ports: Ports, call: Call, actor_id: Any, backup_id: Any, details: F
         save_backup(ports, uow, backup)
         return ports.backups.file_view(uow.connection, file_id)
 
-    return write_checked(ports, call, actor_id, backup_id, command)
+    return write_checked(ports, request, actor_id, backup_id, command)
 
 
-def update_file(ports: Ports, call: Call, actor_id: Any, backup_id: Any, file_id: Any, changes: dict) -> dict:
+def update_file(ports: Ports, request: Request, actor_id: Any, backup_id: Any, file_id: Any, changes: dict) -> dict:
     file_id = canonical_id(file_id) or str(file_id)
 
     def command(uow: UnitOfWork, backup: Backup, confirmed: set[Dataset]) -> dict:
@@ -44,10 +44,10 @@ def update_file(ports: Ports, call: Call, actor_id: Any, backup_id: Any, file_id
         save_backup(ports, uow, backup)
         return ports.backups.file_view(uow.connection, file_id)
 
-    return write_checked(ports, call, actor_id, backup_id, command)
+    return write_checked(ports, request, actor_id, backup_id, command)
 
 
-def delete_file(ports: Ports, call: Call, actor_id: Any, backup_id: Any, file_id: Any) -> dict:
+def delete_file(ports: Ports, request: Request, actor_id: Any, backup_id: Any, file_id: Any) -> dict:
     file_id = canonical_id(file_id) or str(file_id)
 
     def work(uow: UnitOfWork) -> None:
@@ -55,11 +55,11 @@ def delete_file(ports: Ports, call: Call, actor_id: Any, backup_id: Any, file_id
         backup.delete_file(file_id, utcnow())
         save_backup(ports, uow, backup)
 
-    write(ports, call, actor_id, work)
+    write(ports, request, actor_id, work)
     return {"deleted": file_id}
 
 
-def write_checked(ports: Ports, call: Call, actor_id: Any, backup_id: Any, command: FileCommand) -> dict:
+def write_checked(ports: Ports, request: Request, actor_id: Any, backup_id: Any, command: FileCommand) -> dict:
     """A file command that may need the repository's word on (repository, accession, account).
 
     The first run checks every rule of the domain and, if all pass, says which dataset needs
@@ -69,7 +69,7 @@ def write_checked(ports: Ports, call: Call, actor_id: Any, backup_id: Any, comma
     confirmed: set[Dataset] = set()
     for _ in range(DATASET_CHECKS + 1):
         try:
-            return write(ports, call, actor_id, lambda uow: command(
+            return write(ports, request, actor_id, lambda uow: command(
                 uow, owned(uow, actor_id, backup_id), confirmed))
         except DatasetCheckNeeded as need:
             dataset = need.dataset
@@ -88,7 +88,7 @@ def read_owned(ports: Ports, actor_id: Any, backup_id: Any) -> Backup:
     return backup
 
 
-def request_verification_code(ports: Ports, call: Call, actor_id: Any, backup_id: Any, file_id: Any) -> dict:
+def request_verification_code(ports: Ports, request: Request, actor_id: Any, backup_id: Any, file_id: Any) -> dict:
     backup = read_owned(ports, actor_id, backup_id)
     data_file = backup.file_awaiting_verification(canonical_id(file_id) or str(file_id))
     # The mail names who asked: the actor's real name, as identity knows it now.
@@ -98,11 +98,11 @@ def request_verification_code(ports: Ports, call: Call, actor_id: Any, backup_id
         "requester_name": requester_name, "project_name": backup.project_name,
         "repository": data_file.repository, "accession": data_file.accession,
         "submission_account": data_file.submission_account})
-    call.log.info("verification_code_requested", backup_id=backup.backup_id, file_id=data_file.id)
+    request.log.info("verification_code_requested", backup_id=backup.backup_id, file_id=data_file.id)
     return {key: sent[key] for key in ("sent_to", "expires_at", "resend_available_at")}
 
 
-def verify_file(ports: Ports, call: Call, actor_id: Any, backup_id: Any, file_id: Any, code: str) -> dict:
+def verify_file(ports: Ports, request: Request, actor_id: Any, backup_id: Any, file_id: Any, code: str) -> dict:
     file_id = canonical_id(file_id) or str(file_id)
     read_owned(ports, actor_id, backup_id).file_awaiting_verification(file_id)
     verified = ports.verification.verify_code(file_id, code)  # its refusals pass through
@@ -118,10 +118,10 @@ def verify_file(ports: Ports, call: Call, actor_id: Any, backup_id: Any, file_id
         save_backup(ports, uow, backup)  # nothing to save when DatasetVerified got here first
         return ports.backups.file_view(uow.connection, file_id)
 
-    return write(ports, call, actor_id, work)
+    return write(ports, request, actor_id, work)
 
 
-def dataset_verified(ports: Ports, call: Call, envelope: Envelope) -> None:
+def dataset_verified(ports: Ports, request: Request, envelope: Envelope) -> None:
     """verification.DatasetVerified: the same completion verify_file applies, for codes entered
     elsewhere; idempotent."""
     data = envelope.data
@@ -138,6 +138,6 @@ def dataset_verified(ports: Ports, call: Call, envelope: Envelope) -> None:
         save_backup(ports, uow, backup)
         return outcome
 
-    outcome = write(ports, call, envelope.actor, work)
-    call.log.info("dataset_verified_applied", outcome=outcome, backup_id=backup_id,
-                  file_id=file_id, event_id=envelope.event_id)
+    outcome = write(ports, request, envelope.actor, work)
+    request.log.info("dataset_verified_applied", outcome=outcome, backup_id=backup_id,
+                     file_id=file_id, event_id=envelope.event_id)

@@ -11,19 +11,19 @@ from typing import Any
 from hgrip_kernel.envelope import Envelope, utcnow
 from hgrip_kernel.ids import canonical_id
 from hgrip_kernel.masking import mask_value
-from hgrip_kernel.ports import UnitOfWork
+from hgrip_kernel.ports import Request, UnitOfWork
 
 from ..domain import refusals
 from ..domain.backup import Backup, backup_stream_id
 from ..domain.history import summarise
-from .ports import Call, Ports
+from .ports import Ports
 from .writing import backup_view, owned, save_backup, saved_view, write
 
 CONSUMER_PROJECT_CREATED = "backups.on_project_created"
 HGRG_ACTOR = None     # events HGRG causes have no account as their actor (a system actor)
 
 
-def create_backup(ports: Ports, call: Call, actor_id: Any, project_id: Any, values: dict) -> dict:
+def create_backup(ports: Ports, request: Request, actor_id: Any, project_id: Any, values: dict) -> dict:
     # The actor's own project, or NotFound project_not_found (passed through).
     project = ports.projects.get_project(actor_id, project_id)
     backup_id = str(uuid.uuid4())
@@ -32,8 +32,8 @@ def create_backup(ports: Ports, call: Call, actor_id: Any, project_id: Any, valu
         backup = Backup.create(backup_id, project, values["name"], values["categories"], utcnow())
         return saved_view(ports, uow, backup)
 
-    view = write(ports, call, project["owner_id"], work)
-    call.log.info("backup_created", backup_id=backup_id, project_id=project["id"])
+    view = write(ports, request, project["owner_id"], work)
+    request.log.info("backup_created", backup_id=backup_id, project_id=project["id"])
     return view
 
 
@@ -62,16 +62,16 @@ def get_file(ports: Ports, actor_id: Any, backup_id: Any, file_id: Any) -> dict:
     raise refusals.file_not_found()
 
 
-def update_backup(ports: Ports, call: Call, actor_id: Any, backup_id: Any, values: dict) -> dict:
+def update_backup(ports: Ports, request: Request, actor_id: Any, backup_id: Any, values: dict) -> dict:
     def work(uow: UnitOfWork) -> dict:
         backup = owned(uow, actor_id, backup_id)
         backup.update(**values)
         return saved_view(ports, uow, backup)
 
-    return write(ports, call, actor_id, work)
+    return write(ports, request, actor_id, work)
 
 
-def submit(ports: Ports, call: Call, actor_id: Any, backup_id: Any) -> dict:
+def submit(ports: Ports, request: Request, actor_id: Any, backup_id: Any) -> dict:
     def work(uow: UnitOfWork) -> tuple[str, dict]:
         backup = owned(uow, actor_id, backup_id)
         # The serial comes from the counter row in this very transaction: if anything below
@@ -79,8 +79,8 @@ def submit(ports: Ports, call: Call, actor_id: Any, backup_id: Any) -> dict:
         number = backup.submit(utcnow(), lambda day: ports.backups.next_serial(uow.connection, day))
         return number, saved_view(ports, uow, backup)
 
-    number, view = write(ports, call, actor_id, work)
-    call.log.info("backup_submitted", backup_id=view["id"], backup_number=number)
+    number, view = write(ports, request, actor_id, work)
+    request.log.info("backup_submitted", backup_id=view["id"], backup_number=number)
     return view
 
 
@@ -111,7 +111,7 @@ def _actor_name(ports: Ports, actor_id: str | None) -> str | None:
     return ports.identity.account_name(actor_id)
 
 
-def link_filing(ports: Ports, call: Call, values: dict) -> dict:
+def link_filing(ports: Ports, request: Request, values: dict) -> dict:
     """HGRG filed a prior report (事先报告) citing backup numbers: record FilingLinked on each
     cited backup (idempotent by filing number) → ``{filing_number, linked, unknown}``.
 
@@ -136,24 +136,24 @@ def link_filing(ports: Ports, call: Call, values: dict) -> dict:
             save_backup(ports, uow, backup)
             return new
 
-        if write(ports, call, HGRG_ACTOR, work):
+        if write(ports, request, HGRG_ACTOR, work):
             recorded.append(backup_number)
         linked.append(backup_number)
-    call.log.info("filing_linked", filing_number=number, linked=linked, unknown=unknown,
-                  recorded=recorded)
+    request.log.info("filing_linked", filing_number=number, linked=linked, unknown=unknown,
+                     recorded=recorded)
     return {"filing_number": number, "linked": linked, "unknown": unknown}
 
 
-def project_created(ports: Ports, call: Call, envelope: Envelope) -> None:
+def project_created(ports: Ports, request: Request, envelope: Envelope) -> None:
     """projects.ProjectCreated → known_projects (the inbox mark and the row commit together: a
     redelivered event is a no-op)."""
-    with ports.store.unit_of_work(actor=envelope.actor, correlation_id=call.correlation_id,
+    with ports.store.unit_of_work(actor=envelope.actor, correlation_id=request.correlation_id,
                                   causation_id=envelope.event_id) as uow:
         if not uow.first_time(CONSUMER_PROJECT_CREATED, envelope.event_id):
-            call.log.info("duplicate_event_ignored", event_id=envelope.event_id)
+            request.log.info("duplicate_event_ignored", event_id=envelope.event_id)
             return
         ports.backups.apply_project_created(uow.connection, envelope)
-    call.log.info("project_known", project_id=envelope.data["project_id"], event_id=envelope.event_id)
+    request.log.info("project_known", project_id=envelope.data["project_id"], event_id=envelope.event_id)
 
 
 def get_known_project(ports: Ports, project_id: Any) -> dict | None:

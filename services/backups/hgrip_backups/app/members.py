@@ -4,10 +4,11 @@ from collections.abc import Callable
 from typing import Any
 
 from hgrip_kernel.envelope import Envelope
+from hgrip_kernel.ports import Request
 
 from ..domain import refusals
 from ..domain.scope import Authority, authority_of
-from .ports import Call, Connection, Ports
+from .ports import Connection, Ports
 
 CONSUMER_ACCOUNT_PROVISIONED = "backups.on_account_provisioned"
 CONSUMER_ACCOUNT_UPDATED = "backups.on_account_updated"
@@ -17,26 +18,26 @@ CONSUMER_INSTITUTION_UPDATED = "backups.on_institution_updated"
 Apply = Callable[[Connection, Envelope], bool]
 
 
-def account_changed(ports: Ports, call: Call, consumer: str, envelope: Envelope) -> None:
+def account_changed(ports: Ports, request: Request, consumer: str, envelope: Envelope) -> None:
     """identity.AccountProvisioned / AccountUpdated → the member row."""
-    apply_identity_event(ports, call, consumer, envelope,
-                         lambda connection, e: ports.members.apply_account(connection, e, call.secret))
+    apply_identity_event(ports, request, consumer, envelope,
+                         lambda connection, e: ports.members.apply_account(connection, e, ports.secret))
 
 
-def institution_changed(ports: Ports, call: Call, consumer: str, envelope: Envelope) -> None:
+def institution_changed(ports: Ports, request: Request, consumer: str, envelope: Envelope) -> None:
     """identity.InstitutionRegistered / InstitutionUpdated → the institution and its units."""
-    apply_identity_event(ports, call, consumer, envelope, ports.members.apply_institution)
+    apply_identity_event(ports, request, consumer, envelope, ports.members.apply_institution)
 
 
-def apply_identity_event(ports: Ports, call: Call, consumer: str, envelope: Envelope, apply: Apply) -> None:
-    with ports.store.unit_of_work(actor=envelope.actor, correlation_id=call.correlation_id,
+def apply_identity_event(ports: Ports, request: Request, consumer: str, envelope: Envelope, apply: Apply) -> None:
+    with ports.store.unit_of_work(actor=envelope.actor, correlation_id=request.correlation_id,
                                   causation_id=envelope.event_id) as uow:
         if not uow.first_time(consumer, envelope.event_id):
-            call.log.info("duplicate_event_ignored", event_id=envelope.event_id)
+            request.log.info("duplicate_event_ignored", event_id=envelope.event_id)
             return
         applied = apply(uow.connection, envelope)
-    call.log.info("member_projection_applied", event_type=envelope.event_type,
-                  stream_id=envelope.stream_id, applied=applied)
+    request.log.info("member_projection_applied", event_type=envelope.event_type,
+                     stream_id=envelope.stream_id, applied=applied)
 
 
 def authority(ports: Ports, connection: Connection, actor_id: Any) -> Authority:

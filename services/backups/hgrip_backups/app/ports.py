@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from hgrip_kernel.envelope import Envelope
-from hgrip_kernel.ports import EventStore, Log
+from hgrip_kernel.ports import EventStore
 
 from ..domain.backup import Backup
 from ..domain.scope import Authority
@@ -129,7 +129,9 @@ class Identity(Protocol):
 # --- what a use case is given ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Ports:
-    """The service's store, read models and peers, wired by the entrypoint (in-memory fakes in unit tests)."""
+    """The service's store, read models, peers and secret, wired by the entrypoint (in-memory fakes in
+    unit tests). A use case takes ``(ports, request, ...)``: the request (``hgrip_kernel.ports.Request``)
+    gives the ids its events carry and its log; a use case that only reads takes ``ports`` alone."""
     store: EventStore
     connect: Callable[[], AbstractContextManager[Connection]]   # a connection for reads
     backups: BackupRecords
@@ -139,12 +141,4 @@ class Ports:
     projects: Projects
     verification: Verification
     identity: Identity
-
-
-@dataclass(frozen=True)
-class Call:
-    """One call of a use case: its log, its request's ids and the mobile numbers' HMAC key."""
-    log: Log
-    correlation_id: str | None = None
-    causation_id: str | None = None
-    secret: str = ""
+    secret: str                  # the HMAC key of mobile numbers (MOBILE_HASH_SECRET)

@@ -4,20 +4,23 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from hgrip_kernel.ids import canonical_id
-from hgrip_kernel.ports import UnitOfWork
+from hgrip_kernel.ports import Request, UnitOfWork
 
 from ..domain import refusals
 from ..domain.backup import Backup, backup_stream_id
-from .ports import Call, Ports
+from .ports import Ports
 
 T = TypeVar("T")
 WRITE_ATTEMPTS = 3    # reload-and-retry when another request changed the same backup first
 
 
-def write(ports: Ports, call: Call, actor_id: Any, work: Callable[[UnitOfWork], T]) -> T:
-    """Run ``work(uow)`` in a unit of work; on a lost race reload and run it again."""
+def write(ports: Ports, request: Request, actor_id: Any, work: Callable[[UnitOfWork], T], *,
+          causation_id: str | None = None) -> T:
+    """Run ``work(uow)`` in a unit of work carrying the request's ids (``causation_id``: the event
+    being consumed, if not the request's); on a lost race reload and run it again."""
     return ports.store.write(work, actor=canonical_id(actor_id) or actor_id, attempts=WRITE_ATTEMPTS,
-                             correlation_id=call.correlation_id, causation_id=call.causation_id)
+                             correlation_id=request.correlation_id,
+                             causation_id=causation_id or request.causation_id)
 
 
 def save_backup(ports: Ports, uow: UnitOfWork, backup: Backup) -> None:

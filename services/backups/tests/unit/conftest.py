@@ -1,7 +1,7 @@
 """In-memory fakes of the backups use cases' ports (app/ports.py): no broker, no database.
 
 ``app`` gives the use cases their Ports (an InMemoryEventStore, fake read models and fake peers)
-and a Call; the fakes keep what the real adapters would and record what the peers were asked.
+and a request; the fakes keep what the real adapters would and record what the peers were asked.
 """
 import uuid
 from contextlib import nullcontext
@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 import pytest
 
 from hgrip_backups.app import views
-from hgrip_backups.app.ports import Call, Ports
+from hgrip_backups.app.ports import Ports
 from hgrip_backups.domain.backup import Backup
 from hgrip_backups.domain.legacy import Registrant
 from hgrip_backups.domain.mobile import mobile_hash
 from hgrip_backups.domain.names import name_key
 from hgrip_kernel.errors import InvalidInput, NotFound
+from hgrip_kernel.testing.fakes import FakeLog, FakeRequest
 from hgrip_kernel.testing.memory_store import InMemoryEventStore
 
 SECRET = "unit-test-secret"
@@ -285,22 +286,8 @@ class FakeIdentity:
         return self.accounts.get(account_id, {}).get("name")
 
 
-class FakeLog:
-    def __init__(self):
-        self.lines = []
-
-    def info(self, event, **fields):
-        self.lines.append(("info", event, fields))
-
-    def warning(self, event, **fields):
-        self.lines.append(("warning", event, fields))
-
-    def events(self, level="info"):
-        return [event for lvl, event, _ in self.lines if lvl == level]
-
-
 class App:
-    """The use cases' world: ``app.ports``, ``app.call`` and each fake by name."""
+    """The use cases' world: ``app.ports``, ``app.request`` and each fake by name."""
 
     def __init__(self):
         self.store = InMemoryEventStore(source="backups")
@@ -309,8 +296,8 @@ class App:
         self.verification, self.identity, self.log = FakeVerification(), FakeIdentity(), FakeLog()
         self.ports = Ports(store=self.store, connect=nullcontext, backups=self.backups, members=self.members,
                            legacy=self.legacy, institution=self.institution, projects=self.projects,
-                           verification=self.verification, identity=self.identity)
-        self.call = Call(log=self.log, correlation_id="req-unit", causation_id=None, secret=SECRET)
+                           verification=self.verification, identity=self.identity, secret=SECRET)
+        self.request = FakeRequest(correlation_id="req-unit", causation_id=None, log=self.log)
 
     def events(self, event_type=None):
         return [e for e in self.store.events if event_type is None or e.event_type == event_type]

@@ -20,7 +20,7 @@ def legacy(app):
 def test_an_institution_claims_for_its_delegate(app, legacy):
     admin = app.member("admin", role="unit_admin")
     delegate = app.member("zhang", name="张晓寒")
-    answer = claims.institution_claim(app.ports, app.call, admin, {**REGISTRANT, "delegate_account": "zhang"})
+    answer = claims.institution_claim(app.ports, app.request, admin, {**REGISTRANT, "delegate_account": "zhang"})
     assert answer["count"] == 2 and answer["delegate"] == {"id": delegate, "username": "zhang", "name": "张晓寒"}
     events = app.events("BackupClaimed")
     assert [(e.data["how"], e.data["owner_id"], e.data["claimed_by"]) for e in events] == \
@@ -28,7 +28,7 @@ def test_an_institution_claims_for_its_delegate(app, legacy):
     assert all(row["owner_id"] == delegate and row["how"] == "institution" for row in app.legacy.rows.values())
     assert all(app.backups.rows[b.backup_id]["owner_id"] == delegate for b in legacy)
     with pytest.raises(DomainError) as refused:
-        claims.institution_claim(app.ports, app.call, admin, {**REGISTRANT, "delegate_account": "zhang"})
+        claims.institution_claim(app.ports, app.request, admin, {**REGISTRANT, "delegate_account": "zhang"})
     assert refused.value.code == "legacy_already_claimed"
 
 
@@ -40,19 +40,19 @@ def test_the_delegate_rule_is_the_delegation_rule(app, legacy, delegate, code):
     app.member("other_unit", unit="U2")
     app.member("admin2", role="unit_admin")
     with pytest.raises(DomainError) as refused:
-        claims.institution_claim(app.ports, app.call, admin, {**REGISTRANT, "delegate_account": delegate})
+        claims.institution_claim(app.ports, app.request, admin, {**REGISTRANT, "delegate_account": delegate})
     assert refused.value.code == code and app.events("BackupClaimed") == []
 
 
 def test_a_natural_person_claims_by_sms(app, legacy):
     me = app.member("zhang", name="张晓寒")
-    sent = claims.request_claim_code(app.ports, app.call, me, REGISTRANT)
+    sent = claims.request_claim_code(app.ports, app.request, me, REGISTRANT)
     assert set(sent) == {"sent_to", "expires_at", "resend_available_at"}
     [request] = app.verification.sms_sent
     assert (request["purpose"], request["mobile"], len(request["subject"])) == ("legacy_claim", "13912345678", 64)
     with pytest.raises(DomainError):
-        claims.claim_legacy(app.ports, app.call, me, {**REGISTRANT, "sms_code": "000000"})
-    answer = claims.claim_legacy(app.ports, app.call, me, {**REGISTRANT, "sms_code": "482915"})
+        claims.claim_legacy(app.ports, app.request, me, {**REGISTRANT, "sms_code": "000000"})
+    answer = claims.claim_legacy(app.ports, app.request, me, {**REGISTRANT, "sms_code": "482915"})
     assert answer["count"] == 2 and {c["backup_number"] for c in answer["claimed"]} == {
         "BF2021031500012", "BF2021031500013"}
     assert {e.data["how"] for e in app.events("BackupClaimed")} == {"sms"}
@@ -67,7 +67,7 @@ def test_claims_are_refused_before_any_code_is_sent(app, legacy):
              (admin, REGISTRANT, "natural_persons_only")]
     for actor, values, code in cases:
         with pytest.raises(DomainError) as refused:
-            claims.request_claim_code(app.ports, app.call, actor, values)
+            claims.request_claim_code(app.ports, app.request, actor, values)
         assert refused.value.code == code
     assert app.verification.sms_sent == []
 
@@ -81,11 +81,11 @@ def login(account_id, first_login=True):
 
 def test_the_first_login_attaches_the_registrants_backups(app, legacy):
     me = app.member("zhang", name="张晓寒", mobile="139 1234 5678")
-    claims.login_succeeded(app.ports, app.call, login(me, first_login=False))
+    claims.login_succeeded(app.ports, app.request, login(me, first_login=False))
     assert app.events("BackupClaimed") == []
     event = login(me)
-    claims.login_succeeded(app.ports, app.call, event)
-    claims.login_succeeded(app.ports, app.call, event)
+    claims.login_succeeded(app.ports, app.request, event)
+    claims.login_succeeded(app.ports, app.request, event)
     claimed = app.events("BackupClaimed")
     assert [(e.data["how"], e.causation_id) for e in claimed] == [("auto", event.event_id)] * 2
     assert app.log.events() == ["legacy_backups_claimed", "duplicate_event_ignored"]
@@ -93,5 +93,5 @@ def test_the_first_login_attaches_the_registrants_backups(app, legacy):
 
 def test_a_login_before_the_member_is_known_is_retried(app, legacy):
     with pytest.raises(claims.MemberNotKnownYet):
-        claims.login_succeeded(app.ports, app.call, login(str(uuid.uuid4())))
+        claims.login_succeeded(app.ports, app.request, login(str(uuid.uuid4())))
     assert app.store.inbox == set()

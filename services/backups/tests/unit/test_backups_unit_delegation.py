@@ -21,13 +21,13 @@ def world(app):
     app.projects.projects[PROJECT_ID] = {**app.projects.projects[PROJECT_ID], "owner_id": ids["zhang"]}
     app.backups.projects[PROJECT_ID] = {"project_id": PROJECT_ID, "owner_id": ids["zhang"],
                                         "institution_code": "NGDC", "name": "WGS trio"}
-    backups = [lifecycle.create_backup(app.ports, app.call, ids["zhang"], PROJECT_ID,
+    backups = [lifecycle.create_backup(app.ports, app.request, ids["zhang"], PROJECT_ID,
                                        {"name": name, "categories": ["wgs"]}) for name in ("一", "二")]
     return ids, backups
 
 
 def transfer(app, ids, actor, source="zhang", target="wang"):
-    return delegation.transfer_delegation(app.ports, app.call, ids[actor],
+    return delegation.transfer_delegation(app.ports, app.request, ids[actor],
                                           {"from_account": source, "to_account": target})
 
 

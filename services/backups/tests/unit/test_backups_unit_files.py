@@ -15,12 +15,12 @@ PROJECT_ID = "7d1e0c3a-9b2f-4e5d-8c6b-1a2b3c4d5e6f"
 
 @pytest.fixture
 def backup(app):
-    return lifecycle.create_backup(app.ports, app.call, OWNER_ID, PROJECT_ID,
+    return lifecycle.create_backup(app.ports, app.request, OWNER_ID, PROJECT_ID,
                                    {"name": "备份", "categories": ["targeted"]})
 
 
 def test_add_file_asks_the_repository_once_then_records_the_file(app, backup, file_payload):
-    view = files.add_file(app.ports, app.call, OWNER_ID, backup["id"], file_payload())
+    view = files.add_file(app.ports, app.request, OWNER_ID, backup["id"], file_payload())
     assert app.verification.checks == [("GSA-Human", "HRA000567", "data-admin@big.ac.cn")]
     assert (view["accession"], view["repository"], view["progress"], view["mb_per_case"]) == (
         "HRA000567", "GSA-Human", "complete", 2000)
@@ -29,32 +29,32 @@ def test_add_file_asks_the_repository_once_then_records_the_file(app, backup, fi
 
 def test_a_dataset_the_account_did_not_submit_is_refused_and_nothing_written(app, backup, file_payload):
     with pytest.raises(InvalidInput) as refused:
-        files.add_file(app.ports, app.call, OWNER_ID, backup["id"], file_payload(submission_account="x@y.cn"))
+        files.add_file(app.ports, app.request, OWNER_ID, backup["id"], file_payload(submission_account="x@y.cn"))
     assert refused.value.code == "dataset_account_mismatch"
     assert len(app.events()) == 1
 
 
 def test_a_domain_refusal_comes_before_any_repository_check(app, backup, file_payload):
     with pytest.raises(InvalidInput) as refused:
-        files.add_file(app.ports, app.call, OWNER_ID, backup["id"], file_payload(accession="OMIX001226"))
+        files.add_file(app.ports, app.request, OWNER_ID, backup["id"], file_payload(accession="OMIX001226"))
     assert refused.value.code == "accession_format_invalid"
     assert app.verification.checks == []
 
 
 def test_someone_elses_file_account_waits_for_a_code(app, backup, file_payload):
-    added = files.add_file(app.ports, app.call, OWNER_ID, backup["id"], file_payload(
+    added = files.add_file(app.ports, app.request, OWNER_ID, backup["id"], file_payload(
         detailed_type="analysis_statistics", accession="OMIX001226", submission_account="zhangxx@big.ac.cn"))
     assert added["progress"] == "pending_verification"
-    sent = files.request_verification_code(app.ports, app.call, OWNER_ID, backup["id"], added["id"])
+    sent = files.request_verification_code(app.ports, app.request, OWNER_ID, backup["id"], added["id"])
     assert set(sent) == {"sent_to", "expires_at", "resend_available_at"}
     app_sent = app.verification.sent[0]
     assert (app_sent["requester_name"], app_sent["accession"]) == ("张晓寒", "OMIX001226")
     with pytest.raises(InvalidInput):
-        files.verify_file(app.ports, app.call, OWNER_ID, backup["id"], added["id"], "000000")
-    verified = files.verify_file(app.ports, app.call, OWNER_ID, backup["id"], added["id"], "320000")
+        files.verify_file(app.ports, app.request, OWNER_ID, backup["id"], added["id"], "000000")
+    verified = files.verify_file(app.ports, app.request, OWNER_ID, backup["id"], added["id"], "320000")
     assert verified["progress"] == "complete"
     with pytest.raises(Conflict) as refused:
-        files.request_verification_code(app.ports, app.call, OWNER_ID, backup["id"], added["id"])
+        files.request_verification_code(app.ports, app.request, OWNER_ID, backup["id"], added["id"])
     assert refused.value.code == "file_already_verified"
 
 
@@ -64,13 +64,13 @@ def requester(app):
 
 
 def test_update_and_delete_a_file(app, backup, file_payload):
-    added = files.add_file(app.ports, app.call, OWNER_ID, backup["id"], file_payload())
-    updated = files.update_file(app.ports, app.call, OWNER_ID, backup["id"], added["id"], {"cases": 60})
+    added = files.add_file(app.ports, app.request, OWNER_ID, backup["id"], file_payload())
+    updated = files.update_file(app.ports, app.request, OWNER_ID, backup["id"], added["id"], {"cases": 60})
     assert updated["cases"] == 60 and len(app.verification.checks) == 1   # same dataset: no new check
-    moved = files.update_file(app.ports, app.call, OWNER_ID, backup["id"], added["id"].upper(),
+    moved = files.update_file(app.ports, app.request, OWNER_ID, backup["id"], added["id"].upper(),
                               {"accession": "HRA000568"})
     assert moved["accession"] == "HRA000568" and app.verification.checks[-1][1] == "HRA000568"
-    assert files.delete_file(app.ports, app.call, OWNER_ID, backup["id"], added["id"]) == {"deleted": added["id"]}
+    assert files.delete_file(app.ports, app.request, OWNER_ID, backup["id"], added["id"]) == {"deleted": added["id"]}
     assert lifecycle.get_backup(app.ports, OWNER_ID, backup["id"])["files"] == []
     with pytest.raises(NotFound) as refused:
         lifecycle.get_file(app.ports, OWNER_ID, backup["id"], added["id"])
@@ -78,7 +78,7 @@ def test_update_and_delete_a_file(app, backup, file_payload):
 
 
 def test_dataset_verified_completes_the_file_once(app, backup, file_payload):
-    added = files.add_file(app.ports, app.call, OWNER_ID, backup["id"], file_payload(
+    added = files.add_file(app.ports, app.request, OWNER_ID, backup["id"], file_payload(
         detailed_type="analysis_statistics", accession="OMIX001226", submission_account="zhangxx@big.ac.cn"))
     envelope = Envelope(
         event_id=str(uuid.uuid4()), event_type="DatasetVerified", schema_version=1, source="verification",
@@ -86,8 +86,8 @@ def test_dataset_verified_completes_the_file_once(app, backup, file_payload):
         occurred_at=datetime.now(UTC), actor=None, correlation_id="req-v", causation_id=None,
         data={"file_id": added["id"], "backup_id": backup["id"], "repository": "OMIX",
               "accession": "OMIX001226", "verified_at": datetime.now(UTC).isoformat()})
-    files.dataset_verified(app.ports, app.call, envelope)
-    files.dataset_verified(app.ports, app.call, envelope)
+    files.dataset_verified(app.ports, app.request, envelope)
+    files.dataset_verified(app.ports, app.request, envelope)
     outcomes = [fields["outcome"] for _, event, fields in app.log.lines if event == "dataset_verified_applied"]
     assert outcomes == ["applied", "duplicate"]
     assert lifecycle.get_file(app.ports, OWNER_ID, backup["id"], added["id"])["progress"] == "complete"

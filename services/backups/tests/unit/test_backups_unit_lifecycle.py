@@ -17,7 +17,7 @@ VALUES = {"name": "三例样本（父母子）的测序数据对外提供", "cat
 
 
 def create(app, **changes):
-    return lifecycle.create_backup(app.ports, app.call, OWNER_ID, PROJECT_ID, {**VALUES, **changes})
+    return lifecycle.create_backup(app.ports, app.request, OWNER_ID, PROJECT_ID, {**VALUES, **changes})
 
 
 def test_create_records_the_backup_and_answers_its_view(app):
@@ -34,20 +34,20 @@ def test_create_records_the_backup_and_answers_its_view(app):
 
 def test_someone_elses_project_is_refused_and_nothing_is_written(app):
     with pytest.raises(NotFound) as refused:
-        lifecycle.create_backup(app.ports, app.call, OTHER, PROJECT_ID, VALUES)
+        lifecycle.create_backup(app.ports, app.request, OTHER, PROJECT_ID, VALUES)
     assert refused.value.code == "project_not_found"
     assert app.events() == [] and app.backups.rows == {}
 
 
 def test_update_renames_and_only_the_owner_may(app):
     backup = create(app)
-    view = lifecycle.update_backup(app.ports, app.call, OWNER_ID, backup["id"], {"name": "新名称"})
+    view = lifecycle.update_backup(app.ports, app.request, OWNER_ID, backup["id"], {"name": "新名称"})
     assert view["name"] == "新名称" and app.events()[-1].event_type == "BackupRenamed"
-    unchanged = lifecycle.update_backup(app.ports, app.call, OWNER_ID, backup["id"], {"name": "新名称"})
+    unchanged = lifecycle.update_backup(app.ports, app.request, OWNER_ID, backup["id"], {"name": "新名称"})
     assert unchanged == view and len(app.events()) == 2
     for actor, backup_id in ((OTHER, backup["id"]), (OWNER_ID, "no-uuid"), (OWNER_ID, str(uuid.uuid4()))):
         with pytest.raises(NotFound) as refused:
-            lifecycle.update_backup(app.ports, app.call, actor, backup_id, {"name": "x"})
+            lifecycle.update_backup(app.ports, app.request, actor, backup_id, {"name": "x"})
         assert refused.value.code == "backup_not_found"
 
 
@@ -56,22 +56,22 @@ def test_submit_numbers_the_day_in_order_and_locks(app, file_payload):
     numbers = []
     for accession in ("HRA000567", "HRA000568"):
         backup = create(app)
-        files.add_file(app.ports, app.call, OWNER_ID, backup["id"], file_payload(accession=accession))
-        submitted = lifecycle.submit(app.ports, app.call, OWNER_ID, backup["id"])
+        files.add_file(app.ports, app.request, OWNER_ID, backup["id"], file_payload(accession=accession))
+        submitted = lifecycle.submit(app.ports, app.request, OWNER_ID, backup["id"])
         assert submitted["status"] == "completed"
         numbers.append(submitted["backup_number"])
     assert numbers == [f"BF{day}00001", f"BF{day}00002"]
     assert app.backups.counters == {day: 2}
     assert app.log.events().count("backup_submitted") == 2
     with pytest.raises(Conflict) as refused:
-        lifecycle.submit(app.ports, app.call, OWNER_ID, backup["id"])
+        lifecycle.submit(app.ports, app.request, OWNER_ID, backup["id"])
     assert refused.value.code == "backup_locked"
 
 
 def test_submit_without_files_is_refused_before_a_serial_is_taken(app):
     backup = create(app)
     with pytest.raises(DomainError) as refused:
-        lifecycle.submit(app.ports, app.call, OWNER_ID, backup["id"])
+        lifecycle.submit(app.ports, app.request, OWNER_ID, backup["id"])
     assert refused.value.code == "backup_has_no_files"
     assert app.backups.counters == {}
 
@@ -88,13 +88,13 @@ def test_history_names_the_actor_and_masks_e_mail(app):
 
 def test_link_filing_records_each_cited_backup_once(app, file_payload):
     backup = create(app)
-    files.add_file(app.ports, app.call, OWNER_ID, backup["id"], file_payload())
-    number = lifecycle.submit(app.ports, app.call, OWNER_ID, backup["id"])["backup_number"]
+    files.add_file(app.ports, app.request, OWNER_ID, backup["id"], file_payload())
+    number = lifecycle.submit(app.ports, app.request, OWNER_ID, backup["id"])["backup_number"]
     values = {"filing_number": "BA202601150001", "backup_numbers": [number, "BF2099010100001"],
               "declared_mb": 10, "recipient": "Pacific Genomics Ltd (US)", "filed_at": "2026-01-15T02:00:00+00:00"}
     answer = {"filing_number": "BA202601150001", "linked": [number], "unknown": ["BF2099010100001"]}
-    assert lifecycle.link_filing(app.ports, app.call, values) == answer
-    assert lifecycle.link_filing(app.ports, app.call, values) == answer
+    assert lifecycle.link_filing(app.ports, app.request, values) == answer
+    assert lifecycle.link_filing(app.ports, app.request, values) == answer
     assert len(app.events("FilingLinked")) == 1
     assert [e.actor for e in app.events("FilingLinked")] == [None]
     [filing] = lifecycle.get_backup(app.ports, OWNER_ID, backup["id"])["filings"]
@@ -108,7 +108,7 @@ def test_a_project_created_event_is_applied_once(app):
                         correlation_id="req-projects", causation_id=None,
                         data={"project_id": PROJECT_ID, "owner_id": OWNER_ID, "institution_code": "NGDC",
                               "name": "WGS trio"})
-    lifecycle.project_created(app.ports, app.call, envelope)
-    lifecycle.project_created(app.ports, app.call, envelope)
+    lifecycle.project_created(app.ports, app.request, envelope)
+    lifecycle.project_created(app.ports, app.request, envelope)
     assert lifecycle.get_known_project(app.ports, PROJECT_ID)["name"] == "WGS trio"
     assert app.log.events() == ["project_known", "duplicate_event_ignored"]

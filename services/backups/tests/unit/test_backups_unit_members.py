@@ -26,9 +26,9 @@ def account(version=1, **changes):
 
 def test_account_events_move_the_row_forward_only(app):
     v1, v2 = account(), account(version=2, name="刘晓寒二")
-    members.account_changed(app.ports, app.call, members.CONSUMER_ACCOUNT_UPDATED, v2)
-    members.account_changed(app.ports, app.call, members.CONSUMER_ACCOUNT_PROVISIONED, v1)
-    members.account_changed(app.ports, app.call, members.CONSUMER_ACCOUNT_PROVISIONED, v1)
+    members.account_changed(app.ports, app.request, members.CONSUMER_ACCOUNT_UPDATED, v2)
+    members.account_changed(app.ports, app.request, members.CONSUMER_ACCOUNT_PROVISIONED, v1)
+    members.account_changed(app.ports, app.request, members.CONSUMER_ACCOUNT_PROVISIONED, v1)
     row = app.members.get_member(None, v1.data["account_id"])
     assert row["name"] == "刘晓寒二" and row["version"] == 2 and len(row["mobile_hash"]) == 64
     applied = [fields.get("applied") for _, event, fields in app.log.lines if event == "member_projection_applied"]
@@ -38,9 +38,9 @@ def test_account_events_move_the_row_forward_only(app):
 def test_institution_events_and_the_administrator_they_make(app):
     data = {"code": "NGDC", "name": "国家基因组科学数据中心", "foreign": False,
             "units": [{"code": "U1", "name": "数据库部"}]}
-    members.institution_changed(app.ports, app.call, members.CONSUMER_INSTITUTION_REGISTERED,
+    members.institution_changed(app.ports, app.request, members.CONSUMER_INSTITUTION_REGISTERED,
                                 identity_event("InstitutionRegistered", "institution-NGDC", 1, data))
-    members.account_changed(app.ports, app.call, members.CONSUMER_ACCOUNT_PROVISIONED, account())
+    members.account_changed(app.ports, app.request, members.CONSUMER_ACCOUNT_PROVISIONED, account())
     admin = members.institution_admin(app.ports, account().data["account_id"])
     assert (admin.role, admin.institution_code, admin.unit_code) == ("unit_admin", "NGDC", "U1")
     page = institution_views.institution_members(app.ports, admin.account_id, {"page": 1, "page_size": 20})

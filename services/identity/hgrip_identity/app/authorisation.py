@@ -5,18 +5,17 @@ from hgrip_kernel.envelope import utcnow
 from hgrip_kernel.ports import Request
 
 from ..domain import is_locked, refusals
-from .ports import AccountRecord, Database, InvalidToken, Tokens
+from .ports import AccountRecord, InvalidToken, Ports
 
 
-def authenticate(db: Database, tokens: Tokens, request: Request, token: str,
-                 now: datetime | None = None) -> AccountRecord:
+def authenticate(ports: Ports, request: Request, token: str, now: datetime | None = None) -> AccountRecord:
     """The account a valid token was issued to; refusals: ``invalid_token``, ``account_locked``."""
     try:
-        claims = tokens.decode(token)
+        claims = ports.tokens.decode(token)
     except InvalidToken as exc:
         request.log.info("token_refused", reason=str(exc))
         raise refusals.invalid_token() from None
-    with db.reading() as records:
+    with ports.db.reading() as records:
         row = records.find_account(account_id=str(claims["sub"]))
     if row is None:
         raise refusals.invalid_token()
@@ -25,9 +24,9 @@ def authenticate(db: Database, tokens: Tokens, request: Request, token: str,
     return row
 
 
-def get_account(db: Database, account_id: str) -> AccountRecord:
+def get_account(ports: Ports, account_id: str) -> AccountRecord:
     """The account; refusal ``account_not_found``."""
-    with db.reading() as records:
+    with ports.db.reading() as records:
         row = records.find_account(account_id=account_id)
     if row is None:
         raise refusals.account_not_found(account_id)

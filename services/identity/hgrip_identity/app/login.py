@@ -3,11 +3,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hgrip_kernel.envelope import utcnow
-from hgrip_kernel.ports import EventStore, Request, UnitOfWork
+from hgrip_kernel.ports import Request, UnitOfWork
 
 from ..domain import Account, LockoutPolicy, account_stream_id, is_locked, refusals
-from .ports import AccountRecord, Database, Passwords, Tokens
-from .saving import WRITE_ATTEMPTS, save_account
+from .ports import AccountRecord, Ports
+from .writing import save_account, write
 
 
 @dataclass(frozen=True)
@@ -17,29 +17,28 @@ class LoggedIn:
     account: AccountRecord
 
 
-def login(store: EventStore, db: Database, passwords: Passwords, tokens: Tokens, policy: LockoutPolicy,
-          request: Request, username: str, password: str, now: datetime | None = None) -> LoggedIn:
+def login(ports: Ports, request: Request, policy: LockoutPolicy, username: str, password: str,
+          now: datetime | None = None) -> LoggedIn:
     """A signed token for the right password; refusals: ``invalid_credentials`` (unknown user and
     wrong password alike), ``account_locked``."""
     now = now or utcnow()
-    with db.reading() as records:
+    with ports.db.reading() as records:
         row = records.find_account(username=username)
         stored_hash = records.password_hash(row.id) if row is not None else None
     if row is not None and row.locked_until is not None and is_locked(row.locked_until, now):
         # Refused before checking the password: a locked account cannot be probed.
         request.log.info("login_refused_locked", account_id=row.id)
         raise refusals.account_locked(row.locked_until)
-    password_ok = passwords.verify(stored_hash, password)  # dummy hash if no user
+    password_ok = ports.passwords.verify(stored_hash, password)  # dummy hash if no user
     if row is None:
         request.log.info("login_failed", reason="unknown_user")
         raise refusals.invalid_credentials()
     account_id = row.id
 
     def work(uow: UnitOfWork) -> tuple[str, datetime | None]:
-        return record_login(uow, db, policy, account_id, password_ok, now)
+        return record_login(ports, uow, policy, account_id, password_ok, now)
 
-    outcome, locked_until = store.write(work, actor=account_id, attempts=WRITE_ATTEMPTS,
-                                        correlation_id=request.correlation_id, causation_id=request.causation_id)
+    outcome, locked_until = write(ports, request, account_id, work)
     if outcome == "locked":  # locked by a concurrent attempt since we looked
         assert locked_until is not None  # record_login answers "locked" with the lock's end
         raise refusals.account_locked(locked_until)
@@ -49,12 +48,12 @@ def login(store: EventStore, db: Database, passwords: Passwords, tokens: Tokens,
             request.log.warning("account_locked", account_id=account_id, locked_until=locked_until.isoformat())
         # The failure that locks answers like any other: only the next attempt learns of the lock.
         raise refusals.invalid_credentials()
-    token = tokens.issue({"id": row.id, "username": row.username, "role": row.role}, now)
+    token = ports.tokens.issue({"id": row.id, "username": row.username, "role": row.role}, now)
     request.log.info("login_succeeded", account_id=account_id)
-    return LoggedIn(token, tokens.ttl_seconds, row)
+    return LoggedIn(token, ports.tokens.ttl_seconds, row)
 
 
-def record_login(uow: UnitOfWork, db: Database, policy: LockoutPolicy, account_id: str, password_ok: bool,
+def record_login(ports: Ports, uow: UnitOfWork, policy: LockoutPolicy, account_id: str, password_ok: bool,
                  now: datetime) -> tuple[str, datetime | None]:
     """Count the attempt on the account: ("ok", None), ("failed", lock end or None) or ("locked", lock end)."""
     account = uow.load(Account, account_stream_id(account_id))
@@ -68,5 +67,5 @@ def record_login(uow: UnitOfWork, db: Database, policy: LockoutPolicy, account_i
         outcome = ("ok", None)
     else:
         outcome = ("failed", account.login_failed(now, policy))
-    save_account(uow, db.within(uow), account)
+    save_account(ports, uow, account)
     return outcome

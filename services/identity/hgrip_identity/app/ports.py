@@ -1,11 +1,15 @@
-"""What identity's use cases need from the world, as typed protocols (the event store, its unit of
-work and the request are the kernel's: ``hgrip_kernel.ports``).
+"""What identity's use cases need from the world, as typed protocols: the read models and
+credentials, the password hasher and the tokens (the event store, its unit of work and the request
+are the kernel's: ``hgrip_kernel.ports``).
 
 The adapters implement them over SQLAlchemy, argon2 and JWT; the unit tests over plain dicts.
 """
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+
+from hgrip_kernel.ports import EventStore
 
 from ..domain import Account, Institution
 
@@ -72,3 +76,14 @@ class Tokens(Protocol):
     def decode(self, token: str) -> dict:
         """The token's claims; raises InvalidToken."""
         ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    """The service's store, read models and credentials, wired by the entrypoint (in-memory fakes in
+    unit tests). A use case takes ``(ports, request, ...)``: the request (``hgrip_kernel.ports.Request``)
+    gives the ids its events carry and its log; a use case that only reads takes ``ports`` alone."""
+    store: EventStore
+    db: Database
+    passwords: Passwords
+    tokens: Tokens

@@ -6,17 +6,17 @@ process-wide writer lock) should not be held while it runs.
 from datetime import UTC, datetime
 
 from hgrip_kernel.envelope import utcnow
-from hgrip_kernel.ports import EventStore, Request, UnitOfWork
+from hgrip_kernel.ports import Request, UnitOfWork
 
 from ..domain import Account, Institution, account_id_for, account_stream_id, institution_stream_id
 from ..domain.roles import check_membership, check_placement
-from .ports import AccountRecord, Database, Passwords
-from .saving import WRITE_ATTEMPTS, save_account, save_institution
+from .ports import AccountRecord, Ports
+from .writing import save_account, save_institution, write
 
 HGRG_ACTOR = "hgrg"            # provisioning calls come from HGRG through the gateway
 
 
-def upsert_institution(store: EventStore, db: Database, request: Request, data: dict) -> tuple[Institution, bool]:
+def upsert_institution(ports: Ports, request: Request, data: dict) -> tuple[Institution, bool]:
     """Record what HGRG says the institution is; returns it and whether anything changed."""
 
     def work(uow: UnitOfWork) -> tuple[Institution, bool]:
@@ -24,17 +24,16 @@ def upsert_institution(store: EventStore, db: Database, request: Request, data: 
         institution = uow.load(Institution, stream_id) or Institution(stream_id)
         changed = institution.upsert(data["code"], data["name"], data["foreign"], data["units"])
         if changed:
-            save_institution(uow, db.within(uow), institution)
+            save_institution(ports, uow, institution)
         return institution, changed
 
-    institution, changed = store.write(work, actor=HGRG_ACTOR, attempts=WRITE_ATTEMPTS,
-                                       correlation_id=request.correlation_id, causation_id=request.causation_id)
+    institution, changed = write(ports, request, HGRG_ACTOR, work)
     request.log.info("institution_upserted", institution=institution.code, changed=changed,
                      version=institution.version)
     return institution, changed
 
 
-def upsert_account(store: EventStore, db: Database, passwords: Passwords, request: Request, data: dict,
+def upsert_account(ports: Ports, request: Request, data: dict,
                    now: datetime | None = None) -> tuple[AccountRecord | None, bool]:
     """Record what HGRG says about an account (and its password, if given); returns the account's
     record and whether anything changed. ``data`` is the loaded payload (``authorised_at`` a datetime)."""
@@ -44,11 +43,11 @@ def upsert_account(store: EventStore, db: Database, passwords: Passwords, reques
         data["authorised_at"] = data["authorised_at"].astimezone(UTC).isoformat()
     check_placement(data["role"], data["institution"], data["unit"])
     account_id = account_id_for(data["username"])
-    new_hash = new_password_hash(db, passwords, account_id, password) if password is not None else None
+    new_hash = new_password_hash(ports, account_id, password) if password is not None else None
     now = now or utcnow()
 
     def work(uow: UnitOfWork) -> bool:
-        records = db.within(uow)
+        records = ports.db.within(uow)
         units = records.institution_units(data["institution"]) if data["institution"] else None
         check_membership(data["institution"], data["unit"], units)
         stream_id = account_stream_id(account_id)
@@ -57,22 +56,22 @@ def upsert_account(store: EventStore, db: Database, passwords: Passwords, reques
         if new_hash is not None:
             account.password_set()  # the event says that it changed, never what it is
         if account.pending:
-            save_account(uow, records, account)
+            save_account(ports, uow, account)
         if new_hash is not None:
             records.set_password_hash(account_id, new_hash)
         return changed or new_hash is not None
 
-    changed = store.write(work, actor=HGRG_ACTOR, attempts=WRITE_ATTEMPTS,
-                          correlation_id=request.correlation_id, causation_id=request.causation_id)
+    changed = write(ports, request, HGRG_ACTOR, work)
     request.log.info("account_upserted", account_id=account_id, changed=changed,
                      password_changed=new_hash is not None)
-    with db.reading() as records:
+    with ports.db.reading() as records:
         return records.find_account(account_id=account_id), changed
 
 
-def new_password_hash(db: Database, passwords: Passwords, account_id: str, password: str) -> str | None:
+def new_password_hash(ports: Ports, account_id: str, password: str) -> str | None:
     """A fresh argon2id hash, or None when the stored one already matches (a repeat delivery)."""
-    with db.reading() as records:
+    passwords = ports.passwords
+    with ports.db.reading() as records:
         current = records.password_hash(account_id)
     if current is not None and passwords.verify(current, password) and not passwords.needs_rehash(current):
         return None

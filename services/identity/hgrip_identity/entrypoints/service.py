@@ -1,6 +1,7 @@
 """The identity nameko service: HGRG provisioning, login, token checks.
 
-Thin: each RPC loads its payload with a schema, calls a use case (``app/``) and encodes the answer.
+Thin: each RPC loads its payload with a schema, calls a use case (``app/``) with the service's
+``Ports`` and the request (``self.ctx``), and encodes the answer.
 """
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
@@ -12,9 +13,10 @@ from ..adapters.passwords import Argon2Passwords
 from ..adapters.read_models import SqlDatabase
 from ..adapters.tokens import JwtTokens
 from ..app import authorisation, login, provisioning
+from ..app.ports import Ports
+from ..app.views import account_view, institution_view
 from ..domain import LockoutPolicy
 from .schemas import AccountIdSchema, AccountPayloadSchema, InstitutionPayloadSchema, LoginSchema, TokenSchema, load
-from .views import account_view, institution_view
 
 PASSWORDS = Argon2Passwords()
 
@@ -34,33 +36,35 @@ class IdentityService:
     @refusing_rpc
     def upsert_institution(self, payload):
         data = load(InstitutionPayloadSchema, payload)
-        institution, changed = provisioning.upsert_institution(self.store, self._db(), self.ctx, data)
+        institution, changed = provisioning.upsert_institution(self._ports(), self.ctx, data)
         return {"institution": institution_view(institution), "changed": changed}
 
     @refusing_rpc
     def upsert_account(self, payload):
         data = load(AccountPayloadSchema, payload)
-        row, changed = provisioning.upsert_account(self.store, self._db(), PASSWORDS, self.ctx, data)
+        row, changed = provisioning.upsert_account(self._ports(), self.ctx, data)
         return {"account": account_view(row) if row is not None else None, "changed": changed}
 
     # --- login and tokens ---------------------------------------------------------------------
     @refusing_rpc
     def login(self, username, password):
         data = load(LoginSchema, {"username": username, "password": password})
-        done = login.login(self.store, self._db(), PASSWORDS, JwtTokens(self.config),
-                           LockoutPolicy.from_config(self.config), self.ctx, data["username"], data["password"])
+        done = login.login(self._ports(), self.ctx, LockoutPolicy.from_config(self.config), data["username"],
+                           data["password"])
         return {"access_token": done.access_token, "token_type": "bearer", "expires_in": done.expires_in,
                 "account": account_view(done.account)}
 
     @refusing_rpc
     def authenticate(self, token):
         data = load(TokenSchema, {"token": token})
-        return account_view(authorisation.authenticate(self._db(), JwtTokens(self.config), self.ctx, data["token"]))
+        return account_view(authorisation.authenticate(self._ports(), self.ctx, data["token"]))
 
     @refusing_rpc
     def get_account(self, account_id):
         data = load(AccountIdSchema, {"account_id": account_id})
-        return account_view(authorisation.get_account(self._db(), str(data["account_id"])))
+        return account_view(authorisation.get_account(self._ports(), str(data["account_id"])))
 
-    def _db(self) -> SqlDatabase:
-        return SqlDatabase(self.store.engine)
+    # --- wiring ---------------------------------------------------------------------------------
+    def _ports(self) -> Ports:
+        return Ports(store=self.store, db=SqlDatabase(self.store.engine), passwords=PASSWORDS,
+                     tokens=JwtTokens(self.config))

@@ -6,8 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from hgrip_identity.app.ports import InvalidToken
+from hgrip_identity.app.ports import InvalidToken, Ports
 from hgrip_identity.domain import Account, Institution
+from hgrip_kernel.testing.fakes import FakeLog, FakeRequest
 from hgrip_kernel.testing.memory_store import InMemoryEventStore
 
 
@@ -127,29 +128,8 @@ class FakeTokens:
         return self.issued[token]
 
 
-class FakeLog:
-    def __init__(self):
-        self.lines: list[tuple[str, str, dict]] = []
-
-    def info(self, event, **fields):
-        self.lines.append(("info", event, fields))
-
-    def warning(self, event, **fields):
-        self.lines.append(("warning", event, fields))
-
-    def events(self):
-        return [event for _, event, _ in self.lines]
-
-
-@dataclass
-class FakeRequest:
-    correlation_id: str
-    causation_id: str | None
-    log: FakeLog
-
-
 class Identity:
-    """Everything a use case is given, faked."""
+    """Everything a use case is given, faked: ``ports``, ``request`` and each fake by name."""
 
     def __init__(self):
         self.store = InMemoryEventStore("identity")
@@ -157,6 +137,7 @@ class Identity:
         self.db = FakeDatabase(self.records)
         self.passwords = FakePasswords()
         self.tokens = FakeTokens()
+        self.ports = Ports(store=self.store, db=self.db, passwords=self.passwords, tokens=self.tokens)
         self.request = FakeRequest("req-unit-1", None, FakeLog())
 
     def types(self, stream_id=None):

@@ -15,19 +15,19 @@ NOW = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 
 @pytest.fixture
 def token(world, ngdc_payload, zhang_payload):
-    upsert_institution(world.store, world.db, world.request, ngdc_payload)
-    upsert_account(world.store, world.db, world.passwords, world.request, zhang_payload)
-    return login(world.store, world.db, world.passwords, world.tokens, LockoutPolicy(), world.request,
+    upsert_institution(world.ports, world.request, ngdc_payload)
+    upsert_account(world.ports, world.request, zhang_payload)
+    return login(world.ports, world.request, LockoutPolicy(),
                  "zhangxh", "Corr3ct-horse", now=NOW).access_token
 
 
 def test_a_valid_token_gives_its_account(world, token):
-    assert authenticate(world.db, world.tokens, world.request, token, now=NOW).id == account_id_for("zhangxh")
+    assert authenticate(world.ports, world.request, token, now=NOW).id == account_id_for("zhangxh")
 
 
 def test_a_bad_token_is_refused_and_logged(world, token):
     with pytest.raises(Unauthorized) as info:
-        authenticate(world.db, world.tokens, world.request, "not.a.token", now=NOW)
+        authenticate(world.ports, world.request, "not.a.token", now=NOW)
     assert info.value.code == "invalid_token"
     assert ("info", "token_refused", {"reason": "Signature verification failed"}) in world.request.log.lines
 
@@ -35,24 +35,24 @@ def test_a_bad_token_is_refused_and_logged(world, token):
 def test_a_token_of_an_account_that_is_gone_is_refused(world, token):
     world.records.accounts.clear()
     with pytest.raises(Unauthorized) as info:
-        authenticate(world.db, world.tokens, world.request, token, now=NOW)
+        authenticate(world.ports, world.request, token, now=NOW)
     assert info.value.code == "invalid_token"
 
 
 def test_a_token_of_a_locked_account_is_refused(world, token):
     for _ in range(5):
         with pytest.raises(Unauthorized):
-            login(world.store, world.db, world.passwords, world.tokens, LockoutPolicy(), world.request,
+            login(world.ports, world.request, LockoutPolicy(),
                   "zhangxh", "wrong-password-1", now=NOW)
     with pytest.raises(Locked) as info:
-        authenticate(world.db, world.tokens, world.request, token, now=NOW + timedelta(minutes=1))
+        authenticate(world.ports, world.request, token, now=NOW + timedelta(minutes=1))
     assert info.value.code == "account_locked"
-    assert authenticate(world.db, world.tokens, world.request, token, now=NOW + timedelta(minutes=15))
+    assert authenticate(world.ports, world.request, token, now=NOW + timedelta(minutes=15))
 
 
 def test_get_account(world, token):
-    assert get_account(world.db, account_id_for("zhangxh")).username == "zhangxh"
+    assert get_account(world.ports, account_id_for("zhangxh")).username == "zhangxh"
     missing = str(uuid.uuid4())
     with pytest.raises(NotFound) as info:
-        get_account(world.db, missing)
+        get_account(world.ports, missing)
     assert info.value.code == "account_not_found" and info.value.details == {"account_id": missing}

@@ -14,14 +14,14 @@ POLICY = LockoutPolicy()
 
 @pytest.fixture
 def provisioned(world, ngdc_payload, zhang_payload):
-    upsert_institution(world.store, world.db, world.request, ngdc_payload)
-    upsert_account(world.store, world.db, world.passwords, world.request, zhang_payload)
+    upsert_institution(world.ports, world.request, ngdc_payload)
+    upsert_account(world.ports, world.request, zhang_payload)
     world.request.log.lines.clear()
     return world
 
 
 def attempt(world, password, now=NOW, username="zhangxh"):
-    return login(world.store, world.db, world.passwords, world.tokens, POLICY, world.request, username, password,
+    return login(world.ports, world.request, POLICY, username, password,
                  now=now)
 
 
@@ -86,16 +86,15 @@ def test_a_lock_taken_by_a_concurrent_attempt_is_answered_as_a_lock(provisioned)
     """The read model was read before another attempt's lock committed: the stream has the last word."""
     policy = LockoutPolicy(max_failures=1)
     with pytest.raises(Unauthorized):
-        login(provisioned.store, provisioned.db, provisioned.passwords, provisioned.tokens, policy,
-              provisioned.request, "zhangxh", "wrong-password-1", now=NOW)
+        login(provisioned.ports, provisioned.request, policy, "zhangxh", "wrong-password-1", now=NOW)
     provisioned.records.lock(account_id_for("zhangxh"), None)  # the read model has not seen it yet
     with pytest.raises(Locked):
         attempt(provisioned, "Corr3ct-horse")
 
 
 def test_an_account_without_password_cannot_log_in(world, ngdc_payload, zhang_payload):
-    upsert_institution(world.store, world.db, world.request, ngdc_payload)
-    upsert_account(world.store, world.db, world.passwords, world.request, dict(zhang_payload, password=None))
+    upsert_institution(world.ports, world.request, ngdc_payload)
+    upsert_account(world.ports, world.request, dict(zhang_payload, password=None))
     with pytest.raises(Unauthorized) as info:
         attempt(world, "Corr3ct-horse")
     assert info.value.code == "invalid_credentials"

@@ -7,11 +7,11 @@ from hgrip_kernel.errors import InvalidInput
 
 
 def test_institution_upsert_is_idempotent(world, ngdc_payload):
-    institution, changed = upsert_institution(world.store, world.db, world.request, ngdc_payload)
+    institution, changed = upsert_institution(world.ports, world.request, ngdc_payload)
     assert changed is True and institution.snapshot() == ngdc_payload
     reordered = dict(ngdc_payload, units=list(reversed(ngdc_payload["units"])))
-    assert upsert_institution(world.store, world.db, world.request, reordered)[1] is False
-    renamed, changed = upsert_institution(world.store, world.db, world.request, dict(ngdc_payload, name="NGDC"))
+    assert upsert_institution(world.ports, world.request, reordered)[1] is False
+    renamed, changed = upsert_institution(world.ports, world.request, dict(ngdc_payload, name="NGDC"))
     assert changed is True and world.records.institutions["NGDC"].name == "NGDC"
     assert world.types(institution_stream_id("NGDC")) == ["InstitutionRegistered", "InstitutionUpdated"]
     assert [e.actor for e in world.store.events] == ["hgrg", "hgrg"]
@@ -19,9 +19,9 @@ def test_institution_upsert_is_idempotent(world, ngdc_payload):
 
 
 def test_account_upsert_is_idempotent_and_hashes_the_password_once(world, ngdc_payload, zhang_payload):
-    upsert_institution(world.store, world.db, world.request, ngdc_payload)
-    row, changed = upsert_account(world.store, world.db, world.passwords, world.request, zhang_payload)
-    again, changed_again = upsert_account(world.store, world.db, world.passwords, world.request, zhang_payload)
+    upsert_institution(world.ports, world.request, ngdc_payload)
+    row, changed = upsert_account(world.ports, world.request, zhang_payload)
+    again, changed_again = upsert_account(world.ports, world.request, zhang_payload)
     account_id = account_id_for("zhangxh")
     assert (changed, changed_again) == (True, False)
     assert row.id == again.id == account_id and row.unit_name == "数据库部"
@@ -34,9 +34,9 @@ def test_account_upsert_is_idempotent_and_hashes_the_password_once(world, ngdc_p
 
 
 def test_a_new_password_is_a_change_and_no_event_holds_it(world, ngdc_payload, zhang_payload):
-    upsert_institution(world.store, world.db, world.request, ngdc_payload)
-    upsert_account(world.store, world.db, world.passwords, world.request, zhang_payload)
-    _, changed = upsert_account(world.store, world.db, world.passwords, world.request,
+    upsert_institution(world.ports, world.request, ngdc_payload)
+    upsert_account(world.ports, world.request, zhang_payload)
+    _, changed = upsert_account(world.ports, world.request,
                                 dict(zhang_payload, password="An0ther-secret"))
     assert changed is True
     assert world.types(account_stream_id(account_id_for("zhangxh"))) == \
@@ -51,9 +51,9 @@ def test_a_new_password_is_a_change_and_no_event_holds_it(world, ngdc_payload, z
     ({"institution": None}, "institution"),
 ])
 def test_refused_placements_record_nothing(world, ngdc_payload, zhang_payload, change, field):
-    upsert_institution(world.store, world.db, world.request, ngdc_payload)
+    upsert_institution(world.ports, world.request, ngdc_payload)
     with pytest.raises(InvalidInput) as info:
-        upsert_account(world.store, world.db, world.passwords, world.request, dict(zhang_payload, **change))
+        upsert_account(world.ports, world.request, dict(zhang_payload, **change))
     assert field in info.value.details
     assert world.types() == ["InstitutionRegistered"]
     assert world.records.accounts == {}

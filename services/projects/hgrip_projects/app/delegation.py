@@ -1,20 +1,20 @@
 """Moving projects with a delegation transfer (委托调整), from the RPC or from the event."""
 from typing import Any
 
-from hgrip_kernel.ports import EventStore, Request, UnitOfWork
+from hgrip_kernel.ports import Request, UnitOfWork
 
 from ..domain import Delegation, Project, Transfer, delegate_projects, project_stream_id
-from .ports import Database, Identity
+from .ports import Ports
+from .writing import save_project, write
 
 CONSUMER_DELEGATION_TRANSFERRED = "projects.on_delegation_transferred"
-WRITE_ATTEMPTS = 5  # reload-and-retry when another writer (e.g. the other path of one transfer) won
 
 
-def transfer_projects(store: EventStore, db: Database, identity: Identity, request: Request, transfer: Transfer,
+def transfer_projects(ports: Ports, request: Request, transfer: Transfer,
                       event_id: str | None = None) -> dict[str, list[str]] | None:
     """Delegate every listed project in one unit of work (all or none); with ``event_id``, the
     inbox mark commits with it and a duplicate returns None."""
-    account = identity.get_account(transfer.to_owner_id)
+    account = ports.identity.get_account(transfer.to_owner_id)
     unit = account.get("unit") or None
     if (unit["code"] if unit else None) != transfer.to_unit_code:
         # The project's unit is its owner's unit as identity knows it now (as at creation).
@@ -29,7 +29,7 @@ def transfer_projects(store: EventStore, db: Database, identity: Identity, reque
     def work(uow: UnitOfWork) -> dict[str, list[str]] | None:
         if event_id is not None and not uow.first_time(CONSUMER_DELEGATION_TRANSFERRED, event_id):
             return None
-        records = db.within(uow)
+        records = ports.db.within(uow)
         loaded = {project_id: uow.load(Project, project_stream_id(project_id))
                   for project_id in transfer.project_ids}
         result = delegate_projects(
@@ -38,13 +38,10 @@ def transfer_projects(store: EventStore, db: Database, identity: Identity, reque
         for project_id in result["moved"]:
             project = loaded[project_id]
             assert project is not None  # only a loaded project moves
-            [delegated] = uow.save(project)
-            records.apply_project_delegated(delegated, project.state["name"])
+            save_project(ports, uow, project)
         return result
 
-    result: dict[str, Any] | None = store.write(work, actor=transfer.transferred_by, attempts=WRITE_ATTEMPTS,
-                                                correlation_id=request.correlation_id,
-                                                causation_id=request.causation_id)
+    result: dict[str, Any] | None = write(ports, request, transfer.transferred_by, work)
     if result is not None:
         request.log.info("projects_transferred", transfer_id=transfer.transfer_id,
                          from_owner_id=transfer.from_owner_id, to_owner_id=transfer.to_owner_id,

@@ -1,14 +1,16 @@
-"""What the projects use cases need from the world, as typed protocols (the event store, its unit of
-work and the request are the kernel's: ``hgrip_kernel.ports``).
+"""What the projects use cases need from the world, as typed protocols: identity and the projects
+read model (the event store, its unit of work and the request are the kernel's: ``hgrip_kernel.ports``).
 
 The adapters implement them (SQLAlchemy read model, identity over nameko RPC); unit tests pass
 in-memory fakes.
 """
 from collections.abc import Collection, Iterable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hgrip_kernel.envelope import Envelope
+from hgrip_kernel.ports import EventStore
 
 
 class Identity(Protocol):
@@ -46,3 +48,13 @@ class Database(Protocol):
     def reading(self) -> AbstractContextManager[ProjectRecords]: ...
 
     def within(self, uow: Any) -> ProjectRecords: ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    """The service's store, read model and peer, wired by the entrypoint (in-memory fakes in unit
+    tests). A use case takes ``(ports, request, ...)``: the request (``hgrip_kernel.ports.Request``)
+    gives the ids its events carry and its log; a use case that only reads takes ``ports`` alone."""
+    store: EventStore
+    db: Database
+    identity: Identity

@@ -1,13 +1,14 @@
 """In-memory fakes of the projects ports, for the use cases' unit tests: no broker, no database."""
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 
 from hgrip_kernel.errors import NotFound
+from hgrip_kernel.testing.fakes import FakeLog, FakeRequest
 from hgrip_kernel.testing.memory_store import InMemoryEventStore
+from hgrip_projects.app.ports import Ports
 from hgrip_projects.domain import Transfer, refusals
 
 
@@ -80,35 +81,15 @@ class FakeIdentity:
         return self.accounts[account_id]
 
 
-class FakeLog:
-    def __init__(self):
-        self.lines: list[tuple[str, str, dict]] = []
-
-    def info(self, event, **fields):
-        self.lines.append(("info", event, fields))
-
-    def warning(self, event, **fields):
-        self.lines.append(("warning", event, fields))
-
-    def events(self):
-        return [event for _, event, _ in self.lines]
-
-
-@dataclass
-class FakeRequest:
-    correlation_id: str
-    causation_id: str | None
-    log: FakeLog
-
-
 class Projects:
-    """Everything a use case is given, faked."""
+    """Everything a use case is given, faked: ``ports``, ``request`` and each fake by name."""
 
     def __init__(self):
         self.store = InMemoryEventStore("projects")
         self.records = FakeProjectRecords()
         self.db = FakeDatabase(self.records)
         self.identity = FakeIdentity()
+        self.ports = Ports(store=self.store, db=self.db, identity=self.identity)
         self.request = FakeRequest("req-unit-1", None, FakeLog())
 
     def types(self):

@@ -10,7 +10,7 @@ DETAILS = ProjectDetails("三例样本（父母子）的测序数据开放共享
 
 def create(world, account, details=DETAILS, consent=True):
     world.identity.accounts[account["id"]] = account
-    return create_project(world.store, world.db, world.identity, world.request, account["id"], details, consent)
+    return create_project(world.ports, world.request, account["id"], details, consent)
 
 
 def test_create_records_the_event_and_writes_the_row(world, make_account):
@@ -45,7 +45,7 @@ def test_each_refusal_records_nothing(world, make_account, changes, consent, cod
 
 def test_identity_refusals_pass_through(world):
     with pytest.raises(NotFound) as info:
-        create_project(world.store, world.db, world.identity, world.request, "00000000-0000-4000-8000-0000000000ff",
+        create_project(world.ports, world.request, "00000000-0000-4000-8000-0000000000ff",
                        DETAILS, True)
     assert info.value.code == "account_not_found" and world.store.events == []
 

@@ -21,12 +21,12 @@ def people(world, make_account):
 
 
 def create(world, account, name):
-    return create_project(world.store, world.db, world.identity, world.request, account["id"],
+    return create_project(world.ports, world.request, account["id"],
                           ProjectDetails(name, "刘晓寒", "a@b.cn"), True)["id"]
 
 
 def move(world, transfer, event_id=None):
-    return transfer_projects(world.store, world.db, world.identity, world.request, transfer, event_id=event_id)
+    return transfer_projects(world.ports, world.request, transfer, event_id=event_id)
 
 
 def test_a_transfer_moves_the_projects_and_a_repeat_changes_nothing(world, people, make_transfer):

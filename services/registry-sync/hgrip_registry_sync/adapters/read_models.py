@@ -1,23 +1,23 @@
 """The push queues on the database (``tables.py``): ``SqlPushRows`` is the ``PushRows`` port; the
 functions below are its queries, one connection each, usable on their own (the pusher's tests use them).
 """
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, Table, insert, select, update
 
-from hgrip_kernel.envelope import Envelope
+from hgrip_kernel.envelope import Envelope, utcnow
 from hgrip_kernel.ports import UnitOfWork
 
-from ..app.ports import DueRow, HgrgReceipts, RowChange
+from ..app.ports import DueRow, HgrgReceipts, Ports, RowChange
 from ..app.pushing import Pusher
 from ..app.queues import row_change
 from ..domain import OPEN_STATES
 from .tables import QUEUE_TABLES, owner_changes, sync_states
 
 __all__ = ["SqlPushRows", "apply", "claim_due", "exists", "get", "owner_changes", "owner_changes_of",
-           "sql_pusher", "sync_states"]
+           "sql_ports", "sql_pusher", "sync_states"]
 
 
 def _key(table: Table) -> Column:
@@ -119,6 +119,12 @@ class SqlPushRows:
             return owner_changes_of(connection, backup_number)
 
 
-def sql_pusher(store: Any, client: HgrgReceipts, lease_seconds: float, **options: Any) -> Pusher:
-    """A ``Pusher`` whose queues are this database's (``options``: policy, instance, clock, rand)."""
-    return Pusher(store, SqlPushRows(store), client, lease_seconds, **options)
+def sql_ports(store: Any, clock: Callable[[], datetime] = utcnow) -> Ports:
+    """The service's ``Ports``: its store, the push queues of its database, and a clock."""
+    return Ports(store=store, rows=SqlPushRows(store), clock=clock)
+
+
+def sql_pusher(store: Any, client: HgrgReceipts, lease_seconds: float, clock: Callable[[], datetime] = utcnow,
+               **options: Any) -> Pusher:
+    """A ``Pusher`` whose queues are this database's (``options``: policy, instance, rand)."""
+    return Pusher(sql_ports(store, clock), client, lease_seconds, **options)

@@ -2,59 +2,55 @@
 of a numbered backup's owner (``backups.BackupDelegated`` / ``backups.BackupClaimed``), each recorded
 once (inbox and key) with its pending row, in one unit of work. True when the pusher should wake.
 """
-from datetime import datetime
-
 from hgrip_kernel.envelope import Envelope
-from hgrip_kernel.ports import EventStore, Log
+from hgrip_kernel.ports import Request
 
 from ..domain import OwnerChange, SyncState, owner_change_body
-from .ports import PushRows
-from .queues import row_change
+from .ports import Ports
+from .writing import save_push
 
 INBOX_CONSUMER = "registry-sync.on_backup_submitted"
 OWNER_INBOX = {"BackupDelegated": "registry-sync.on_backup_delegated",
                "BackupClaimed": "registry-sync.on_backup_claimed"}
 
 
-def request_sync(store: EventStore, rows: PushRows, log: Log, envelope: Envelope, backup_number: str,
-                 backup_id: str, correlation_id: str | None, now: datetime) -> bool:
+def request_sync(ports: Ports, request: Request, envelope: Envelope, backup_number: str, backup_id: str) -> bool:
     """A pending sync of a submitted backup number (``backup_number``, ``backup_id``: checked from
     ``envelope.data``); False when this event or this number was seen before."""
+    log, now = request.log, ports.clock()
     # The correlation id is the submit request's: it rides on the sync's events and row, and
     # every push attempt logs under it.
-    with store.unit_of_work(actor=envelope.actor, correlation_id=correlation_id,
-                            causation_id=envelope.event_id) as uow:
+    with ports.store.unit_of_work(actor=envelope.actor, correlation_id=request.correlation_id,
+                                  causation_id=envelope.event_id) as uow:
         if not uow.first_time(INBOX_CONSUMER, envelope.event_id):
             log.info("backup_submitted_duplicate", backup_number=backup_number)
             return False
         # Idempotent by number too: another event naming a number already known adds nothing.
         # (Two such events at once: the loser's append fails on UNIQUE(stream, version), its
         # unit of work rolls back whole, and its retry lands here.)
-        if rows.number_known(uow, backup_number):
+        if ports.rows.number_known(uow, backup_number):
             log.info("sync_already_requested", backup_number=backup_number)
             return False
         sync = SyncState.request(backup_number, backup_id, envelope.data, envelope.event_id, now)
-        [requested] = uow.save(sync)
-        rows.apply(uow, row_change(requested))
+        save_push(ports, uow, sync)
     return True
 
 
-def request_owner_change(store: EventStore, rows: PushRows, log: Log, envelope: Envelope,
-                         correlation_id: str | None, now: datetime) -> dict | None:
+def request_owner_change(ports: Ports, request: Request, envelope: Envelope) -> dict | None:
     """A pending owner change, keyed by the event id; the body to push, or None when there is nothing
     new to push (no number yet, or this event was seen before)."""
+    log, now = request.log, ports.clock()
     body = owner_change_body(envelope.event_type, envelope.event_id, envelope.data)
     if body is None:   # an unsubmitted backup: HGRG knows only numbered ones
         log.info("owner_change_without_number", event_type=envelope.event_type,
                  backup_id=envelope.data.get("backup_id"))
         return None
-    with store.unit_of_work(actor=envelope.actor, correlation_id=correlation_id,
-                            causation_id=envelope.event_id) as uow:
+    with ports.store.unit_of_work(actor=envelope.actor, correlation_id=request.correlation_id,
+                                  causation_id=envelope.event_id) as uow:
         if not uow.first_time(OWNER_INBOX[envelope.event_type], envelope.event_id):
             log.info("owner_change_duplicate", change_id=envelope.event_id, backup_number=body["backup_number"])
             return None
         # A concurrent redelivery loses on UNIQUE(stream, version) or on the inbox key, rolls
         # back whole, and its retry lands above.
-        [requested] = uow.save(OwnerChange.request(body, now))
-        rows.apply(uow, row_change(requested))
+        save_push(ports, uow, OwnerChange.request(body, now))
     return body

@@ -2,13 +2,18 @@
 queues (the read models the pusher claims its work from); the event store, its unit of work and the
 request are the kernel's (``hgrip_kernel.ports``). The adapters implement them; unit tests pass
 in-memory fakes.
+
+A use case takes ``(ports, request, ...)`` like every service's. The one exception is the pusher
+(``pushing.Pusher``): it serves no request — it runs in its own loop beside the workers, binds each
+push's original request id to its log itself — and it alone talks to HGRG, so it is given
+``Ports`` and the ``HgrgReceipts`` client, and no request.
 """
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from hgrip_kernel.ports import UnitOfWork
+from hgrip_kernel.ports import EventStore, UnitOfWork
 
 
 # --- HGRG ----------------------------------------------------------------------------------------------
@@ -79,4 +84,13 @@ class PushRows(Protocol):
 
     def owner_changes_of(self, backup_number: str) -> Sequence[Mapping[str, Any]]:
         """Every ``owner_changes`` row of a backup number, oldest (lowest sequence) first."""
+
+
+# --- what a use case is given ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Ports:
+    """The service's store, push queues and clock, wired by the entrypoint (in-memory fakes in unit tests)."""
+    store: EventStore
+    rows: PushRows
+    clock: Callable[[], datetime]   # the service's "now" (tests move it)
 

@@ -11,23 +11,23 @@ A pusher that dies between 1 and 3 leaves the row leased; when the lease runs ou
 again and someone pushes it again — HGRG's idempotence (by backup number, by change id) makes that
 harmless.
 
-The queues (``queues.py``) say what differs between the kinds of push; the database behind them is a
-``PushRows`` port, HGRG an ``HgrgReceipts`` port, time a clock: everything here runs on fakes as well.
+The queues (``queues.py``) say what differs between the kinds of push; the store, the database behind
+the queues (a ``PushRows`` port) and the clock are the service's ``Ports``, HGRG an ``HgrgReceipts``
+port: everything here runs on fakes as well. The pusher serves no request (see ``ports.py``).
 """
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from hgrip_kernel.context import bind_request_context, clear_request_context
-from hgrip_kernel.envelope import utcnow
 from hgrip_kernel.logging import get_logger
-from hgrip_kernel.ports import EventStore
 
 from ..domain import BackoffPolicy
-from .ports import HgrgReceipts, HgrgRefused, HgrgUnavailable, PushRows
-from .queues import NUMBERS, QUEUES, row_change
+from .ports import HgrgReceipts, HgrgRefused, HgrgUnavailable, Ports
+from .queues import NUMBERS, QUEUES
+from .writing import save_push
 
 log = get_logger("registry-sync.pusher")
 DEFAULT_POLICY = BackoffPolicy()
@@ -55,16 +55,17 @@ class Outcome:
 
 
 class Pusher:
-    def __init__(self, store: EventStore, rows: PushRows, client: HgrgReceipts, lease_seconds: float,
+    def __init__(self, ports: Ports, client: HgrgReceipts, lease_seconds: float,
                  policy: BackoffPolicy = DEFAULT_POLICY, instance: str = "registry-sync",
-                 clock: Callable[[], datetime] = utcnow, rand: Callable[[], float] = random.random):
-        self.store = store
-        self.rows = rows
+                 rand: Callable[[], float] = random.random):
+        self.ports = ports
+        self.store = ports.store
+        self.rows = ports.rows
+        self.clock = ports.clock
         self.client = client
         self.lease = timedelta(seconds=lease_seconds)
         self.policy = policy
         self.instance = instance   # the events' actor: which instance pushed
-        self.clock = clock
         self.rand = rand
         self._first = 0            # the queue claimed from first, in turn: neither starves the other
 
@@ -97,8 +98,7 @@ class Pusher:
                 push.succeeded(outcome.hgrg_status, now)
             else:
                 push.attempt_failed(outcome.error or "", now, self.policy, self.rand)
-            [event] = uow.save(push)
-            self.rows.apply(uow, row_change(event))
+            event = save_push(self.ports, uow, push)
         return event.data
 
     def process(self, claim: Claim) -> dict | None:

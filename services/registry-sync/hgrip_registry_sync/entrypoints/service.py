@@ -4,18 +4,19 @@ backup's owner, reaches HGRG, once.
 ``on_backup_submitted`` records a pending sync state, ``on_backup_delegated`` and
 ``on_backup_claimed`` a pending owner change (``app/intake.py``); each wakes the pusher
 (``pusher_provider.py``), which pushes at once and retries with backoff for as long as HGRG is away.
+The use cases get the service's ``Ports`` and the request (``self.ctx``).
 
 The nameko service name is ``registry-sync`` (dash), the same as the entry point, the config key
 and the event source: call it as ``RpcProxy("registry-sync")`` or ``cluster["registry-sync"]``.
 """
 from nameko.rpc import rpc
 
-from hgrip_kernel.envelope import utcnow
 from hgrip_kernel.health import health_report
 from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consumer, refusing_rpc
 
-from ..adapters.read_models import SqlPushRows
+from ..adapters.read_models import sql_ports
 from ..app import intake, status
+from ..app.ports import Ports
 from .pusher_provider import SyncPusherProvider
 from .schemas import check_backup_submitted
 
@@ -33,18 +34,17 @@ class RegistrySyncService:
 
     @refusing_rpc
     def get_sync_state(self, backup_number):
-        return status.sync_state(SqlPushRows(self.store), str(backup_number))
+        return status.sync_state(self._ports(), str(backup_number))
 
     @refusing_rpc
     def get_owner_changes(self, backup_number):
         """Every owner change of a backup number pushed (or to push) to HGRG, by sequence; [] if none."""
-        return status.owner_changes(SqlPushRows(self.store), backup_number)
+        return status.owner_changes(self._ports(), backup_number)
 
     @event_consumer("backups", "BackupSubmitted")
     def on_backup_submitted(self, envelope):
         backup_number, backup_id = check_backup_submitted(envelope.data)
-        if intake.request_sync(self.store, SqlPushRows(self.store), self.ctx.log, envelope, backup_number,
-                               backup_id, self.ctx.correlation_id, utcnow()):
+        if intake.request_sync(self._ports(), self.ctx, envelope, backup_number, backup_id):
             self.pusher.wake()
             self.ctx.log.info("sync_requested", backup_number=backup_number, backup_id=backup_id)
 
@@ -57,10 +57,13 @@ class RegistrySyncService:
         self._record_owner_change(envelope)
 
     def _record_owner_change(self, envelope):
-        body = intake.request_owner_change(self.store, SqlPushRows(self.store), self.ctx.log, envelope,
-                                           self.ctx.correlation_id, utcnow())
+        body = intake.request_owner_change(self._ports(), self.ctx, envelope)
         if body is not None:
             self.pusher.wake()
             self.ctx.log.info("owner_change_requested", change_id=body["change_id"],
                               backup_number=body["backup_number"], reason=body["reason"],
                               sequence=body["sequence"])
+
+    # --- wiring ---------------------------------------------------------------------------------
+    def _ports(self) -> Ports:
+        return sql_ports(self.store)

@@ -12,8 +12,9 @@ import pytest
 
 from hgrip_kernel.envelope import Envelope
 from hgrip_kernel.events import DomainEvent
+from hgrip_kernel.testing.fakes import FakeLog, FakeRequest
 from hgrip_kernel.testing.memory_store import InMemoryEventStore
-from hgrip_registry_sync.app.ports import DueRow, HgrgRefused, HgrgUnavailable
+from hgrip_registry_sync.app.ports import DueRow, HgrgRefused, HgrgUnavailable, Ports
 from hgrip_registry_sync.app.pushing import Pusher
 from hgrip_registry_sync.domain import OPEN_STATES
 
@@ -83,14 +84,6 @@ class FakeHgrg:
         return self._take("owner_change", body["change_id"], body, request_id)
 
 
-class FakeLog:
-    def __init__(self):
-        self.lines: list[tuple[str, dict]] = []
-
-    def info(self, event, **fields):
-        self.lines.append((event, fields))
-
-
 @dataclass
 class Sync:
     store: InMemoryEventStore = field(default_factory=lambda: InMemoryEventStore("registry-sync"))
@@ -105,9 +98,16 @@ class Sync:
     def wait(self, **delta) -> None:
         self.now += timedelta(**delta)
 
+    @property
+    def ports(self) -> Ports:
+        return Ports(store=self.store, rows=self.rows, clock=self.clock)
+
+    def request(self, correlation_id: str = "req") -> FakeRequest:
+        """The request a use case serves (its log is ``log``)."""
+        return FakeRequest(correlation_id=correlation_id, causation_id=None, log=self.log)
+
     def pusher(self, **options) -> Pusher:
-        return Pusher(self.store, self.rows, self.hgrg, lease_seconds=10, clock=self.clock, rand=lambda: 0.0,
-                      instance="pusher-a", **options)
+        return Pusher(self.ports, self.hgrg, lease_seconds=10, rand=lambda: 0.0, instance="pusher-a", **options)
 
     def stream(self, stream_id: str) -> list[tuple[str, dict]]:
         return [(e.event_type, e.data) for e in self.store.read_stream(stream_id)]

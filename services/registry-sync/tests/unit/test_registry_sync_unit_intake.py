@@ -9,30 +9,30 @@ def test_a_submitted_number_is_requested_once_by_event_and_by_number(sync, deliv
     payload = backup_payload()
     number = payload["backup_number"]
     envelope = delivered("BackupSubmitted", payload)
-    args = (payload["backup_number"], payload["backup_id"], "req-submit", sync.now)
-    assert intake.request_sync(sync.store, sync.rows, sync.log, envelope, *args) is True
-    assert intake.request_sync(sync.store, sync.rows, sync.log, envelope, *args) is False   # redelivered
-    again = delivered("BackupSubmitted", payload)                                           # another event
-    assert intake.request_sync(sync.store, sync.rows, sync.log, again, *args) is False
-    assert [event for event, _ in sync.log.lines] == ["backup_submitted_duplicate", "sync_already_requested"]
+    args = (payload["backup_number"], payload["backup_id"])
+    request = sync.request("req-submit")
+    assert intake.request_sync(sync.ports, request, envelope, *args) is True
+    assert intake.request_sync(sync.ports, request, envelope, *args) is False   # redelivered
+    again = delivered("BackupSubmitted", payload)                               # another event
+    assert intake.request_sync(sync.ports, request, again, *args) is False
+    assert sync.log.events() == ["backup_submitted_duplicate", "sync_already_requested"]
     assert [e.event_type for e in sync.store.read_all()] == ["SyncRequested"]
-    assert status.sync_state(sync.rows, number) == {
+    assert status.sync_state(sync.ports, number) == {
         "backup_number": number, "state": "pending", "attempts": 0, "last_error": None, "synced_at": None,
         "next_attempt_at": sync.now.isoformat()}
 
 
 def test_an_unknown_number_has_no_sync_state(sync):
     with pytest.raises(NotFound) as refused:
-        status.sync_state(sync.rows, "BF2026011599999")
+        status.sync_state(sync.ports, "BF2026011599999")
     assert refused.value.code == "sync_state_not_found"
 
 
 def test_an_owner_change_of_an_unnumbered_backup_is_nothing_to_push(sync, delivered, owner_events, new_id):
     data = owner_events.delegated(new_id(), None, 2)
-    assert intake.request_owner_change(sync.store, sync.rows, sync.log, delivered("BackupDelegated", data),
-                                       "req", sync.now) is None
+    assert intake.request_owner_change(sync.ports, sync.request("req"), delivered("BackupDelegated", data)) is None
     assert sync.store.read_all() == []
-    assert sync.log.lines[0][0] == "owner_change_without_number"
+    assert sync.log.events()[0] == "owner_change_without_number"
 
 
 def test_owner_changes_are_listed_by_sequence_and_a_redelivery_adds_nothing(sync, delivered, owner_events,
@@ -41,9 +41,9 @@ def test_owner_changes_are_listed_by_sequence_and_a_redelivery_adds_nothing(sync
     later = delivered("BackupClaimed", owner_events.claimed(backup_id, number, 5))
     earlier = delivered("BackupDelegated", owner_events.delegated(backup_id, number, 3))
     for envelope in (later, earlier, later):
-        intake.request_owner_change(sync.store, sync.rows, sync.log, envelope, "req", sync.now)
-    assert sync.log.lines[-1][0] == "owner_change_duplicate"
-    changes = status.owner_changes(sync.rows, f"  {number} ")
+        intake.request_owner_change(sync.ports, sync.request("req"), envelope)
+    assert sync.log.events()[-1] == "owner_change_duplicate"
+    changes = status.owner_changes(sync.ports, f"  {number} ")
     assert [(c["sequence"], c["reason"], c["state"]) for c in changes] == [(3, "delegated", "pending"),
                                                                           (5, "claimed", "pending")]
 
@@ -51,5 +51,5 @@ def test_owner_changes_are_listed_by_sequence_and_a_redelivery_adds_nothing(sync
 @pytest.mark.parametrize("number", ["", "   ", None, 42])
 def test_owner_changes_need_a_backup_number(sync, number):
     with pytest.raises(InvalidInput) as refused:
-        status.owner_changes(sync.rows, number)
+        status.owner_changes(sync.ports, number)
     assert refused.value.code == "invalid_backup_number"

@@ -8,8 +8,8 @@ from hgrip_registry_sync.app.pushing import Claim, Outcome
 
 def request_sync(sync, delivered, payload):
     envelope = delivered("BackupSubmitted", payload)
-    assert intake.request_sync(sync.store, sync.rows, sync.log, envelope, payload["backup_number"],
-                               payload["backup_id"], "req-submit", sync.now)
+    assert intake.request_sync(sync.ports, sync.request("req-submit"), envelope, payload["backup_number"],
+                               payload["backup_id"])
     return envelope
 
 
@@ -98,7 +98,7 @@ def test_an_owner_change_is_pushed_like_a_number(sync, delivered, backup_payload
     payload = backup_payload()
     data = owner_events.delegated(payload["backup_id"], payload["backup_number"], 2, "liuhaoran")
     envelope = delivered("BackupDelegated", data)
-    body = intake.request_owner_change(sync.store, sync.rows, sync.log, envelope, "req-delegate", sync.now)
+    body = intake.request_owner_change(sync.ports, sync.request("req-delegate"), envelope)
     assert body == owner_events.body(envelope.event_id, data)
     assert sync.pusher().push_due() == 1
     assert sync.hgrg.received == [("owner_change", body, "req-delegate")]
@@ -111,8 +111,7 @@ def test_the_queues_take_turns(sync, delivered, backup_payload, owner_events):
         request_sync(sync, delivered, backup_payload())
     for n in range(2):
         data = owner_events.claimed(f"00000000-0000-4000-8000-00000000000{n}", f"BF2019031200{n}", 2)
-        intake.request_owner_change(sync.store, sync.rows, sync.log, delivered("BackupClaimed", data), "req",
-                                    sync.now)
+        intake.request_owner_change(sync.ports, sync.request("req"), delivered("BackupClaimed", data))
     pusher = sync.pusher()
     taken = [pusher.claim(limit=1)[0].queue for _ in range(4)]
     assert sorted(taken) == ["number", "number", "owner_change", "owner_change"]

@@ -1,14 +1,15 @@
 """Does a dataset belong to an account: the repository's submitter must be the submission account typed."""
 from hgrip_kernel.errors import DomainError
-from hgrip_kernel.ports import Log
+from hgrip_kernel.ports import Log, Request
 
 from ..domain import accession_is_well_formed, check_ownership, refusals
-from .ports import Dataset, RepositoryClient, RepositoryUnavailable
+from .ports import Dataset, Ports, RepositoryClient, RepositoryUnavailable
 
 
-def check_dataset(repositories: RepositoryClient, log: Log, repository: str, accession: str,
+def check_dataset(ports: Ports, request: Request, repository: str, accession: str,
                   submission_account: str) -> dict:
     """The answer of ``check_dataset`` (arguments already validated), or the mismatch refusal."""
+    repositories, log = ports.repositories, request.log
     dataset = None
     # A malformed accession cannot exist there: no need to ask.
     if accession_is_well_formed(repository, accession):

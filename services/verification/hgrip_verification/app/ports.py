@@ -6,11 +6,12 @@ implement them; unit tests pass in-memory fakes.
 A port's failure is its own exception type (``RepositoryUnavailable``, ``MailNotSent``, ``SmsNotSent``):
 the adapter raises it, the use case turns it into the refusal the user sees.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from hgrip_kernel.ports import EventStore, Log, UnitOfWork
+from hgrip_kernel.ports import EventStore, UnitOfWork
 
 from ..domain.issued_code import IssuedCode
 
@@ -86,7 +87,9 @@ class SendGuard(Protocol):
 # --- what a use case is given ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Ports:
-    """The service's peers and stores, wired once by the entrypoint (in-memory fakes in unit tests)."""
+    """The service's store, read models, peers, clock and secret, wired by the entrypoint (in-memory
+    fakes in unit tests). A use case takes ``(ports, request, ...)``: the request
+    (``hgrip_kernel.ports.Request``) gives the ids its events carry and its log."""
     store: EventStore
     send_guard: SendGuard
     mail_codes: CodeRecords
@@ -94,13 +97,5 @@ class Ports:
     repositories: RepositoryClient
     mailer: Mailer
     sms: SmsGateway
-
-
-@dataclass(frozen=True)
-class Call:
-    """One call of a use case: its "now", the codes' HMAC key, its log and its request's ids."""
-    now: datetime
-    secret: str
-    log: Log
-    correlation_id: str | None = None
-    causation_id: str | None = None
+    clock: Callable[[], datetime]   # the service's "now" (code expiry depends on it; tests move it)
+    secret: str                     # the codes' HMAC key (TOKEN_SECRET)

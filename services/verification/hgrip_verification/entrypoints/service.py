@@ -15,7 +15,7 @@ from hgrip_kernel.nameko import EventStoreProvider, RequestContext, refusing_rpc
 from ..adapters.read_models import MailCodeRecords, SmsCodeRecords
 from ..adapters.send_guard import AdvisoryLockGuard
 from ..app import datasets, mail_codes, sms_codes
-from ..app.ports import Call, Ports
+from ..app.ports import Ports
 from .dependencies import Clock, MailerProvider, RepositoryClientProvider, SmsClientProvider
 from .schemas import (
     CheckDatasetSchema,
@@ -50,35 +50,32 @@ class VerificationService:
     def check_dataset(self, repository, accession, submission_account):
         data = load(CheckDatasetSchema, {"repository": repository, "accession": accession,
                                          "submission_account": submission_account})
-        return datasets.check_dataset(self.repositories, self.ctx.log, data["repository"], data["accession"],
+        return datasets.check_dataset(self._ports(), self.ctx, data["repository"], data["accession"],
                                       data["submission_account"])
 
     # --- e-mail codes (dataset authorisation) ---------------------------------------------------
     @refusing_rpc
     def send_code(self, payload):
-        return mail_codes.send_code(self._ports(), self._call(), load(SendCodeSchema, payload))
+        return mail_codes.send_code(self._ports(), self.ctx, load(SendCodeSchema, payload))
 
     @refusing_rpc
     def verify_code(self, file_id, code):
         data = load(VerifyCodeSchema, {"file_id": file_id, "code": code})
-        return mail_codes.verify_code(self._ports(), self._call(), data["file_id"], data["code"])
+        return mail_codes.verify_code(self._ports(), self.ctx, data["file_id"], data["code"])
 
     # --- SMS codes (legacy-backup claims) -------------------------------------------------------
     @refusing_rpc
     def send_sms_code(self, payload):
-        return sms_codes.send_sms_code(self._ports(), self._call(), load(SendSmsCodeSchema, payload))
+        return sms_codes.send_sms_code(self._ports(), self.ctx, load(SendSmsCodeSchema, payload))
 
     @refusing_rpc
     def verify_sms_code(self, purpose, subject, code):
         data = load(VerifySmsCodeSchema, {"purpose": purpose, "subject": subject, "code": code})
-        return sms_codes.verify_sms_code(self._ports(), self._call(), data["purpose"], data["subject"],
+        return sms_codes.verify_sms_code(self._ports(), self.ctx, data["purpose"], data["subject"],
                                          data["code"])
 
     # --- wiring ---------------------------------------------------------------------------------
     def _ports(self) -> Ports:
         return Ports(store=self.store, send_guard=SEND_GUARD, mail_codes=MAIL_CODE_RECORDS,
-                     sms_codes=SMS_CODE_RECORDS, repositories=self.repositories, mailer=self.mailer, sms=self.sms)
-
-    def _call(self) -> Call:
-        return Call(now=self.clock(), secret=self.config["TOKEN_SECRET"], log=self.ctx.log,
-                    correlation_id=self.ctx.correlation_id, causation_id=self.ctx.causation_id)
+                     sms_codes=SMS_CODE_RECORDS, repositories=self.repositories, mailer=self.mailer, sms=self.sms,
+                     clock=self.clock, secret=self.config["TOKEN_SECRET"])

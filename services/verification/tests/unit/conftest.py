@@ -1,7 +1,7 @@
 """Fixtures of the verification unit tests: in-memory fakes of every port, nothing started.
 
 ``verification`` is the use cases' ``Ports`` over an ``InMemoryEventStore`` and fakes that remember
-what they were asked; ``call()`` makes a ``Call`` at the fake clock's "now".
+what they were asked, and a clock the test moves; ``request`` is the request a use case serves.
 """
 import re
 from dataclasses import dataclass, field
@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from hgrip_kernel.testing.fakes import FakeLog, FakeRequest
 from hgrip_kernel.testing.memory_store import InMemoryEventStore
-from hgrip_verification.app.ports import Call, Dataset, MailNotSent, Ports, RepositoryUnavailable, SmsNotSent
+from hgrip_verification.app.ports import Dataset, MailNotSent, Ports, RepositoryUnavailable, SmsNotSent
 
 SECRET = "unit-test-token-secret-of-32-bytes!"
 T0 = datetime(2023, 6, 28, 10, 3, 53, tzinfo=UTC)
@@ -105,20 +106,6 @@ class FakeSendGuard:
         return scope not in self.busy
 
 
-class FakeLog:
-    def __init__(self):
-        self.lines: list[tuple[str, str, dict]] = []
-
-    def info(self, event, **fields):
-        self.lines.append(("info", event, fields))
-
-    def warning(self, event, **fields):
-        self.lines.append(("warning", event, fields))
-
-    def events(self) -> list[str]:
-        return [event for _, event, _ in self.lines]
-
-
 @dataclass
 class Verification:
     """The ports of the use cases as fakes, a clock to move and the log of every call."""
@@ -135,10 +122,12 @@ class Verification:
     @property
     def ports(self) -> Ports:
         return Ports(store=self.store, send_guard=self.send_guard, mail_codes=self.mail_codes,
-                     sms_codes=self.sms_codes, repositories=self.repositories, mailer=self.mailer, sms=self.sms)
+                     sms_codes=self.sms_codes, repositories=self.repositories, mailer=self.mailer, sms=self.sms,
+                     clock=lambda: self.now, secret=SECRET)
 
-    def call(self) -> Call:
-        return Call(now=self.now, secret=SECRET, log=self.log, correlation_id="req-unit")
+    @property
+    def request(self) -> FakeRequest:
+        return FakeRequest(correlation_id="req-unit", causation_id=None, log=self.log)
 
     def wait(self, **delta) -> None:
         self.now += timedelta(**delta)

@@ -6,7 +6,7 @@ from hgrip_verification.app.datasets import check_dataset
 
 
 def check(verification, accession="OMIX001226", account="zhangxx@big.ac.cn", repository="OMIX"):
-    return check_dataset(verification.repositories, verification.log, repository, accession, account)
+    return check_dataset(verification.ports, verification.request, repository, accession, account)
 
 
 def test_the_submitter_s_own_dataset_matches(verification):

@@ -17,11 +17,11 @@ def payload(**changes) -> dict:
 
 
 def send(verification, data):
-    return send_code(verification.ports, verification.call(), data)
+    return send_code(verification.ports, verification.request, data)
 
 
 def verify(verification, file_id, code):
-    return verify_code(verification.ports, verification.call(), file_id, code)
+    return verify_code(verification.ports, verification.request, file_id, code)
 
 
 def wrong(code: str) -> str:

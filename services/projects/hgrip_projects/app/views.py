@@ -1,7 +1,7 @@
-"""What the projects RPC returns: plain dicts."""
+"""What the projects RPCs answer: plain dicts in the contract's shapes — pure functions of read-model rows."""
 
 
-def to_dict(row) -> dict:
+def project_view(row) -> dict:
     """The project as the RPC API returns it, from a read-model row (a mapping of its columns)."""
     unit = {"code": row["unit_code"], "name": row["unit_name"]} if row["unit_code"] else None
     return {

@@ -1,4 +1,5 @@
-"""What identity's RPC returns: plain dicts, personal data masked."""
+"""What identity's RPCs answer: plain dicts in the contract's shapes, personal data masked — pure
+functions of read-model rows and aggregates."""
 from hgrip_kernel.masking import mask_mobile
 
 
