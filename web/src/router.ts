@@ -16,6 +16,8 @@ declare module 'vue-router' {
 }
 
 const RESEARCHER = ['natural_person']
+const INSTITUTION = ['legal_person', 'unit_admin']
+const OPERATOR = ['operator']
 
 export const routes = [
   { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true, title: 'login.title' } },
@@ -30,6 +32,12 @@ export const routes = [
       { path: 'projects/:projectId', name: 'project-backups', component: () => import('./views/BackupListView.vue'), props: true, meta: { roles: RESEARCHER, title: 'backupList.title' } },
       { path: 'backups/:backupId', name: 'backup-files', component: () => import('./views/FileListView.vue'), props: true, meta: { roles: RESEARCHER, title: 'fileList.title' } },
       { path: 'claims', name: 'claims', component: () => import('./views/BackupClaimView.vue'), meta: { roles: RESEARCHER, title: 'nav.claims' } },
+      { path: 'institution/members', name: 'members', component: () => import('./views/MemberListView.vue'), meta: { roles: INSTITUTION, title: 'nav.members' } },
+      { path: 'institution/backups', name: 'institution-backups', component: () => import('./views/InstitutionBackupListView.vue'), meta: { roles: INSTITUTION, title: 'nav.institutionBackups' } },
+      { path: 'institution/backups/:backupId', name: 'institution-backup', component: () => import('./views/InstitutionBackupDetailView.vue'), props: true, meta: { roles: INSTITUTION, title: 'institutionBackup.title' } },
+      { path: 'institution/delegation', name: 'delegation', component: () => import('./views/DelegationView.vue'), meta: { roles: INSTITUTION, title: 'nav.delegation' } },
+      { path: 'institution/claims', name: 'institution-claims', component: () => import('./views/InstitutionClaimView.vue'), meta: { roles: INSTITUTION, title: 'nav.claims' } },
+      { path: 'console', name: 'console', component: () => import('./views/OperatorConsoleView.vue'), meta: { roles: OPERATOR, title: 'nav.console' } },
       { path: 'forbidden', name: 'forbidden', component: () => import('./views/ForbiddenView.vue'), meta: { title: 'common.noPermission' } },
       { path: ':rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'common.notFound' } },
     ],
