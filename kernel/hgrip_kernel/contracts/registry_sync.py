@@ -39,3 +39,16 @@ class BackupSyncedV1(_Closed):
     attempt = fields.Integer(required=True, validate=validate.Range(min=1))
     synced_at = fields.AwareDateTime(required=True)
     hgrg_status = fields.String(required=True, validate=validate.OneOf(("received", "duplicate")))
+
+
+@registry.register(SOURCE, "BackupSyncOverdue", 1)
+class BackupSyncOverdueV1(_Closed):
+    """The number has not reached HGRG for longer than the threshold (``SYNC_OVERDUE_SECONDS``):
+    recorded once per failing spell (a number's only one: synced is final), at the first failed
+    attempt past it. Pushing goes on; verification mails the backup's owner."""
+    backup_id = fields.UUID(required=True)
+    since = fields.AwareDateTime(required=True)         # when the number was requested (its way began)
+    attempts = fields.Integer(required=True, validate=validate.Range(min=1))
+    last_error = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    threshold_seconds = fields.Integer(required=True, validate=validate.Range(min=0))
+    overdue_at = fields.AwareDateTime(required=True)

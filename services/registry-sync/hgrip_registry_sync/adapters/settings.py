@@ -12,6 +12,7 @@ class SyncSettings:
     poll_interval: float  # how often due retries are looked for when nothing wakes the pusher
     concurrency: int      # pushes in flight at once per instance
     lease: float          # how long a claimed row stays invisible to other pushers
+    overdue: float = 3600.0   # a number not at HGRG this long after its request is reported (once)
 
     @classmethod
     def from_config(cls, config: dict) -> "SyncSettings":
@@ -28,4 +29,5 @@ class SyncSettings:
             raise ValueError("HGRG_SHARED_SECRET is not configured")
         return cls(hgrg_url=config.get("HGRG_URL") or DEFAULT_HGRG_URL, secret=secret,
                    timeout=timeout, poll_interval=float(config.get("SYNC_POLL_INTERVAL", 0.25)),
-                   concurrency=max(1, int(config.get("SYNC_CONCURRENCY", 4))), lease=lease)
+                   concurrency=max(1, int(config.get("SYNC_CONCURRENCY", 4))), lease=lease,
+                   overdue=float(config.get("SYNC_OVERDUE_SECONDS") or 3600))

@@ -41,6 +41,8 @@ sync_states = Table(
     Column("backup_number", String(32), primary_key=True),
     Column("backup_id", String(36), nullable=False),
     *_queue_columns("sync_states"),   # payload: the BackupSubmitted data
+    Column("requested_at", UTCDateTime),   # when its way to HGRG began (NULL in rows older than 0004)
+    Column("overdue_at", UTCDateTime),     # when BackupSyncOverdue was recorded (once), else NULL
 )
 
 owner_changes = Table(

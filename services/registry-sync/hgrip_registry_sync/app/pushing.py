@@ -24,7 +24,7 @@ from datetime import timedelta
 from hgrip_kernel.context import bind_request_context, clear_request_context
 from hgrip_kernel.logging import get_logger
 
-from ..domain import BackoffPolicy
+from ..domain import BackoffPolicy, SyncState
 from .ports import HgrgReceipts, HgrgRefused, HgrgUnavailable, Ports
 from .queues import NUMBERS, QUEUES
 from .writing import save_push
@@ -57,7 +57,7 @@ class Outcome:
 class Pusher:
     def __init__(self, ports: Ports, client: HgrgReceipts, lease_seconds: float,
                  policy: BackoffPolicy = DEFAULT_POLICY, instance: str = "registry-sync",
-                 rand: Callable[[], float] = random.random):
+                 rand: Callable[[], float] = random.random, overdue_after: timedelta | None = None):
         self.ports = ports
         self.store = ports.store
         self.rows = ports.rows
@@ -67,6 +67,7 @@ class Pusher:
         self.policy = policy
         self.instance = instance   # the events' actor: which instance pushed
         self.rand = rand
+        self.overdue_after = overdue_after   # a number failing longer than this is reported, once
         self._first = 0            # the queue claimed from first, in turn: neither starves the other
 
     def claim(self, limit: int) -> list[Claim]:
@@ -99,6 +100,11 @@ class Pusher:
             else:
                 push.attempt_failed(outcome.error or "", now, self.policy, self.rand)
             event = save_push(self.ports, uow, push)
+            if (self.overdue_after is not None and isinstance(push, SyncState)
+                    and push.report_overdue(now, self.overdue_after, outcome.error or "")):
+                overdue = save_push(self.ports, uow, push)
+                log.warning("hgrg_sync_overdue", since=overdue.data["since"], attempts=overdue.data["attempts"],
+                            threshold_s=overdue.data["threshold_seconds"])
         return event.data
 
     def process(self, claim: Claim) -> dict | None:

@@ -22,11 +22,22 @@ class PushQueue:
     requested: Callable[[dict], dict]                           # the row's own columns, from the request
 
 
+def _requested_at(row: Mapping[str, Any]) -> datetime | None:
+    """When the number was requested; rows older than the column fall back on the submission time."""
+    if row.get("requested_at") is not None:
+        return row["requested_at"]
+    submitted = (row.get("payload") or {}).get("submitted_at")
+    return datetime.fromisoformat(submitted) if submitted else None
+
+
 NUMBERS = PushQueue(
     "number", "backup_number",
-    lambda row: SyncState.restore(row["backup_number"], row["state"], row["attempts"], row["version"]),
+    lambda row: SyncState.restore(row["backup_number"], row["state"], row["attempts"], row["version"],
+                                  backup_id=row.get("backup_id"), requested_at=_requested_at(row),
+                                  overdue_reported=row.get("overdue_at") is not None),
     lambda client, payload, request_id: client.push_backup(payload, request_id=request_id),
-    lambda data: {"backup_number": data["backup_number"], "backup_id": data["backup_id"]})
+    lambda data: {"backup_number": data["backup_number"], "backup_id": data["backup_id"],
+                  "requested_at": datetime.fromisoformat(data["requested_at"])})
 OWNER_CHANGES = PushQueue(
     "owner_change", "change_id",
     lambda row: OwnerChange.restore(row["change_id"], row["backup_number"], row["state"],
@@ -63,4 +74,7 @@ def row_change(envelope: Envelope) -> RowChange:
         return RowChange(queue.name, data[queue.key], {
             "state": SYNCED, "attempts": data["attempt"], "last_error": None, "next_attempt_at": None,
             "synced_at": datetime.fromisoformat(data["synced_at"]), **common})
+    if event_type == "BackupSyncOverdue":   # reported once; the push goes on as before
+        return RowChange(NUMBERS.name, data["backup_number"], {
+            "overdue_at": datetime.fromisoformat(data["overdue_at"]), **common})
     raise ValueError(f"the push queues cannot apply {event_type}")

@@ -9,6 +9,7 @@ import os
 import socket
 import threading
 import uuid
+from datetime import timedelta
 
 import eventlet
 from eventlet.greenpool import GreenPool
@@ -39,11 +40,13 @@ class SyncPusherProvider(DependencyProvider):
         store = next(dep.store for dep in self.container.dependencies
                      if isinstance(dep, EventStoreProvider))
         client = HgrgClient(self.settings.hgrg_url, self.settings.secret, self.settings.timeout)
-        self.pusher = sql_pusher(store, client, self.settings.lease, instance=self.instance)
+        self.pusher = sql_pusher(store, client, self.settings.lease, instance=self.instance,
+                                 overdue_after=timedelta(seconds=self.settings.overdue))
         self._pool = GreenPool(self.settings.concurrency)
         self._dispatcher = self.container.spawn_managed_thread(self._dispatch, "sync_pusher")
         log.info("sync_pusher_started", instance=self.instance, hgrg_url=self.settings.hgrg_url,
-                 concurrency=self.settings.concurrency, lease_s=self.settings.lease)
+                 concurrency=self.settings.concurrency, lease_s=self.settings.lease,
+                 overdue_s=self.settings.overdue)
 
     def wake(self) -> None:
         """Look for due rows now (a new number or owner change to push was committed)."""

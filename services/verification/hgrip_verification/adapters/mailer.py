@@ -18,14 +18,21 @@ class SmtpMailer:
         self.sender = sender
         self.timeout = timeout
 
-    def send(self, to: str, subject: str, text: str) -> str:
-        """Send one plain-text message; returns its Message-ID, raises MailNotSent."""
+    def send(self, to: str, subject: str, text: str, key: str | None = None) -> str:
+        """Send one plain-text message; returns its Message-ID, raises MailNotSent. With ``key`` (a
+        notice's digest) the Message-ID is made from it and the header ``X-HGRIP-Notice-Key`` carries
+        it: a copy sent again after a crash is recognisably the same mail."""
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = to
         message["Subject"] = subject
         message["Date"] = formatdate(localtime=False)
-        message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        domain = self.sender.rpartition("@")[2] or "localhost"
+        if key:
+            message["Message-ID"] = f"<notice.{key}@{domain}>"
+            message["X-HGRIP-Notice-Key"] = key
+        else:
+            message["Message-ID"] = make_msgid(domain=domain)
         message.set_content(text, charset="utf-8")
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as client:

@@ -4,8 +4,13 @@ The read models, one row per code subject, the state of its latest code: ``verif
 per file, e-mail codes) and ``sms_codes`` (one per purpose and subject). ``code_hash`` lives only here
 (never in an event, which the outbox publishes to the broker): an HMAC keyed by TOKEN_SECRET, never the
 code itself. ``sms_codes`` keeps the masked mobile only.
+
+The notices' (``app/notices.py``): ``notice_backups``, each backup's number, name and owner as backups'
+events tell them (the owner of a FilingLinked or BackupSyncOverdue is looked up here), and
+``notices_sent``, one row per notice mailed, keyed by (kind, fact id, recipient): a notice is sent
+once. It keeps the masked address only.
 """
-from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table
+from sqlalchemy import Boolean, Column, Integer, MetaData, PrimaryKeyConstraint, String, Table
 
 from hgrip_kernel.field_rules import ACCESSION_MAX, EMAIL_MAX
 from hgrip_kernel.store.tables import UTCDateTime
@@ -38,4 +43,25 @@ sms_codes = Table(
     Column("subject", String(128), primary_key=True),
     Column("sent_to", String(16), nullable=False),     # masked: 139****5678
     *_code_state_columns(),
+)
+
+notice_backups = Table(
+    "notice_backups", metadata,
+    Column("backup_id", String(36), primary_key=True),
+    Column("backup_number", String(32)),
+    Column("name", String(200)),
+    Column("owner_id", String(36)),
+    Column("sequence", Integer, nullable=False),   # the backup stream's version the owner is from
+)
+
+notices_sent = Table(
+    "notices_sent", metadata,
+    Column("kind", String(32), nullable=False),
+    Column("fact_id", String(120), nullable=False),
+    Column("recipient_id", String(36), nullable=False),
+    Column("backup_id", String(36), nullable=False),
+    Column("sent_to", String(EMAIL_MAX), nullable=False),   # masked: z***@big.ac.cn
+    Column("message_id", String(255), nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("kind", "fact_id", "recipient_id", name="pk_notices_sent"),
 )

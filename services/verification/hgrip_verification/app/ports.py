@@ -6,14 +6,15 @@ implement them; unit tests pass in-memory fakes.
 A port's failure is its own exception type (``RepositoryUnavailable``, ``MailNotSent``, ``SmsNotSent``):
 the adapter raises it, the use case turns it into the refusal the user sees.
 """
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from hgrip_kernel.ports import EventStore, UnitOfWork
 
 from ..domain.issued_code import IssuedCode
+from ..domain.notices import NoticeKey
 
 
 # --- the repositories (GSA-Human, GWH, GVM, GenBase, OMIX) --------------------------------------------
@@ -51,8 +52,10 @@ class MailNotSent(Exception):
 
 
 class Mailer(Protocol):
-    def send(self, to: str, subject: str, text: str) -> str:
-        """Send one plain-text message; returns its Message-ID, raises MailNotSent."""
+    def send(self, to: str, subject: str, text: str, key: str | None = None) -> str:
+        """Send one plain-text message; returns its Message-ID, raises MailNotSent. ``key`` (a
+        notice's digest) makes the Message-ID and an ``X-HGRIP-Notice-Key`` header stable, so that a
+        mail sent twice can be recognised as one."""
 
 
 class SmsNotSent(Exception):
@@ -84,6 +87,41 @@ class SendGuard(Protocol):
         """True if no other send for ``scope`` is in flight (held until the unit of work ends)."""
 
 
+# --- notices (mail that tells people what happened to their backups) ----------------------------------
+class Accounts(Protocol):
+    """identity's accounts (RPC ``get_account``)."""
+
+    def account(self, account_id: str) -> Mapping[str, Any] | None:
+        """``{"id", "username", "name", …}``, None if identity has no such account; raises if
+        identity cannot answer (the event is then retried)."""
+
+
+class NoticeRecords(Protocol):
+    """``notice_backups`` (each numbered or delegated backup's owner, from backups' events) and
+    ``notices_sent`` (one row per notice sent, unique by kind, fact and recipient)."""
+
+    def backup(self, uow: UnitOfWork, backup_id: str) -> Mapping[str, Any] | None:
+        """``{"backup_id", "backup_number", "name", "owner_id", "sequence"}`` or None."""
+
+    def apply_backup(self, uow: UnitOfWork, backup_id: str, sequence: int, owner_id: str | None,
+                     backup_number: str | None, name: str | None) -> bool:
+        """Fold one backup event: the owner only from a newer event (higher ``sequence``), number and
+        name whenever they were unknown; True if something changed."""
+
+    def was_sent(self, uow: UnitOfWork, key: NoticeKey) -> bool:
+        """Whether this notice was already sent."""
+
+    def record_sent(self, uow: UnitOfWork, key: NoticeKey, backup_id: str, sent_to: str,
+                    message_id: str, sent_at: datetime) -> None:
+        """Record a sent notice (``sent_to`` masked); a second row for the key violates the unique key."""
+
+
+@dataclass(frozen=True)
+class NoticeSettings:
+    platform_url: str           # the web application's base URL (the links in the mail): PLATFORM_URL
+    mail_domain: str | None     # NOTICE_MAIL_DOMAIN: <username>@<domain> when a username is no address
+
+
 # --- what a use case is given ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Ports:
@@ -99,3 +137,6 @@ class Ports:
     sms: SmsGateway
     clock: Callable[[], datetime]   # the service's "now" (code expiry depends on it; tests move it)
     secret: str                     # the codes' HMAC key (TOKEN_SECRET)
+    accounts: Accounts              # identity (notices' recipients)
+    notices: NoticeRecords
+    notice_settings: NoticeSettings

@@ -7,15 +7,17 @@ the answer. A code exists only in memory and in the mail or text message: the da
 events keep the expiry, logs keep neither. The clear mobile is kept nowhere (events and answers mask it).
 """
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from nameko.rpc import RpcProxy, rpc
 
 from hgrip_kernel.health import health_report
-from hgrip_kernel.nameko import EventStoreProvider, RequestContext, refusing_rpc
+from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consumer, refusing_rpc
 
+from ..adapters.accounts import IdentityAccounts
+from ..adapters.notices import SqlNoticeRecords
 from ..adapters.read_models import MailCodeRecords, SmsCodeRecords
 from ..adapters.send_guard import AdvisoryLockGuard
-from ..app import datasets, mail_codes, sms_codes
-from ..app.ports import Ports
+from ..app import datasets, mail_codes, notices, sms_codes
+from ..app.ports import NoticeSettings, Ports
 from .dependencies import Clock, MailerProvider, RepositoryClientProvider, SmsClientProvider
 from .schemas import (
     CheckDatasetSchema,
@@ -29,6 +31,8 @@ from .schemas import (
 SEND_GUARD = AdvisoryLockGuard()
 MAIL_CODE_RECORDS = MailCodeRecords()
 SMS_CODE_RECORDS = SmsCodeRecords()
+NOTICE_RECORDS = SqlNoticeRecords()
+DEFAULT_GATEWAY = "127.0.0.1:8000"   # the links' base without PLATFORM_URL: the gateway (it serves the web app)
 
 
 class VerificationService:
@@ -41,6 +45,7 @@ class VerificationService:
     repositories = RepositoryClientProvider()
     mailer = MailerProvider()
     sms = SmsClientProvider()
+    identity = RpcProxy("identity")
 
     @rpc
     def health(self):
@@ -74,8 +79,34 @@ class VerificationService:
         return sms_codes.verify_sms_code(self._ports(), self.ctx, data["purpose"], data["subject"],
                                          data["code"])
 
+    # --- notices: mail that tells people what happened to their backups (app/notices.py) ---------
+    @event_consumer("backups", "BackupSubmitted")
+    def on_backup_submitted(self, envelope):
+        notices.backup_submitted(self._ports(), self.ctx, envelope)
+
+    @event_consumer("backups", "BackupDelegated")
+    def on_backup_delegated(self, envelope):
+        notices.backup_delegated(self._ports(), self.ctx, envelope)
+
+    @event_consumer("backups", "BackupClaimed")
+    def on_backup_claimed(self, envelope):
+        notices.backup_claimed(self._ports(), self.ctx, envelope)
+
+    @event_consumer("backups", "FilingLinked")
+    def on_filing_linked(self, envelope):
+        notices.filing_linked(self._ports(), self.ctx, envelope)
+
+    @event_consumer("registry-sync", "BackupSyncOverdue")
+    def on_backup_sync_overdue(self, envelope):
+        notices.sync_overdue(self._ports(), self.ctx, envelope)
+
     # --- wiring ---------------------------------------------------------------------------------
     def _ports(self) -> Ports:
         return Ports(store=self.store, send_guard=SEND_GUARD, mail_codes=MAIL_CODE_RECORDS,
                      sms_codes=SMS_CODE_RECORDS, repositories=self.repositories, mailer=self.mailer, sms=self.sms,
-                     clock=self.clock, secret=self.config["TOKEN_SECRET"])
+                     clock=self.clock, secret=self.config["TOKEN_SECRET"],
+                     accounts=IdentityAccounts(self.identity), notices=NOTICE_RECORDS,
+                     notice_settings=NoticeSettings(
+                         platform_url=self.config.get("PLATFORM_URL")
+                         or f"http://{self.config.get('WEB_SERVER_ADDRESS') or DEFAULT_GATEWAY}",
+                         mail_domain=self.config.get("NOTICE_MAIL_DOMAIN") or None))

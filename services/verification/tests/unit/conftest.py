@@ -11,7 +11,14 @@ import pytest
 
 from hgrip_kernel.testing.fakes import FakeLog, FakeRequest
 from hgrip_kernel.testing.memory_store import InMemoryEventStore
-from hgrip_verification.app.ports import Dataset, MailNotSent, Ports, RepositoryUnavailable, SmsNotSent
+from hgrip_verification.app.ports import (
+    Dataset,
+    MailNotSent,
+    NoticeSettings,
+    Ports,
+    RepositoryUnavailable,
+    SmsNotSent,
+)
 
 SECRET = "unit-test-token-secret-of-32-bytes!"
 T0 = datetime(2023, 6, 28, 10, 3, 53, tzinfo=UTC)
@@ -65,8 +72,8 @@ class FakeOutbox:
 
 
 class FakeMailer(FakeOutbox):
-    def send(self, to, subject, text):
-        return self._send(to=to, subject=subject, text=text)
+    def send(self, to, subject, text, key=None):
+        return self._send(to=to, subject=subject, text=text, key=key)
 
 
 class FakeSms(FakeOutbox):
@@ -106,6 +113,53 @@ class FakeSendGuard:
         return scope not in self.busy
 
 
+class FakeAccounts:
+    """identity: ``accounts[id] = {"id", "username", "name"}``; ``down`` = cannot answer."""
+
+    def __init__(self):
+        self.accounts: dict[str, dict] = {}
+        self.down = False
+
+    def account(self, account_id):
+        if self.down:
+            raise ConnectionError("identity is away")
+        return self.accounts.get(account_id)
+
+
+class FakeNoticeRecords:
+    """``notice_backups`` and ``notices_sent`` in memory (``sent`` raises on a second row per key,
+    as the unique key does)."""
+
+    def __init__(self):
+        self.backups: dict[str, dict] = {}
+        self.sent: dict = {}
+
+    def backup(self, uow, backup_id):
+        return self.backups.get(backup_id)
+
+    def apply_backup(self, uow, backup_id, sequence, owner_id, backup_number, name):
+        row = self.backups.get(backup_id)
+        if row is None:
+            self.backups[backup_id] = {"backup_id": backup_id, "backup_number": backup_number, "name": name,
+                                       "owner_id": owner_id, "sequence": sequence}
+            return True
+        before = dict(row)
+        if sequence > row["sequence"]:
+            row.update(owner_id=owner_id, sequence=sequence)
+        row["backup_number"] = row["backup_number"] or backup_number
+        row["name"] = row["name"] or name
+        return row != before
+
+    def was_sent(self, uow, key):
+        return key in self.sent
+
+    def record_sent(self, uow, key, backup_id, sent_to, message_id, sent_at):
+        if key in self.sent:
+            raise RuntimeError(f"unique violation: {key}")
+        self.sent[key] = {"backup_id": backup_id, "sent_to": sent_to, "message_id": message_id,
+                          "sent_at": sent_at}
+
+
 @dataclass
 class Verification:
     """The ports of the use cases as fakes, a clock to move and the log of every call."""
@@ -116,6 +170,9 @@ class Verification:
     mail_codes: FakeCodeRecords = field(default_factory=FakeCodeRecords)
     sms_codes: FakeCodeRecords = field(default_factory=FakeCodeRecords)
     send_guard: FakeSendGuard = field(default_factory=FakeSendGuard)
+    accounts: FakeAccounts = field(default_factory=FakeAccounts)
+    notices: FakeNoticeRecords = field(default_factory=FakeNoticeRecords)
+    mail_domain: str | None = "users.hgrip.test"
     log: FakeLog = field(default_factory=FakeLog)
     now: datetime = T0
 
@@ -123,7 +180,9 @@ class Verification:
     def ports(self) -> Ports:
         return Ports(store=self.store, send_guard=self.send_guard, mail_codes=self.mail_codes,
                      sms_codes=self.sms_codes, repositories=self.repositories, mailer=self.mailer, sms=self.sms,
-                     clock=lambda: self.now, secret=SECRET)
+                     clock=lambda: self.now, secret=SECRET, accounts=self.accounts, notices=self.notices,
+                     notice_settings=NoticeSettings(platform_url="https://hgrip.example/",
+                                                    mail_domain=self.mail_domain))
 
     @property
     def request(self) -> FakeRequest:
