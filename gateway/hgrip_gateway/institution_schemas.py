@@ -3,7 +3,7 @@
 Query strings arrive as text; these schemas turn them into typed values and refuse unknown
 parameters. The backups service checks the same rules again (it decides, the gateway translates).
 """
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_load, validate
 
 from hgrip_kernel.field_rules import CODE_MAX, FILING_NUMBER_MAX, NAME_MAX, PAGE_SIZE_MAX, PI_NAME_MAX, USERNAME_MAX
 from hgrip_kernel.schema_fields import Trimmed, mobile_rule, name_rules, text_rules
@@ -13,13 +13,26 @@ from .schemas import _DATETIME, ROLES, CodeName, DataFile, Filing, RequestSchema
 SORTS = ["created_at", "-created_at", "backup_number", "-backup_number", "name", "-name"]
 
 
-class _Paged(RequestSchema):
+class _ListQuery(RequestSchema):
+    """Every institution list's query string (backups, members, delegates, the export): a filter
+    left blank in the form ("", only spaces) is no filter, dropped before anything is checked,
+    as the backups service does (docs/institution-views.md)."""
+
+    @pre_load
+    def _blank_is_absent(self, data, **kwargs):
+        if not isinstance(data, dict):
+            return data
+        return {key: value for key, value in data.items()
+                if value is not None and not (isinstance(value, str) and not value.strip())}
+
+
+class _Paged(_ListQuery):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1),
                           metadata={"description": "1-based page number"})
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=PAGE_SIZE_MAX))
 
 
-class InstitutionBackupQuery(_Paged):
+class _BackupFilters(_ListQuery):
     status = fields.String(load_default="completed", validate=validate.OneOf(["completed", "incomplete"]),
                            metadata={"description": "tab: completed (已完成) or incomplete (未完成)"})
     unit = fields.String(validate=validate.Length(min=1, max=CODE_MAX), metadata={"description": "unit code"})
@@ -32,6 +45,16 @@ class InstitutionBackupQuery(_Paged):
     filing_number = Trimmed(validate=validate.Length(min=1, max=FILING_NUMBER_MAX),
                             metadata={"description": "cited by this filing number (备案号)"})
     sort = fields.String(load_default="-created_at", validate=validate.OneOf(SORTS))
+
+
+class InstitutionBackupQuery(_BackupFilters, _Paged):
+    """备份列表: the tab, the filters, the sort and the page."""
+
+
+class InstitutionBackupExportQuery(_BackupFilters):
+    """The export of 备份列表: the list's tab, filters and sort (every matching row: no page)."""
+    format = fields.String(required=True, validate=validate.OneOf(["csv", "xlsx"]),
+                           metadata={"description": "csv (UTF-8 with BOM) or xlsx"})
 
 
 class MemberQuery(_Paged):

@@ -110,6 +110,8 @@ def _operation(route: Route) -> dict:
                "headers": {REQUEST_ID_HEADER: {"$ref": f"#/components/headers/{REQUEST_ID_HEADER}"}}}
     if route.response is not None:
         success["content"] = {"application/json": {"schema": route.response}}
+    if route.content:
+        success["content"] = {media: {"schema": {"type": "string", "format": "binary"}} for media in route.content}
     if route.status == 201:
         success["headers"]["Location"] = {"description": "URL of the new resource", "schema": {"type": "string"}}
     for name, description in route.headers:

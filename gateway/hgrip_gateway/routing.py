@@ -41,6 +41,7 @@ class Route:
     description: str = ""
     csrf: bool = False                     # always needs the CSRF proof (the session routes themselves)
     headers: tuple[tuple[str, str], ...] = ()  # (name, description) of success headers, documented
+    content: tuple[str, ...] = ()          # media types of a non-JSON (file) answer, documented
 
 
 @dataclass
@@ -54,13 +55,15 @@ class Reply:
 def route(method: str, rule: str, *, summary: str, tag: str, auth: str | None = BEARER,
           body: type[Schema] | None = None, query: type[Schema] | None = None,
           response: type[Schema] | None = None, status: int = 200, errors: tuple[int, ...] = (),
-          csrf: bool = False, headers: dict[str, str] | None = None):
+          csrf: bool = False, headers: dict[str, str] | None = None, content: tuple[str, ...] = ()):
     """Declare a gateway route. The handler is called as
-    handler(self, request, [account], [body], [query], **path)."""
+    handler(self, request, [account], [body], [query], **path); it returns the payload, a Reply,
+    or (a file, ``content`` naming its media types) a werkzeug Response, sent as it is."""
 
     def decorate(fn):
         spec = Route(fn.__name__, method, rule, summary, tag, auth, body, query, response, status,
-                     errors, inspect.cleandoc(fn.__doc__ or ""), csrf, tuple((headers or {}).items()))
+                     errors, inspect.cleandoc(fn.__doc__ or ""), csrf, tuple((headers or {}).items()),
+                     tuple(content))
         body_schema = body() if body else None
         query_schema = query() if query else None
         response_schema = response() if response else None
@@ -82,9 +85,11 @@ def route(method: str, rule: str, *, summary: str, tag: str, auth: str | None = 
                     # A repeated parameter keeps its first value; unknown ones are refused.
                     kwargs["query"] = query_schema.load(request.args.to_dict(flat=True))
                 result = fn(self, request, **kwargs)
-                if not isinstance(result, Reply):
+                if not isinstance(result, (Reply, Response)):
                     result = Reply(result)
-                if (result.status or status) == 204:
+                if isinstance(result, Response):   # a file, perhaps streamed: as it is
+                    response = result
+                elif (result.status or status) == 204:
                     response = Response(status=204, headers=result.headers)
                     del response.headers["Content-Type"]  # no body, so no type
                 else:

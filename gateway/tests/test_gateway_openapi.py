@@ -27,6 +27,7 @@ EXPECTED = {
     ("get", "/api/v1/backups/{backup_id}/sync"), ("get", "/api/v1/taxonomy"),
     # institutions, delegation and claims (docs/institution-views.md, docs/legacy-import.md)
     ("get", "/api/v1/institution/backups"), ("get", "/api/v1/institution/backups/{backup_id}"),
+    ("get", "/api/v1/institution/backups/export"),
     ("get", "/api/v1/institution/members"), ("get", "/api/v1/institution/delegates"),
     ("post", "/api/v1/institution/delegations"), ("post", "/api/v1/institution/claims"),
     ("post", "/api/v1/claims/sms-code"), ("post", "/api/v1/claims"),
@@ -35,6 +36,8 @@ EXPECTED = {
 QUERY_PARAMETERS = {
     "/api/v1/institution/backups": {"status", "unit", "name", "pi", "delegate", "backup_number",
                                     "filing_number", "page", "page_size", "sort"},
+    "/api/v1/institution/backups/export": {"format", "status", "unit", "name", "pi", "delegate", "backup_number",
+                                           "filing_number", "sort"},
     "/api/v1/institution/members": {"name", "unit", "role", "page", "page_size"},
     "/api/v1/institution/delegates": {"name", "unit", "employed", "page", "page_size"},
 }
@@ -316,3 +319,12 @@ def test_the_institution_lists_document_their_query_parameters(document):
         assert "400" in operation["responses"] and "403" in operation["responses"]
     status = {p["name"]: p for p in document["paths"]["/api/v1/institution/backups"]["get"]["parameters"]}["status"]
     assert status["schema"]["enum"] == ["completed", "incomplete"]
+
+
+def test_the_export_documents_its_two_file_types_and_its_attachment(document):
+    operation = document["paths"]["/api/v1/institution/backups/export"]["get"]
+    success = operation["responses"]["200"]
+    assert set(success["content"]) == {"text/csv; charset=utf-8",
+                                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    assert "Content-Disposition" in success["headers"]
+    assert {"400", "401", "403"} <= set(operation["responses"])

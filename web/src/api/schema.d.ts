@@ -380,6 +380,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/institution/backups/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the backup list (every matching row) as CSV or XLSX, streamed
+         * @description Every row the list would show for the same tab, filters and sort (same scope rules), not
+         *     only a page: a bilingual header row, then 序号 and the list's columns (备份号, 备份名称, 备案号,
+         *     项目负责人, 委托人, 创建时间) with 提交时间, 单位, 完成情况, file count, size and the filing
+         *     warning; times in Beijing time. Streamed as it is read, batch by batch: the gateway never holds
+         *     the file. Refusals (403 institution_admins_only, 400 for a bad format or filter) come before the
+         *     first byte; a failure later cuts the download short (the file is then incomplete).
+         */
+        get: operations["institution_backups_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/institution/backups/{backup_id}": {
         parameters: {
             query?: never;
@@ -1984,6 +2009,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InstitutionBackupPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    institution_backups_export: {
+        parameters: {
+            query: {
+                /** @description tab: completed (已完成) or incomplete (未完成) */
+                status?: "completed" | "incomplete";
+                /** @description unit code */
+                unit?: string;
+                /** @description backup name contains */
+                name?: string;
+                /** @description PI name contains */
+                pi?: string;
+                /** @description delegate (委托人) name contains, or exact username */
+                delegate?: string;
+                /** @description backup number starts with */
+                backup_number?: string;
+                /** @description cited by this filing number (备案号) */
+                filing_number?: string;
+                sort?: "created_at" | "-created_at" | "backup_number" | "-backup_number" | "name" | "-name";
+                /** @description csv (UTF-8 with BOM) or xlsx */
+                format: "csv" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description attachment; filename="backups-<yyyymmdd-hhmmss>.<format>"; filename*=UTF-8''<备份列表-已完成|未完成-yyyymmdd-hhmmss>.<format> */
+                    "Content-Disposition"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv; charset=utf-8": string;
                 };
             };
             400: components["responses"]["BadRequest"];

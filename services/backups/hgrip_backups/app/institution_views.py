@@ -24,6 +24,16 @@ def institution_backups(ports: Ports, actor_id: Any, query: dict) -> dict:
     return _page(ports, actor_id, query, ports.institution.backup_page)
 
 
+def institution_backups_export(ports: Ports, actor_id: Any, query: dict, after: list | None,
+                               limit: int) -> dict:
+    """One batch of the export of 备份列表 (every matching row, same scope and filters as the list):
+    ``{items, next}``; the caller asks again with ``after=next`` until ``next`` is None. Each batch
+    checks the actor again (an administrator who left mid-export gets 403 for the rest)."""
+    admin = institution_admin(ports, actor_id)
+    with ports.connect() as connection:
+        return ports.institution.backup_batch(connection, admin, query, after, limit)
+
+
 def institution_backup(ports: Ports, actor_id: Any, backup_id: Any) -> dict:
     """备份详细信息 of one backup in the actor's scope; 404 backup_not_found otherwise."""
     admin = institution_admin(ports, actor_id)

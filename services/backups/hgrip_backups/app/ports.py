@@ -90,6 +90,10 @@ class InstitutionQueries(Protocol):
 
     def backup_detail(self, connection: Connection, authority: Authority, backup_id: str) -> dict | None: ...
 
+    def backup_batch(self, connection: Connection, authority: Authority, query: dict, after: list | None,
+                     limit: int) -> dict:
+        """The export's batch: ``{items, next}``, keyset by (sort key, id) after ``after``."""
+
     def member_page(self, connection: Connection, authority: Authority, query: dict) -> dict: ...
 
     def delegate_page(self, connection: Connection, authority: Authority, query: dict) -> dict: ...

@@ -67,15 +67,10 @@ def _one_of(choices, zh_hint: str = ""):
                                                     f"必须是以下之一：{listed}{zh_hint}。"))
 
 
-class _Query(Schema):
+class _Filters(Schema):
+    """A query of filters: unknown keys refused, blank values dropped."""
     class Meta:
         unknown = RAISE
-
-    page = QueryInteger(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX, error=_bilingual(
-        f"Must be a whole number from 1 to {PAGE_MAX}.", f"必须是 1 到 {PAGE_MAX} 之间的整数。")))
-    page_size = QueryInteger(load_default=PAGE_SIZE_DEFAULT, validate=validate.Range(
-        min=1, max=PAGE_SIZE_MAX, error=_bilingual(f"Must be a whole number from 1 to {PAGE_SIZE_MAX}.",
-                                                   f"必须是 1 到 {PAGE_SIZE_MAX} 之间的整数。")))
 
     @pre_load
     def _blank_is_absent(self, data, **kwargs):
@@ -86,8 +81,16 @@ class _Query(Schema):
                 if value is not None and not (isinstance(value, str) and not value.strip())}
 
 
-class BackupListQuery(_Query):
-    """备份列表: the tab, the filters of the manual's form, paging and sorting."""
+class _Query(_Filters):
+    page = QueryInteger(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX, error=_bilingual(
+        f"Must be a whole number from 1 to {PAGE_MAX}.", f"必须是 1 到 {PAGE_MAX} 之间的整数。")))
+    page_size = QueryInteger(load_default=PAGE_SIZE_DEFAULT, validate=validate.Range(
+        min=1, max=PAGE_SIZE_MAX, error=_bilingual(f"Must be a whole number from 1 to {PAGE_SIZE_MAX}.",
+                                                   f"必须是 1 到 {PAGE_SIZE_MAX} 之间的整数。")))
+
+
+class BackupFilters(_Filters):
+    """备份列表's tab, the filters of the manual's form and the sort (the export's whole query)."""
     status = fields.String(load_default="completed",
                            validate=_one_of(STATUSES, "（completed 已完成，incomplete 未完成）"))
     unit = QueryText(64)                # unit code
@@ -97,6 +100,10 @@ class BackupListQuery(_Query):
     backup_number = QueryText(32)       # starts with (case-insensitive)
     filing_number = QueryText(64)       # 备案号, exact
     sort = fields.String(load_default="-created_at", validate=_one_of(SORTS))
+
+
+class BackupListQuery(BackupFilters, _Query):
+    """备份列表: the tab, the filters of the manual's form, paging and sorting."""
 
 
 class MemberListQuery(_Query):
@@ -114,6 +121,8 @@ class DelegateListQuery(_Query):
 
 
 _backups, _members, _delegates = BackupListQuery(), MemberListQuery(), DelegateListQuery()
+_export = BackupFilters()
+EXPORT_BATCH_MAX = 5000
 
 
 def bilingual_messages(messages):
@@ -149,3 +158,21 @@ def load_member_query(query) -> dict:
 
 def load_delegate_query(query) -> dict:
     return _load(_delegates, query)
+
+
+def load_backup_export(query, after, limit) -> tuple[dict, list | None, int]:
+    """The export's filters (as the list's, without paging), its keyset cursor (``None`` or the
+    ``next`` of the previous batch: ``[sort key, id]``) and its batch size (1‥5000)."""
+    values = _load(_export, query)
+    problems = {}
+    if after is not None and not (isinstance(after, list) and len(after) == 2
+                                  and (after[0] is None or isinstance(after[0], str))
+                                  and isinstance(after[1], str)):
+        problems["after"] = [{"message": "Must be the next cursor of the previous batch.",
+                              "message_zh": "必须是上一批返回的 next 游标。"}]
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= EXPORT_BATCH_MAX:
+        problems["limit"] = [{"message": f"Must be a whole number from 1 to {EXPORT_BATCH_MAX}.",
+                              "message_zh": f"必须是 1 到 {EXPORT_BATCH_MAX} 之间的整数。"}]
+    if problems:
+        raise invalid_input(problems)
+    return values, after, limit

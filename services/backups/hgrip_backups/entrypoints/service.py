@@ -124,6 +124,13 @@ class BackupsService:
         return institution_views.institution_backups(self._ports(), actor_id, values)
 
     @refusing_rpc
+    def institution_backups_export(self, actor_id, query=None, after=None, limit=1000):
+        """The export of 备份列表, batch by batch: ``query`` as the list's without paging, ``after`` the
+        previous batch's ``next`` (None first), ``limit`` 1‥5000 → ``{items, next}``."""
+        values, after, limit = institution_schemas.load_backup_export(query, after, limit)
+        return institution_views.institution_backups_export(self._ports(), actor_id, values, after, limit)
+
+    @refusing_rpc
     def institution_backup(self, actor_id, backup_id):
         """备份详细信息 of one backup in the actor's scope; 404 backup_not_found otherwise."""
         return institution_views.institution_backup(self._ports(), actor_id, backup_id)

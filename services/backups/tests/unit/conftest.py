@@ -218,6 +218,10 @@ class FakeInstitution:
         self.asked.append(("detail", authority, backup_id))
         return None
 
+    def backup_batch(self, connection, authority, query, after, limit):
+        self.asked.append(("export", authority, (query, after, limit)))
+        return {"items": [], "next": None}
+
 
 class FakeProjects:
     def __init__(self):
