@@ -50,8 +50,9 @@ export const answer = answerAfter(0)
 // ---------------------------------------------------------------------------------------------
 // A fake gateway by route: for screens whose requests depend on what the user does
 
-export interface Call { method: string; path: string; body: unknown }
-export type Handler = (body: unknown) => Response | Promise<Response>
+export interface Call { method: string; path: string; body: unknown; query: Record<string, string> }
+/** Answers a request: its JSON body, and its query string's values (the list screens send filters there). */
+export type Handler = (body: unknown, query: Record<string, string>) => Response | Promise<Response>
 
 /** The gateway as a test needs it: "METHOD /path" → answer; every request is recorded with its JSON
  * body. The taxonomy is always there (the forms need it); anything else unrouted is a 404. */
@@ -59,12 +60,14 @@ export function serve(routes: Record<string, Handler>): Call[] {
   const calls: Call[] = []
   globalThis.fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = input instanceof Request ? input : new Request(input, init)
-    const path = new URL(request.url).pathname
+    const url = new URL(request.url)
+    const path = url.pathname
+    const query = Object.fromEntries(url.searchParams.entries())
     const text = request.method === 'GET' ? '' : await request.clone().text()
     const body = text ? JSON.parse(text) : undefined
-    calls.push({ method: request.method, path, body })
+    calls.push({ method: request.method, path, body, query })
     const handler = routes[`${request.method} ${path}`] ?? (path === '/api/v1/taxonomy' ? () => json(200, TAXONOMY) : null)
-    return handler ? handler(body) : refusal(404, 'not_found', '不存在。', 'Not found.')
+    return handler ? handler(body, query) : refusal(404, 'not_found', '不存在。', 'Not found.')
   }) as typeof fetch
   return calls
 }
