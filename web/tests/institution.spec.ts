@@ -302,7 +302,7 @@ describe('成员列表', () => {
       { 'GET /api/v1/institution/members': (_, query) => page(query.name ? [MEMBERS[2]] : MEMBERS, query.name ? 1 : 47) })
     expect(headers()).toEqual(['序号', '姓名', '角色', '单位'])
     expect(rows()[0]).toEqual(['1', '国家基因组科学数据中心测试', '法人', '国家基因组科学数据中心测试'])
-    expect(rows()[2]).toEqual(['3', '张晓寒', '自然人', '生物信息研究部'])
+    expect(rows()[2]).toEqual(['3', '张晓寒', '自然人', '国家基因组科学数据中心测试 / 生物信息研究部'])
     expect(wrapper.get('.el-pagination').text()).toContain('共 47 条')
     await field('name').setValue('  ')
     await wrapper.get('form').trigger('submit')
@@ -313,7 +313,7 @@ describe('成员列表', () => {
     await settle()
     expect(router.currentRoute.value.query).toEqual({ name: '张晓寒' })
     expect(lastList('/api/v1/institution/members').query).toEqual({ name: '张晓寒', page: '1', page_size: '20' })
-    expect(rows()).toEqual([['1', '张晓寒', '自然人', '生物信息研究部']])
+    expect(rows()).toEqual([['1', '张晓寒', '自然人', '国家基因组科学数据中心测试 / 生物信息研究部']])
   })
 })
 
@@ -345,7 +345,7 @@ describe('委托调整', () => {
   it('shows 张晓寒\'s row as the manual does', async () => {
     await openDelegation()
     expect(headers()).toEqual(['序号', '委托人', '单位', '角色', '项目数', '备份数', '状态', '操作'])
-    expect(rows()).toEqual([['1', '张晓寒', '生物信息研究部', '自然人', '1', '已完成: 1; 未完成: 2;', '在职', '委托调整']])
+    expect(rows()).toEqual([['1', '张晓寒', '国家基因组科学数据中心测试 / 生物信息研究部', '自然人', '1', '已完成: 1; 未完成: 2;', '在职', '委托调整']])
     expect(wrapper.get('.el-pagination').text()).toContain('共 1 条')
   })
 
