@@ -43,6 +43,12 @@ NOTES = """
   backups, whose count reads every match. The RPC row adds the broker round trip, the actor's
   scope lookup, validation and serialisation. `docs/institution-views.md` has the queries and
   indexes.
+- (e) export: the same 100 000 backups exported through a gateway started as its own process
+  (`hgrip serve gateway`; backups and a token-checking identity stand-in in the bench process), both
+  tabs, as CSV and as XLSX; every file's rows are counted. The gateway asks backups for keyset
+  batches of 1 000 rows and writes each as it arrives (CSV to the socket, XLSX into xlsxwriter's
+  constant-memory temporary file, then streamed), so its memory holds one batch, not the file: the
+  measure is its peak RSS (`VmHWM`, reset after a warm-up export) minus its RSS before.
 - (f) loads the built web application (`web/dist`) in Debian's Chromium against the whole platform,
   each time in a fresh browser context (empty cache). Bytes are counted from Playwright's response
   events: the gzip -6 size of every body received, with the bytes actually on the wire beside it

@@ -49,6 +49,7 @@ OWNER_ONLY = {
     ("get", "/api/v1/backups/{backup_id}/sync"),
 }
 INSTITUTION_READS = {("get", "/api/v1/institution/backups"), ("get", "/api/v1/institution/backups/{backup_id}"),
+                     ("get", "/api/v1/institution/backups/export"),
                      ("get", "/api/v1/institution/members"), ("get", "/api/v1/institution/delegates")}
 INSTITUTION_WRITES = {("post", "/api/v1/institution/delegations"), ("post", "/api/v1/institution/claims")}
 CLAIMS = {("post", "/api/v1/claims/sms-code"), ("post", "/api/v1/claims")}
@@ -61,7 +62,12 @@ SELF = {("post", "/api/v1/auth/login"), ("get", "/api/v1/auth/session"), ("post"
         ("get", "/api/v1/openapi.json")}
 HGRG_ONLY = {("put", "/api/v1/hgrg/institutions/{code}"), ("put", "/api/v1/hgrg/accounts/{username}"),
              ("post", "/api/v1/hgrg/filings")}
-CLASSIFIED = OWNER_ONLY | INSTITUTION_READS | INSTITUTION_WRITES | CLAIMS | SELF | HGRG_ONLY
+# The operator's console: operators only, every other role 403 operators_only.
+OPERATOR_ONLY = {("get", "/api/v1/operator/backups/{backup_number}"), ("get", "/api/v1/operator/sync"),
+                 ("get", "/api/v1/operator/dead-letters"), ("get", "/api/v1/operator/dead-letters/{message_id}"),
+                 ("post", "/api/v1/operator/dead-letters/{message_id}/replay"),
+                 ("post", "/api/v1/operator/dead-letters/replay"), ("get", "/api/v1/operator/actions")}
+CLASSIFIED = OWNER_ONLY | INSTITUTION_READS | INSTITUTION_WRITES | CLAIMS | SELF | HGRG_ONLY | OPERATOR_ONLY
 
 
 @pytest.fixture(scope="module")
@@ -148,24 +154,29 @@ def test_institution_views_show_the_backups_to_their_legal_person_and_unit_admin
             response = client.get("/api/v1/institution/backups", params={"status": status, "page_size": 100})
             listed[status] = response
         detail = client.get(f"/api/v1/institution/backups/{draft}")
+        exported = client.get("/api/v1/institution/backups/export", params={"format": "csv", "status": "incomplete"})
         members = client.get("/api/v1/institution/members", params={"page_size": 100})
         delegates = client.get("/api/v1/institution/delegates", params={"page_size": 100})
         if role not in ADMINS:
-            for response in (*listed.values(), detail, members, delegates):
+            for response in (*listed.values(), detail, exported, members, delegates):
                 assert response.status_code == 403, (role, response.text)
                 assert response.json()["error"]["code"] == "institution_admins_only"
             continue
         for response in (*listed.values(), members, delegates):
             assert response.status_code == 200, (role, response.text)
         ids = {item["id"] for r in listed.values() for item in r.json()["items"]}
+        assert exported.status_code == 200, (role, exported.text)
+        exported_names = exported.content.decode("utf-8-sig")
         people = {item["username"] for item in members.json()["items"]}
         delegate_names = {item["username"] for item in delegates.json()["items"]}
         if role in INSTITUTION_VIEWERS:
             assert {draft, submitted} <= ids, role
+            assert "矩阵草稿" in exported_names, role
             assert detail.status_code == 200 and detail.json()["delegate"]["username"] == OWNER
             assert OWNER in people and OWNER in delegate_names
         else:
             assert not ids & {draft, submitted}, role
+            assert "矩阵草稿" not in exported_names, role
             assert detail.status_code == 404 and detail.json()["error"]["code"] == "backup_not_found"
             assert OWNER not in people and OWNER not in delegate_names
         if role == "other_institution_legal":
@@ -216,3 +227,26 @@ def test_claims_by_sms_are_for_natural_persons_and_hgrg_routes_for_hgrg(world):
         if projects.status_code == 200:
             ids = {p["id"] for p in projects.json()["items"]}
             assert (world["project"]["id"] in ids) == (role == "owner"), role
+
+
+def test_the_operators_console_is_for_operators_only(world):
+    number = world["number"]
+    calls = [("get", f"/api/v1/operator/backups/{number}"), ("get", "/api/v1/operator/sync"),
+             ("get", "/api/v1/operator/dead-letters"), ("get", "/api/v1/operator/dead-letters/no-such-letter"),
+             ("post", "/api/v1/operator/dead-letters/no-such-letter/replay"),
+             ("post", "/api/v1/operator/dead-letters/replay"), ("get", "/api/v1/operator/actions")]
+    actions = world["clients"]["operator"].get("/api/v1/operator/actions").json()["total"]
+    for role, client in world["clients"].items():
+        if role == "operator":
+            continue
+        for method, path in calls:
+            response = client.request(method.upper(), path)
+            assert response.status_code == 403, (role, path, response.text)
+            assert response.json()["error"]["code"] == "operators_only", (role, path)
+    operator = world["clients"]["operator"]
+    found = operator.get(f"/api/v1/operator/backups/{number}")
+    assert found.status_code == 200 and found.json()["owner"]["username"] == OWNER
+    for path in ("/api/v1/operator/sync", "/api/v1/operator/dead-letters", "/api/v1/operator/actions"):
+        assert operator.get(path).status_code == 200, path
+    assert operator.get("/api/v1/operator/dead-letters/no-such-letter").status_code == 404
+    assert operator.get("/api/v1/operator/actions").json()["total"] == actions   # refusals recorded nothing

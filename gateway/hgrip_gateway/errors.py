@@ -29,6 +29,7 @@ MESSAGES = {
     "csrf_rejected": (403, "This request was not sent by the platform's own pages; it was refused and "
                            "nothing was changed. Reload the page and try again.",
                       "该请求并非来自本平台页面，已被拒绝，未做任何更改。请刷新页面后重试。"),
+    "operators_only": (403, "Only a platform operator may do this.", "仅平台运维人员可以进行此操作。"),
     "backup_not_submitted": (409, "The backup has not been submitted yet, so it has no registry sync state.",
                              "该备份尚未提交，尚无向人遗系统同步的状态。"),
     "invalid_signature": (401, "The HGRG request signature is missing, stale or wrong.",

@@ -11,6 +11,7 @@ from hgrip_kernel.nameko import RequestContext
 
 from . import export, schemas
 from . import institution_schemas as inst
+from . import operator_schemas as ops
 from .auth import SESSION_COOKIE, cleared_session_cookie, request_is_https, session_cookie, session_token
 from .cache import CachedValue
 from .calls import call, gather
@@ -25,6 +26,13 @@ PREFIX = "/api/v1"
 HEALTH_CHECKED = {"identity": "identity", "projects": "projects", "backups": "backups",
                   "verification": "verification", "registry-sync": "registry_sync"}
 TAXONOMY_TTL = 300.0  # seconds; the taxonomy changes only with a release of backups
+
+
+def require_operator(account: dict) -> None:
+    """The console's routes answer operators only: anyone else is refused before any service is asked
+    (and each service checks again)."""
+    if account.get("role") != "operator":
+        raise GatewayError("operators_only")
 
 
 def page(items) -> dict:
@@ -355,6 +363,72 @@ class GatewayService:
         """Cited numbers no backup carries come back in ``unknown``; sending the same filing again
         gives the same answer and records nothing new."""
         return call(self.backups.link_filing, body, timeout=self.rpc_timeout)
+
+    # ---- the operator's console (role operator; read-mostly, every replay audited) ----------------
+
+    @route("GET", f"{PREFIX}/operator/backups/<backup_number>", tag="operator",
+           summary="Any backup by its number (new or legacy): detail, owner, history and HGRG state",
+           response=ops.OperatorBackup, errors=(403, 404))
+    def operator_backup(self, request, account, backup_number):
+        """Operators only (403 operators_only for every other role). The detail is the institution's
+        备份详细信息; ``hgrg`` is registry-sync's record of the number's push and of every owner change
+        (attempts, last error, times). 404 backup_not_found for a number no backup carries."""
+        require_operator(account)
+        found = call(self.backups.operator_backup, account["id"], backup_number, timeout=self.rpc_timeout)
+        number = found["backup"]["backup_number"]
+        found["hgrg"] = call(self.registry_sync.get_pushes, number, timeout=self.rpc_timeout) if number else \
+            {"backup_number": None, "number": None, "owner_changes": []}
+        return found
+
+    @route("GET", f"{PREFIX}/operator/sync", tag="operator", summary="HGRG synchronisation at a glance",
+           response=ops.SyncSummary, errors=(403,))
+    def operator_sync(self, request, account):
+        """Pending and failing pushes (numbers and owner changes), the oldest still open and its age,
+        the last successful push. Operators only."""
+        require_operator(account)
+        return call(self.registry_sync.sync_summary, timeout=self.rpc_timeout)
+
+    @route("GET", f"{PREFIX}/operator/dead-letters", tag="operator",
+           summary="Dead letters of every service (messages that failed every attempt)",
+           response=ops.DeadLetterList, errors=(403,))
+    def operator_dead_letters(self, request, account):
+        """Oldest first: service, queue, event type, last error (masked), attempts, time. Operators only."""
+        require_operator(account)
+        return call(self.identity.operator_dead_letters, account["id"], timeout=self.rpc_timeout)
+
+    @route("GET", f"{PREFIX}/operator/dead-letters/<message_id>", tag="operator",
+           summary="One dead letter with its message, personal data masked",
+           response=ops.DeadLetterDetail, errors=(403, 404))
+    def operator_dead_letter(self, request, account, message_id):
+        """Mobiles, e-mail addresses, codes and tokens are masked (hgrip_kernel.masking).
+        404 dead_letter_not_found when no dead letter has that message id."""
+        require_operator(account)
+        return call(self.identity.operator_dead_letter, account["id"], message_id, timeout=self.rpc_timeout)
+
+    @route("POST", f"{PREFIX}/operator/dead-letters/<message_id>/replay", tag="operator",
+           summary="Replay one dead letter to the queue it failed in (audited)",
+           response=ops.ReplayResult, errors=(403, 404))
+    def operator_replay_one(self, request, account, message_id):
+        """The message goes back to its consumer's queue with its attempts reset; the replay is recorded
+        as an OperatorActionRecorded event naming the operator (GET /operator/actions). 404
+        dead_letter_not_found when it is not there (already replayed)."""
+        require_operator(account)
+        return call(self.identity.operator_replay, account["id"], message_id, timeout=self.rpc_timeout)
+
+    @route("POST", f"{PREFIX}/operator/dead-letters/replay", tag="operator",
+           summary="Replay every dead letter (audited)", response=ops.ReplayResult, errors=(403,))
+    def operator_replay_all(self, request, account):
+        """Every dead letter back to its queue; one OperatorActionRecorded naming the operator and
+        listing them (an empty queue is a replay of none, recorded too)."""
+        require_operator(account)
+        return call(self.identity.operator_replay, account["id"], None, timeout=max(self.rpc_timeout, 60.0))
+
+    @route("GET", f"{PREFIX}/operator/actions", tag="operator",
+           summary="What operators did on the console, newest first", response=ops.OperatorActionList,
+           errors=(403,))
+    def operator_actions(self, request, account):
+        require_operator(account)
+        return call(self.identity.operator_actions, account["id"], timeout=self.rpc_timeout)
 
     # ---- operations -------------------------------------------------------------------------
 

@@ -28,6 +28,11 @@ EXPECTED = {
     # institutions, delegation and claims (docs/institution-views.md, docs/legacy-import.md)
     ("get", "/api/v1/institution/backups"), ("get", "/api/v1/institution/backups/{backup_id}"),
     ("get", "/api/v1/institution/backups/export"),
+    # the operator's console
+    ("get", "/api/v1/operator/backups/{backup_number}"), ("get", "/api/v1/operator/sync"),
+    ("get", "/api/v1/operator/dead-letters"), ("get", "/api/v1/operator/dead-letters/{message_id}"),
+    ("post", "/api/v1/operator/dead-letters/{message_id}/replay"), ("post", "/api/v1/operator/dead-letters/replay"),
+    ("get", "/api/v1/operator/actions"),
     ("get", "/api/v1/institution/members"), ("get", "/api/v1/institution/delegates"),
     ("post", "/api/v1/institution/delegations"), ("post", "/api/v1/institution/claims"),
     ("post", "/api/v1/claims/sms-code"), ("post", "/api/v1/claims"),
@@ -328,3 +333,14 @@ def test_the_export_documents_its_two_file_types_and_its_attachment(document):
                                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
     assert "Content-Disposition" in success["headers"]
     assert {"400", "401", "403"} <= set(operation["responses"])
+
+
+def test_every_operator_route_documents_its_403(document):
+    operator_paths = [path for path in document["paths"] if path.startswith("/api/v1/operator/")]
+    assert len(operator_paths) == 7
+    for path in operator_paths:
+        for method, operation in document["paths"][path].items():
+            if method == "parameters":
+                continue
+            assert "403" in operation["responses"] and operation["tags"] == ["operator"], path
+    assert document["x-error-codes"]["operators_only"]["status"] == 403

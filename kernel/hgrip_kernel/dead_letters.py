@@ -4,11 +4,12 @@ Listing takes every message without acknowledging it and then closes the channel
 them all to the queue untouched. Replaying re-publishes a message to the queue it failed in, with
 its attempt count reset, and acknowledges the dead letter only after the broker confirmed that.
 """
+import json
 from dataclasses import dataclass
 
 from kombu import Connection, Producer
 
-from .masking import mask_text
+from .masking import mask_text, mask_value
 from .messaging.topology import (
     ATTEMPTS_HEADER,
     DEAD_LETTER_QUEUE,
@@ -56,6 +57,36 @@ def list_dead_letters(amqp_uri: str) -> list[DeadLetter]:
             channel.close()  # un-acked messages go back to the queue
 
 
+def service_of(queue: str | None) -> str | None:
+    """The service whose consumer failed: consumer queues are ``<service>.<method>``."""
+    return queue.split(".", 1)[0] if queue and "." in queue else None
+
+
+def get_dead_letter(amqp_uri: str, message_id: str) -> tuple[DeadLetter, dict] | None:
+    """One dead letter and its message, personal data masked (``masking.mask_value``): ``{headers,
+    body, content_type, correlation_id}``; None if no dead letter has that id. Like listing, every
+    message goes back to the queue untouched."""
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        try:
+            for message in _drain(channel):
+                if message.properties.get("message_id") != message_id:
+                    continue
+                try:
+                    body = json.loads(message.body)
+                except (TypeError, ValueError):
+                    body = mask_text(message.body.decode("utf-8", "replace")
+                                     if isinstance(message.body, bytes) else str(message.body))
+                headers = {key: value for key, value in (message.headers or {}).items() if key != "x-death"}
+                return _describe(message), {
+                    "headers": mask_value(None, headers), "body": mask_value(None, body),
+                    "content_type": message.content_type,
+                    "correlation_id": message.properties.get("correlation_id")}
+            return None
+        finally:
+            channel.close()
+
+
 def replay(amqp_uri: str, message_id: str | None = None) -> list[DeadLetter]:
     """Replay one message (by id) or, with None, all of them. Returns what was replayed."""
     replayed = []
@@ -84,4 +115,4 @@ def replay(amqp_uri: str, message_id: str | None = None) -> list[DeadLetter]:
     return replayed
 
 
-__all__ = ["DeadLetter", "list_dead_letters", "replay", "DEAD_LETTER_QUEUE"]
+__all__ = ["DeadLetter", "list_dead_letters", "get_dead_letter", "replay", "service_of", "DEAD_LETTER_QUEUE"]

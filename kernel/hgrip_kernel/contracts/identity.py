@@ -94,3 +94,23 @@ class AccountLockedV1(_Closed):
     account_id = fields.UUID(required=True)
     locked_until = fields.AwareDateTime(required=True)
     failures = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class ReplayedMessageV1(_Closed):
+    message_id = fields.String(required=True, allow_none=True)
+    service = fields.String(required=True, allow_none=True)
+    queue = fields.String(required=True, allow_none=True)
+    event_type = fields.String(required=True, allow_none=True)
+
+
+@registry.register("identity", "OperatorActionRecorded", 1)
+class OperatorActionRecordedV1(_Closed):
+    """An operator did something on the console (stream ``operator-audit``): today, replaying one
+    dead letter (``target`` its message id) or all of them (``target`` null). Private: not published."""
+    operator_id = fields.UUID(required=True)
+    operator_username = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    operator_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    action = fields.String(required=True, validate=validate.OneOf(("dead_letter_replayed", "dead_letters_replayed")))
+    target = fields.String(required=True, allow_none=True)
+    replayed = fields.List(fields.Nested(ReplayedMessageV1), required=True)
+    at = fields.AwareDateTime(required=True)

@@ -539,6 +539,156 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/operator/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What operators did on the console, newest first */
+        get: operations["operator_actions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operator/backups/{backup_number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                backup_number: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Any backup by its number (new or legacy): detail, owner, history and HGRG state
+         * @description Operators only (403 operators_only for every other role). The detail is the institution's
+         *     备份详细信息; ``hgrg`` is registry-sync's record of the number's push and of every owner change
+         *     (attempts, last error, times). 404 backup_not_found for a number no backup carries.
+         */
+        get: operations["operator_backup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operator/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dead letters of every service (messages that failed every attempt)
+         * @description Oldest first: service, queue, event type, last error (masked), attempts, time. Operators only.
+         */
+        get: operations["operator_dead_letters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operator/dead-letters/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay every dead letter (audited)
+         * @description Every dead letter back to its queue; one OperatorActionRecorded naming the operator and
+         *     listing them (an empty queue is a replay of none, recorded too).
+         */
+        post: operations["operator_replay_all"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operator/dead-letters/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * One dead letter with its message, personal data masked
+         * @description Mobiles, e-mail addresses, codes and tokens are masked (hgrip_kernel.masking).
+         *     404 dead_letter_not_found when no dead letter has that message id.
+         */
+        get: operations["operator_dead_letter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operator/dead-letters/{message_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay one dead letter to the queue it failed in (audited)
+         * @description The message goes back to its consumer's queue with its attempts reset; the replay is recorded
+         *     as an OperatorActionRecorded event naming the operator (GET /operator/actions). 404
+         *     dead_letter_not_found when it is not there (already replayed).
+         */
+        post: operations["operator_replay_one"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operator/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * HGRG synchronisation at a glance
+         * @description Pending and failing pushes (numbers and owner changes), the oldest still open and its age,
+         *     the last successful push. Operators only.
+         */
+        get: operations["operator_sync"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects": {
         parameters: {
             query?: never;
@@ -774,6 +924,46 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        DeadLetter: {
+            attempts: number;
+            /** @description the last error, personal data masked */
+            error: string;
+            event_type: string | null;
+            /** Format: date-time */
+            failed_at: string | null;
+            message_id: string | null;
+            /** @example backups.on_project_created */
+            queue: string | null;
+            /** @example backups */
+            service: string | null;
+        };
+        DeadLetterDetail: {
+            attempts: number;
+            /** @description the last error, personal data masked */
+            error: string;
+            event_type: string | null;
+            /** Format: date-time */
+            failed_at: string | null;
+            message: components["schemas"]["DeadLetterMessage"];
+            message_id: string | null;
+            /** @example backups.on_project_created */
+            queue: string | null;
+            /** @example backups */
+            service: string | null;
+        };
+        DeadLetterList: {
+            items: components["schemas"]["DeadLetter"][];
+            total: number;
+        };
+        DeadLetterMessage: {
+            /** @description the message (an event envelope), personal data masked */
+            body: unknown;
+            content_type: string | null;
+            correlation_id: string | null;
+            headers: {
+                [key: string]: unknown;
+            };
+        };
         DelegatePage: {
             items: components["schemas"]["DelegateRow"][];
             page: number;
@@ -935,6 +1125,12 @@ export interface components {
             /** @enum {string} */
             status: "ok" | "degraded";
         };
+        HgrgState: {
+            backup_number: string | null;
+            /** @description the number's push to HGRG; null for a draft or a number never pushed */
+            number: components["schemas"]["Push"] | (Record<string, never> | null);
+            owner_changes: components["schemas"]["OwnerChangePush"][];
+        };
         History: {
             /** @description oldest first */
             items: components["schemas"]["HistoryEntry"][];
@@ -1057,6 +1253,68 @@ export interface components {
             id: string;
             name: string;
         };
+        OperatorAction: {
+            /** @enum {string} */
+            action: "dead_letter_replayed" | "dead_letters_replayed";
+            /** Format: date-time */
+            at: string;
+            correlation_id: string | null;
+            count: number;
+            /** @description the OperatorActionRecorded event's id */
+            id: string;
+            operator: components["schemas"]["OperatorRef"];
+            replayed: components["schemas"]["ReplayedMessage"][];
+            /** @description message id; null: all */
+            target: string | null;
+        };
+        OperatorActionList: {
+            /** @description newest first */
+            items: components["schemas"]["OperatorAction"][];
+            total: number;
+        };
+        OperatorBackup: {
+            backup: components["schemas"]["InstitutionBackupDetail"];
+            hgrg: components["schemas"]["HgrgState"];
+            /** @description oldest first */
+            history: components["schemas"]["HistoryEntry"][];
+            /** @description null for a legacy backup nobody has claimed yet */
+            owner: components["schemas"]["Owner"] | (Record<string, never> | null);
+        };
+        OperatorRef: {
+            id: string;
+            name: string;
+            username: string;
+        };
+        Owner: {
+            account_id: string;
+            employed: boolean;
+            institution: (Record<string, never> | null) | components["schemas"]["CodeName"];
+            name: string;
+            /** @enum {string} */
+            role: "natural_person" | "legal_person" | "unit_admin" | "operator";
+            unit: (Record<string, never> | null) | components["schemas"]["CodeName"];
+            username: string;
+        };
+        OwnerChangePush: {
+            attempts: number;
+            backup_number: string;
+            change_id: string;
+            last_error: string | null;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            owner_username: string;
+            /** @enum {string} */
+            reason: "delegated" | "claimed";
+            /** Format: date-time */
+            requested_at: string | null;
+            sequence: number;
+            /** @enum {string} */
+            state: "pending" | "synced" | "failing";
+            /** Format: date-time */
+            synced_at: string | null;
+            /** Format: date-time */
+            updated_at: string | null;
+        };
         Project: {
             /** Format: date-time */
             created_at: string;
@@ -1089,6 +1347,41 @@ export interface components {
             id: string | null;
             name: string;
         };
+        Push: {
+            attempts: number;
+            last_error: string | null;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            requested_at: string | null;
+            /** @enum {string} */
+            state: "pending" | "synced" | "failing";
+            /** Format: date-time */
+            synced_at: string | null;
+            /** Format: date-time */
+            updated_at: string | null;
+        };
+        QueueSummary: {
+            failing: number;
+            /** Format: date-time */
+            last_synced_at: string | null;
+            oldest_open_age_seconds: number | null;
+            /** Format: date-time */
+            oldest_open_at: string | null;
+            pending: number;
+            synced: number;
+        };
+        ReplayResult: {
+            action: components["schemas"]["OperatorAction"];
+            count: number;
+            replayed: components["schemas"]["DeadLetter"][];
+        };
+        ReplayedMessage: {
+            event_type: string | null;
+            message_id: string | null;
+            queue: string | null;
+            service: string | null;
+        };
         SessionState: {
             account: (Record<string, never> | null) | components["schemas"]["Account"];
             authenticated: boolean;
@@ -1111,6 +1404,21 @@ export interface components {
             state: "pending" | "synced" | "failing";
             /** Format: date-time */
             synced_at: string | null;
+        };
+        SyncSummary: {
+            /** Format: date-time */
+            at: string;
+            /** @description tried and failed; still retried */
+            failing: number;
+            /** Format: date-time */
+            last_synced_at: string | null;
+            numbers: components["schemas"]["QueueSummary"];
+            oldest_pending_age_seconds: number | null;
+            /** Format: date-time */
+            oldest_pending_at: string | null;
+            owner_changes: components["schemas"]["QueueSummary"];
+            /** @description numbers and owner changes not yet tried */
+            pending: number;
         };
         Taxonomy: {
             categories: components["schemas"]["TaxonomyCategory"][];
@@ -2277,6 +2585,196 @@ export interface operations {
                 };
                 content?: never;
             };
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    operator_actions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorActionList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    operator_backup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                backup_number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorBackup"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    operator_dead_letters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    operator_replay_all: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayResult"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    operator_dead_letter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterDetail"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    operator_replay_one: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description proof that the request comes from the platform's own pages (403 csrf_rejected without it); needed when the session cookie authenticates the request, not with a bearer token */
+                "X-HGRIP-CSRF"?: "1";
+            };
+            path: {
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayResult"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    operator_sync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncSummary"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -221,11 +221,12 @@ def _list_item(row, cited) -> dict:
 
 
 # --- 备份详细信息 ---------------------------------------------------------------------------------
-def backup_detail(connection, authority: Authority, backup_id: str) -> dict | None:
-    """The manual's backup detail, or None when there is no such backup in the scope."""
-    row = connection.execute(select(backups).where(
-        backups.c.id == backup_id,
-        m.scope_clause(authority, backups.c.institution_code, backups.c.unit_code))).mappings().first()
+def backup_detail(connection, authority: Authority | None, backup_id: str) -> dict | None:
+    """The manual's backup detail, or None when there is no such backup in the scope (``authority``
+    None: any backup — the operator's console, which the use case allows to operators only)."""
+    scope = [] if authority is None else [
+        m.scope_clause(authority, backups.c.institution_code, backups.c.unit_code)]
+    row = connection.execute(select(backups).where(backups.c.id == backup_id, *scope)).mappings().first()
     if row is None:
         return None
     delegate = m.get_member(connection, row["owner_id"])

@@ -89,7 +89,12 @@ def history(ports: Ports, actor_id: Any, backup_id: Any) -> list[dict]:
     with ports.connect() as connection:
         if not ports.backups.owns_backup(connection, backup_id, owner_id):
             raise refusals.backup_not_found()
-    envelopes = ports.store.read_stream(backup_stream_id(str(backup_id)))
+    return timeline(ports, str(backup_id))
+
+
+def timeline(ports: Ports, backup_id: str) -> list[dict]:
+    """What happened to a backup, oldest first (the caller decided who may read it)."""
+    envelopes = ports.store.read_stream(backup_stream_id(backup_id))
     names = {actor: _actor_name(ports, actor) for actor in {e.actor for e in envelopes}}
     timeline = []
     for envelope in envelopes:

@@ -88,7 +88,8 @@ class InstitutionQueries(Protocol):
 
     def backup_page(self, connection: Connection, authority: Authority, query: dict) -> dict: ...
 
-    def backup_detail(self, connection: Connection, authority: Authority, backup_id: str) -> dict | None: ...
+    def backup_detail(self, connection: Connection, authority: Authority | None, backup_id: str) -> dict | None:
+        """``authority`` None: no scope (operators only; the use case checks)."""
 
     def backup_batch(self, connection: Connection, authority: Authority, query: dict, after: list | None,
                      limit: int) -> dict:

@@ -117,6 +117,10 @@ def concurrent_modification() -> ConcurrencyError:
 
 
 # --- institution views, delegation, claims ------------------------------------------------------
+def operators_only() -> Forbidden:
+    return Forbidden("operators_only", "Only a platform operator may do this.", "仅平台运维人员可以进行此操作。")
+
+
 def institution_admins_only() -> Forbidden:
     return Forbidden("institution_admins_only",
                      "Only a legal person or a unit administrator of an institution may do this.",

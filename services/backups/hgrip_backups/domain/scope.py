@@ -39,6 +39,12 @@ class Authority:
             raise refusals.institution_admins_only()
         return self
 
+    def require_operator(self) -> "Authority":
+        """The operator's console (read-only: an operator never edits a backup)."""
+        if self.role != OPERATOR:
+            raise refusals.operators_only()
+        return self
+
     def covers(self, institution_code: str | None, unit_code: str | None) -> bool:
         """Whether something placed at (institution, unit) is within this administrator's view."""
         if not self.is_admin or institution_code != self.institution_code:

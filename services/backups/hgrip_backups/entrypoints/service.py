@@ -14,7 +14,7 @@ from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consum
 
 from ..adapters import legacy_store, members, queries, read_models
 from ..adapters.peers import IdentityPeer, ProjectsPeer, VerificationPeer
-from ..app import claims, delegation, files, institution_views, lifecycle
+from ..app import claims, delegation, files, institution_views, lifecycle, operator_views
 from ..app import members as member_events
 from ..app.ports import Ports
 from ..domain import taxonomy
@@ -146,6 +146,12 @@ class BackupsService:
         """委托人信息浏览: ``query`` {name, unit, employed, page, page_size}."""
         values = institution_schemas.load_delegate_query(query)
         return institution_views.institution_delegates(self._ports(), actor_id, values)
+
+    # --- the operator's console (app/operator_views.py) ---------------------------------------------
+    @refusing_rpc
+    def operator_backup(self, actor_id, backup_number):
+        """Any backup by its number (new or legacy) → ``{backup, owner, history}``; operators only."""
+        return operator_views.operator_backup(self._ports(), actor_id, backup_number)
 
     # --- delegation transfer (app/delegation.py) ----------------------------------------------------
     @refusing_rpc

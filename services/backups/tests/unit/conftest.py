@@ -200,6 +200,7 @@ class FakeInstitution:
 
     def __init__(self):
         self.asked = []
+        self.details = {}   # backup id -> the detail a test wants answered
 
     def _page(self, name, authority, query):
         self.asked.append((name, authority, query))
@@ -216,7 +217,7 @@ class FakeInstitution:
 
     def backup_detail(self, connection, authority, backup_id):
         self.asked.append(("detail", authority, backup_id))
-        return None
+        return self.details.get(backup_id)
 
     def backup_batch(self, connection, authority, query, after, limit):
         self.asked.append(("export", authority, (query, after, limit)))

@@ -78,6 +78,22 @@ class Tokens(Protocol):
         ...
 
 
+class DeadLetters(Protocol):
+    """The broker's dead-letter queue, every service's (adapters/dead_letters.py, over the kernel's
+    ``hgrip_kernel.dead_letters``). Each letter is ``{message_id, service, queue, event_type, error
+    (masked), attempts, failed_at}``."""
+
+    def letters(self) -> list[dict]: ...
+
+    def letter(self, message_id: str) -> dict | None:
+        """The letter with ``message`` (headers, body: personal data masked), or None."""
+        ...
+
+    def replay(self, message_id: str | None) -> list[dict]:
+        """Re-publish one letter (or, with None, all) to the queue it failed in; what was replayed."""
+        ...
+
+
 @dataclass(frozen=True)
 class Ports:
     """The service's store, read models and credentials, wired by the entrypoint (in-memory fakes in
@@ -87,3 +103,4 @@ class Ports:
     db: Database
     passwords: Passwords
     tokens: Tokens
+    dead_letters: DeadLetters | None = None   # the operator's console only

@@ -1,7 +1,7 @@
 """The errors identity raises, each with a stable code and English + Chinese messages."""
 from datetime import datetime, timedelta, timezone
 
-from hgrip_kernel.errors import Locked, NotFound, Unauthorized
+from hgrip_kernel.errors import Forbidden, Locked, NotFound, Unauthorized
 
 _BEIJING = timezone(timedelta(hours=8))
 
@@ -27,3 +27,12 @@ def account_locked(until: datetime) -> Locked:
 def account_not_found(account_id: str) -> NotFound:
     return NotFound("account_not_found", f"No account {account_id}.", f"账号 {account_id} 不存在。",
                     {"account_id": account_id})
+
+
+def operators_only() -> Forbidden:
+    return Forbidden("operators_only", "Only a platform operator may do this.", "仅平台运维人员可以进行此操作。")
+
+
+def dead_letter_not_found(message_id: str) -> NotFound:
+    return NotFound("dead_letter_not_found", f"No dead letter {message_id} (already replayed, or never there).",
+                    f"死信 {message_id} 不存在（可能已重放，或从未存在）。", {"message_id": message_id})

@@ -99,6 +99,12 @@ class AccountIdSchema(_Strict):
     account_id = fields.UUID(required=True)
 
 
+class MessageIdSchema(_Strict):
+    """A dead letter's message id (an event id, or whatever the producer set): printable, ≤ 200."""
+    message_id = fields.String(required=True, validate=[validate.Length(min=1, max=200),
+                                                        validate.Regexp(r"^[\x21-\x7e]+$")])
+
+
 def load(schema_cls: type[Schema], payload) -> dict:
     try:
         return schema_cls().load(payload)

@@ -9,14 +9,23 @@ from nameko.rpc import rpc
 from hgrip_kernel.health import health_report
 from hgrip_kernel.nameko import EventStoreProvider, RequestContext, refusing_rpc
 
+from ..adapters.dead_letters import KombuDeadLetters
 from ..adapters.passwords import Argon2Passwords
 from ..adapters.read_models import SqlDatabase
 from ..adapters.tokens import JwtTokens
-from ..app import authorisation, login, provisioning
+from ..app import authorisation, login, operator_console, provisioning
 from ..app.ports import Ports
 from ..app.views import account_view, institution_view
 from ..domain import LockoutPolicy
-from .schemas import AccountIdSchema, AccountPayloadSchema, InstitutionPayloadSchema, LoginSchema, TokenSchema, load
+from .schemas import (
+    AccountIdSchema,
+    AccountPayloadSchema,
+    InstitutionPayloadSchema,
+    LoginSchema,
+    MessageIdSchema,
+    TokenSchema,
+    load,
+)
 
 PASSWORDS = Argon2Passwords()
 
@@ -64,7 +73,37 @@ class IdentityService:
         data = load(AccountIdSchema, {"account_id": account_id})
         return account_view(authorisation.get_account(self._ports(), str(data["account_id"])))
 
+    # --- the operator's console (app/operator_console.py): dead letters and the audit trail ------
+    @refusing_rpc
+    def operator_dead_letters(self, actor_id):
+        """Every service's dead letters → ``{items, total}``; 403 operators_only for anyone else."""
+        return operator_console.dead_letters(self._ports(), self._actor(actor_id))
+
+    @refusing_rpc
+    def operator_dead_letter(self, actor_id, message_id):
+        """One dead letter with its message, personal data masked; 404 dead_letter_not_found."""
+        return operator_console.dead_letter(self._ports(), self._actor(actor_id), self._message_id(message_id))
+
+    @refusing_rpc
+    def operator_replay(self, actor_id, message_id=None):
+        """Replay one dead letter (or all, with None); recorded as OperatorActionRecorded."""
+        message_id = None if message_id is None else self._message_id(message_id)
+        return operator_console.replay(self._ports(), self.ctx, self._actor(actor_id), message_id)
+
+    @refusing_rpc
+    def operator_actions(self, actor_id):
+        """The operators' actions, newest first → ``{items, total}``."""
+        return operator_console.actions(self._ports(), self._actor(actor_id))
+
+    @staticmethod
+    def _actor(actor_id):
+        return str(load(AccountIdSchema, {"account_id": actor_id})["account_id"])
+
+    @staticmethod
+    def _message_id(message_id):
+        return load(MessageIdSchema, {"message_id": message_id})["message_id"]
+
     # --- wiring ---------------------------------------------------------------------------------
     def _ports(self) -> Ports:
         return Ports(store=self.store, db=SqlDatabase(self.store.engine), passwords=PASSWORDS,
-                     tokens=JwtTokens(self.config))
+                     tokens=JwtTokens(self.config), dead_letters=KombuDeadLetters(self.config["AMQP_URI"]))

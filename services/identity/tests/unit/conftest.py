@@ -128,6 +128,33 @@ class FakeTokens:
         return self.issued[token]
 
 
+class FakeDeadLetters:
+    """The dead-letter queue as a list of letters (each with its ``message``)."""
+
+    def __init__(self):
+        self.queue: list[dict] = []
+
+    def add(self, message_id, queue="backups.on_project_created", event_type="ProjectCreated"):
+        letter = {"message_id": message_id, "service": queue.split(".")[0], "queue": queue,
+                  "event_type": event_type, "error": "KeyError: 'name'", "attempts": 5,
+                  "failed_at": "2026-01-15T02:30:00+00:00"}
+        self.queue.append({**letter, "message": {"headers": {}, "body": {"data": {"mobile": "139****5678"}}}})
+
+    def _view(self, letter):
+        return {key: value for key, value in letter.items() if key != "message"}
+
+    def letters(self):
+        return [self._view(letter) for letter in self.queue]
+
+    def letter(self, message_id):
+        return next((letter for letter in self.queue if letter["message_id"] == message_id), None)
+
+    def replay(self, message_id):
+        chosen = [letter for letter in self.queue if message_id is None or letter["message_id"] == message_id]
+        self.queue = [letter for letter in self.queue if letter not in chosen]
+        return [self._view(letter) for letter in chosen]
+
+
 class Identity:
     """Everything a use case is given, faked: ``ports``, ``request`` and each fake by name."""
 
@@ -137,7 +164,9 @@ class Identity:
         self.db = FakeDatabase(self.records)
         self.passwords = FakePasswords()
         self.tokens = FakeTokens()
-        self.ports = Ports(store=self.store, db=self.db, passwords=self.passwords, tokens=self.tokens)
+        self.dead_letters = FakeDeadLetters()
+        self.ports = Ports(store=self.store, db=self.db, passwords=self.passwords, tokens=self.tokens,
+                           dead_letters=self.dead_letters)
         self.request = FakeRequest("req-unit-1", None, FakeLog())
 
     def types(self, stream_id=None):

@@ -2,10 +2,10 @@
 functions below are its queries, one connection each, usable on their own (the pusher's tests use them).
 """
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Table, insert, select, update
+from sqlalchemy import Column, Table, func, insert, select, update
 
 from hgrip_kernel.envelope import Envelope, utcnow
 from hgrip_kernel.ports import UnitOfWork
@@ -17,7 +17,7 @@ from ..domain import OPEN_STATES
 from .tables import QUEUE_TABLES, owner_changes, sync_states
 
 __all__ = ["SqlPushRows", "apply", "claim_due", "exists", "get", "owner_changes", "owner_changes_of",
-           "sql_ports", "sql_pusher", "sync_states"]
+           "sql_ports", "sql_pusher", "summary", "sync_states"]
 
 
 def _key(table: Table) -> Column:
@@ -78,6 +78,31 @@ def owner_changes_of(connection: Any, backup_number: str) -> Sequence[Mapping]:
         .order_by(owner_changes.c.sequence, owner_changes.c.change_id)).mappings().all()
 
 
+def summary(connection: Any) -> dict:
+    """Counts by queue and state, the oldest open push (a number's: when it was requested, else its
+    last change) and the last successful push of each queue: four grouped statements."""
+    counts, oldest, last = {}, {}, {}
+    for queue, table in QUEUE_TABLES.items():
+        for state, count in connection.execute(select(table.c.state, func.count()).group_by(table.c.state)):
+            counts[(queue, state)] = count
+        opened = func.coalesce(table.c.requested_at, table.c.updated_at) if "requested_at" in table.c \
+            else table.c.updated_at
+        oldest[queue] = connection.execute(select(func.min(opened))
+                                           .where(table.c.state.in_(OPEN_STATES))).scalar()
+        last[queue] = connection.execute(select(func.max(table.c.synced_at))).scalar()
+    return {"counts": counts, "oldest_open_at": {q: _aware(v) for q, v in oldest.items()},
+            "last_synced_at": {q: _aware(v) for q, v in last.items()}}
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """Aggregates bypass UTCDateTime's result processing: SQLite gives naive UTC (or text)."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 class SqlPushRows:
     """The ``PushRows`` port on the store's engine (the service's own: on SQLite a second engine in
     the process would wait for the file lock inside C, blocking every green thread)."""
@@ -117,6 +142,10 @@ class SqlPushRows:
     def owner_changes_of(self, backup_number: str) -> Sequence[Mapping[str, Any]]:
         with self.store.engine.connect() as connection:
             return owner_changes_of(connection, backup_number)
+
+    def summary(self) -> Mapping[str, Any]:
+        with self.store.engine.connect() as connection:
+            return summary(connection)
 
 
 def sql_ports(store: Any, clock: Callable[[], datetime] = utcnow) -> Ports:

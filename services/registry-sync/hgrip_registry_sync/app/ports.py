@@ -85,6 +85,10 @@ class PushRows(Protocol):
     def owner_changes_of(self, backup_number: str) -> Sequence[Mapping[str, Any]]:
         """Every ``owner_changes`` row of a backup number, oldest (lowest sequence) first."""
 
+    def summary(self) -> Mapping[str, Any]:
+        """Both queues at a glance: ``{counts: {(queue, state): n}, oldest_open_at: {queue: time|None},
+        last_synced_at: {queue: time|None}}`` (a number's open time is when it was requested)."""
+
 
 # --- what a use case is given ------------------------------------------------------------------------
 @dataclass(frozen=True)

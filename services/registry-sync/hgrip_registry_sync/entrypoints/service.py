@@ -41,6 +41,16 @@ class RegistrySyncService:
         """Every owner change of a backup number pushed (or to push) to HGRG, by sequence; [] if none."""
         return status.owner_changes(self._ports(), backup_number)
 
+    @refusing_rpc
+    def get_pushes(self, backup_number):
+        """The operator's console: a backup number's push and owner changes, with attempts and errors."""
+        return status.pushes(self._ports(), backup_number)
+
+    @refusing_rpc
+    def sync_summary(self):
+        """The operator's console: pending and failing counts, oldest pending age, last success."""
+        return status.summary(self._ports())
+
     @event_consumer("backups", "BackupSubmitted")
     def on_backup_submitted(self, envelope):
         backup_number, backup_id = check_backup_submitted(envelope.data)

@@ -57,6 +57,20 @@ class FakePushRows:
         rows = [row for row in self.tables["owner_change"].values() if row["backup_number"] == backup_number]
         return sorted(rows, key=lambda row: (row["sequence"], row["change_id"]))
 
+    def summary(self):
+        return _fake_summary(self.tables)
+
+
+def _fake_summary(tables):
+    counts, oldest, last = {}, {}, {}
+    for queue, rows in tables.items():
+        for row in rows.values():
+            counts[(queue, row["state"])] = counts.get((queue, row["state"]), 0) + 1
+        opened = [row.get("requested_at") or row["updated_at"] for row in rows.values() if row["state"] in OPEN_STATES]
+        synced = [row["synced_at"] for row in rows.values() if row.get("synced_at")]
+        oldest[queue], last[queue] = min(opened, default=None), max(synced, default=None)
+    return {"counts": counts, "oldest_open_at": oldest, "last_synced_at": last}
+
 
 class FakeHgrg:
     """HGRG's receipts: ``mode`` "ok" (received, then duplicate), "down" (503) or "refusing" (401)."""
