@@ -311,6 +311,42 @@ def test_sorting_with_ties_broken_by_id(views, sort, key, reverse):
         assert tied == sorted(["l1", "l2"], key=ident, reverse=reverse)
 
 
+def _exported(views, actor, query, limit):
+    ids, after = [], None
+    while True:
+        batch = views("institution_backups_export", actor, query, after, limit)
+        ids += [item["id"] for item in batch["items"]]
+        assert len(batch["items"]) <= limit
+        if batch["next"] is None:
+            return ids
+        after = batch["next"]
+
+
+@pytest.mark.parametrize("sort", institution_schemas.SORTS)
+@pytest.mark.parametrize("status", ["completed", "incomplete"])
+def test_the_export_batches_are_the_whole_list_in_its_order(views, sort, status):
+    """Keyset batches (ties by id, drafts' NULL numbers) give exactly the list's rows, in its order."""
+    for actor, query in (("legal", {}), ("bio_admin", {}), ("legal", {"pi": "刘晓寒"})):
+        query = {**query, "status": status, "sort": sort}
+        listed = [item["id"] for item in views("institution_backups", actor, {**query, "page_size": 100})["items"]]
+        assert _exported(views, actor, query, 2) == listed, (actor, query)
+        assert _exported(views, actor, query, 5000) == listed
+    with pytest.raises(Forbidden):
+        views("institution_backups_export", "zhang", {}, None, 10)
+
+
+def test_an_operator_finds_any_backup_by_number_and_nobody_else_may(views):
+    found = views("operator_backup", "operator", "bf2023090900001")       # another institution's
+    assert found["backup"]["id"] == ident("s1") and found["owner"]["username"] == "sunlijuan"
+    assert found["owner"]["unit"] == {"code": ONC, "name": "肿瘤遗传学研究室"}
+    with pytest.raises(NotFound):
+        views("operator_backup", "operator", "BF2099010100001")
+    for actor in ("legal", "zhang", "bio_admin"):
+        with pytest.raises(Forbidden) as refused:
+            views("operator_backup", actor, "BF2023090900001")
+        assert refused.value.code == "operators_only"
+
+
 def test_a_bad_query_is_refused_with_every_field_in_both_languages(views):
     with pytest.raises(InvalidInput) as refused:
         views("institution_backups", "legal", {"status": "done", "page": 0, "page_size": 101,
@@ -545,6 +581,16 @@ def test_the_same_queries_on_sqlite(sqlite_url):
             assert labels(legal, {"backup_number": "bf20230808"}) == _sorted_newest_first(["l1", "l2"])
             assert labels(legal, {"filing_number": "BA2023000001"}) == _sorted_newest_first(["l1", "z1"])
             assert labels(bio, {"status": "incomplete"}) == ["wd", "z3", "z2"]
+            for sort in institution_schemas.SORTS:      # the export's keyset on SQLite too
+                ids, after = [], None
+                while True:
+                    values, _, _ = institution_schemas.load_backup_export({"sort": sort}, after, 3)
+                    batch = institution_queries.backup_batch(connection, legal, values, after, 3)
+                    ids += [item["id"] for item in batch["items"]]
+                    if (after := batch["next"]) is None:
+                        break
+                page = institution_queries.backup_page(connection, legal, load({"sort": sort, "page_size": 100}))
+                assert ids == [item["id"] for item in page["items"]], sort
             detail = institution_queries.backup_detail(connection, legal, ident("z1"))
             assert (detail["delegate"]["authorised_at"], len(detail["files"]), len(detail["warnings"])) == (
                 "2023-06-27T03:26:27+00:00", 2, 1)
