@@ -48,7 +48,8 @@ def manual(web_platform, client_class):
 def mailed_code(platform, address: str) -> str:
     """The newest code mailed to ``address``, read on the mail sink's inbox page (newest first)."""
     def code():
-        found = re.search(r"验证码为[：:]\s*(\d{6})", requests.get(platform.mail_url, params={"to": address}, timeout=10).text)
+        inbox = requests.get(platform.mail_url, params={"to": address}, timeout=10).text
+        found = re.search(r"验证码为[：:]\s*(\d{6})", inbox)
         return found.group(1) if found else None
     return wait_until(code, timeout=30, interval=1, message=f"a code mailed to {address}")
 
@@ -190,7 +191,8 @@ def test_zhangs_row_then_a_delegation_seen_by_both(browsing, api, submitted):
     # the manual's row: 张晓寒 | 国家基因组科学数据中心测试 | 自然人 | 1 | 已完成: 1; 未完成: 2; | 在职 | 委托调整
     # (here 已完成 also counts the two legacy backups the demo import attached to her)
     assert cells[1] == "张晓寒" and INSTITUTION in cells[2]
-    assert cells[3:8] == ["自然人", "1", f"已完成: {counted['backups_completed']}; 未完成: 2;", "在职", "委托调整"], cells
+    counts = f"已完成: {counted['backups_completed']}; 未完成: 2;"
+    assert cells[3:8] == ["自然人", "1", counts, "在职", "委托调整"], cells
     browsing.screenshot(page, "zh", "institution-delegation")
 
     row.get_by_role("button", name="委托调整").click()
@@ -301,7 +303,8 @@ def test_the_institution_screens_in_english(browsing, submitted):
     browsing.nav_link(page, "Backups").click()
     page.wait_for_url(re.compile(r"/institution/backups$"))
     page.locator("[data-test=institution-backups] tbody tr").first.wait_for()
-    assert headers(page) == ["No.", "Backup number", "Backup name", "Filing number", "Principal investigator", "Delegate", "Created"]
+    assert headers(page) == ["No.", "Backup number", "Backup name", "Filing number", "Principal investigator",
+                             "Delegate", "Created"]
     page.get_by_role("tab", name="Completed backups").wait_for()
     page.get_by_text(re.compile(r"Total \d+")).wait_for()
     page.get_by_role("link", name="Export CSV").wait_for()
