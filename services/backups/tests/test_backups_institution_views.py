@@ -201,6 +201,10 @@ def test_another_institution_sees_none_of_them_and_gets_404_for_their_detail(vie
     # Within NGDC, a unit admin cannot open the other unit's backup either.
     with pytest.raises(NotFound):
         views("institution_backup", "data_admin", ident("z1"))
+    for actor in ("ecmg", "data_admin"):    # nor its history, answered the same way
+        with pytest.raises(NotFound) as hidden:
+            views("institution_backup_history", actor, ident("z1"))
+        assert hidden.value.code == "backup_not_found"
     assert views("institution_backup", "bio_admin", ident("z1"))["id"] == ident("z1")
     # Nor does another institution's member or delegate list show NGDC's people.
     assert {m["username"] for m in views("institution_members", "ecmg", {})["items"]} == {
@@ -210,6 +214,7 @@ def test_another_institution_sees_none_of_them_and_gets_404_for_their_detail(vie
 def test_natural_persons_operators_and_former_admins_are_refused(views):
     for actor in ("zhang", "operator", "left_admin"):
         for method, argument in (("institution_backups", {}), ("institution_backup", ident("z1")),
+                                 ("institution_backup_history", ident("z1")),
                                  ("institution_members", {}), ("institution_delegates", {})):
             with pytest.raises(Forbidden) as refused:
                 views(method, actor, argument)
@@ -530,6 +535,10 @@ def test_the_manual_example_through_identity_projects_and_backups(make_lifecycle
         other_list = cluster.backups.institution_backups(other_admin, {})
         with pytest.raises(NotFound):
             cluster.backups.institution_backup(other_admin, backup["id"])
+        history = cluster.backups.institution_backup_history(legal, backup["id"])
+        owners_history = cluster.backups.history(owner, backup["id"])
+        with pytest.raises(NotFound):
+            cluster.backups.institution_backup_history(other_admin, backup["id"])
         with pytest.raises(Forbidden):
             cluster.backups.institution_backups(owner, {})
 
@@ -551,6 +560,11 @@ def test_the_manual_example_through_identity_projects_and_backups(make_lifecycle
             delegate["backups_completed"], delegate["backups_incomplete"], delegate["employed"]) == (
         "张晓寒", "国家基因组科学数据中心测试", "natural_person", 1, 1, 2, True)
     assert other_list == {"items": [], "total": 0, "page": 1, "page_size": 20}
+    # 备份详细信息's history: the delegate's own timeline, entry for entry.
+    assert history == owners_history
+    assert [entry["event_type"] for entry in history] == [
+        "BackupCreated", "DataFileAdded", "BackupSubmitted", "FilingLinked"]
+    assert history[0]["actor_name"] == "张晓寒"
 
 
 def test_the_same_queries_on_sqlite(sqlite_url):

@@ -13,6 +13,7 @@ from hgrip_kernel.ids import canonical_id
 
 from ..domain import refusals
 from ..domain.scope import Authority
+from .lifecycle import timeline
 from .members import institution_admin
 from .ports import Connection, Ports
 
@@ -45,6 +46,13 @@ def institution_backup(ports: Ports, actor_id: Any, backup_id: Any) -> dict:
     if detail is None:
         raise refusals.backup_not_found()
     return detail
+
+
+def institution_backup_history(ports: Ports, actor_id: Any, backup_id: Any) -> list[dict]:
+    """The history of one backup in the actor's scope (the delegate's timeline, oldest first); the
+    same refusals as its 备份详细信息 (403 for non-administrators, 404 outside the scope)."""
+    detail = institution_backup(ports, actor_id, backup_id)
+    return timeline(ports, detail["id"])
 
 
 def institution_members(ports: Ports, actor_id: Any, query: dict) -> dict:

@@ -136,6 +136,11 @@ class BackupsService:
         return institution_views.institution_backup(self._ports(), actor_id, backup_id)
 
     @refusing_rpc
+    def institution_backup_history(self, actor_id, backup_id):
+        """The history of one backup in the actor's scope, oldest first; 404 backup_not_found otherwise."""
+        return institution_views.institution_backup_history(self._ports(), actor_id, backup_id)
+
+    @refusing_rpc
     def institution_members(self, actor_id, query=None):
         """人员信息浏览: ``query`` {name, unit, role, page, page_size}."""
         values = institution_schemas.load_member_query(query)
