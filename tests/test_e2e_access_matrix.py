@@ -50,6 +50,7 @@ OWNER_ONLY = {
 }
 INSTITUTION_READS = {("get", "/api/v1/institution/backups"), ("get", "/api/v1/institution/backups/{backup_id}"),
                      ("get", "/api/v1/institution/backups/export"),
+                     ("get", "/api/v1/institution/backups/{backup_id}/history"),
                      ("get", "/api/v1/institution/members"), ("get", "/api/v1/institution/delegates")}
 INSTITUTION_WRITES = {("post", "/api/v1/institution/delegations"), ("post", "/api/v1/institution/claims")}
 CLAIMS = {("post", "/api/v1/claims/sms-code"), ("post", "/api/v1/claims")}
@@ -148,17 +149,19 @@ def test_nobody_but_the_owner_reaches_a_project_backup_or_file(world):
 
 def test_institution_views_show_the_backups_to_their_legal_person_and_unit_admin_only(world):
     draft, submitted = world["draft"]["id"], world["submitted"]["id"]
+    owners_history = world["clients"]["owner"].get(f"/api/v1/backups/{submitted}/history").json()
     for role, client in world["clients"].items():
         listed = {}
         for status in ("completed", "incomplete"):
             response = client.get("/api/v1/institution/backups", params={"status": status, "page_size": 100})
             listed[status] = response
         detail = client.get(f"/api/v1/institution/backups/{draft}")
+        history = client.get(f"/api/v1/institution/backups/{submitted}/history")
         exported = client.get("/api/v1/institution/backups/export", params={"format": "csv", "status": "incomplete"})
         members = client.get("/api/v1/institution/members", params={"page_size": 100})
         delegates = client.get("/api/v1/institution/delegates", params={"page_size": 100})
         if role not in ADMINS:
-            for response in (*listed.values(), detail, exported, members, delegates):
+            for response in (*listed.values(), detail, history, exported, members, delegates):
                 assert response.status_code == 403, (role, response.text)
                 assert response.json()["error"]["code"] == "institution_admins_only"
             continue
@@ -173,11 +176,16 @@ def test_institution_views_show_the_backups_to_their_legal_person_and_unit_admin
             assert {draft, submitted} <= ids, role
             assert "矩阵草稿" in exported_names, role
             assert detail.status_code == 200 and detail.json()["delegate"]["username"] == OWNER
+            # 备份详细信息's history: the owner's own timeline, entry for entry
+            assert history.status_code == 200, (role, history.text)
+            assert history.json() == owners_history and history.json()["items"][-1]["event_type"] == \
+                "BackupSubmitted", role
             assert OWNER in people and OWNER in delegate_names
         else:
             assert not ids & {draft, submitted}, role
             assert "矩阵草稿" not in exported_names, role
             assert detail.status_code == 404 and detail.json()["error"]["code"] == "backup_not_found"
+            assert history.status_code == 404 and history.json()["error"]["code"] == "backup_not_found", role
             assert OWNER not in people and OWNER not in delegate_names
         if role == "other_institution_legal":
             assert not any(u in people for u in ("ngdc-legal", "wangyuqing", "liuhaoran")), people

@@ -294,6 +294,16 @@ class GatewayService:
         """A backup outside the caller's scope answers 404 backup_not_found, like one that does not exist."""
         return call(self.backups.institution_backup, account["id"], backup_id, timeout=self.rpc_timeout)
 
+    @route("GET", f"{PREFIX}/institution/backups/<backup_id>/history", tag="institution",
+           summary="What happened to one backup of the institution, oldest first (备份详细信息's history)",
+           response=schemas.History, errors=(403, 404))
+    def institution_backup_history(self, request, account, backup_id):
+        """The same timeline the delegate sees at /backups/{backup_id}/history, under the same scope
+        rules as the detail: outside the caller's scope 404 backup_not_found."""
+        entries = call(self.backups.institution_backup_history, account["id"], backup_id,
+                       timeout=self.rpc_timeout)
+        return {"items": entries}
+
     @route("GET", f"{PREFIX}/institution/members", tag="institution",
            summary="Members of the caller's institution or unit (人员信息浏览)",
            query=inst.MemberQuery, response=inst.MemberPage, errors=(403,))

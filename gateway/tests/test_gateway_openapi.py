@@ -27,7 +27,7 @@ EXPECTED = {
     ("get", "/api/v1/backups/{backup_id}/sync"), ("get", "/api/v1/taxonomy"),
     # institutions, delegation and claims (docs/institution-views.md, docs/legacy-import.md)
     ("get", "/api/v1/institution/backups"), ("get", "/api/v1/institution/backups/{backup_id}"),
-    ("get", "/api/v1/institution/backups/export"),
+    ("get", "/api/v1/institution/backups/export"), ("get", "/api/v1/institution/backups/{backup_id}/history"),
     # the operator's console
     ("get", "/api/v1/operator/backups/{backup_number}"), ("get", "/api/v1/operator/sync"),
     ("get", "/api/v1/operator/dead-letters"), ("get", "/api/v1/operator/dead-letters/{message_id}"),
@@ -344,3 +344,12 @@ def test_every_operator_route_documents_its_403(document):
                 continue
             assert "403" in operation["responses"] and operation["tags"] == ["operator"], path
     assert document["x-error-codes"]["operators_only"]["status"] == 403
+
+
+def test_the_institution_history_answers_the_delegates_history_schema(document):
+    institution = document["paths"]["/api/v1/institution/backups/{backup_id}/history"]["get"]
+    delegate = document["paths"]["/api/v1/backups/{backup_id}/history"]["get"]
+    assert institution["tags"] == ["institution"]
+    assert schema_name(institution["responses"]["200"]["content"]) == "History"
+    assert institution["responses"]["200"] == delegate["responses"]["200"]
+    assert {"403", "404"} <= set(institution["responses"])

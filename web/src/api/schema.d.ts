@@ -427,6 +427,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/institution/backups/{backup_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                backup_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * What happened to one backup of the institution, oldest first (备份详细信息's history)
+         * @description The same timeline the delegate sees at /backups/{backup_id}/history, under the same scope
+         *     rules as the detail: outside the caller's scope 404 backup_not_found.
+         */
+        get: operations["institution_backup_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/institution/claims": {
         parameters: {
             query?: never;
@@ -2392,6 +2415,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InstitutionBackupDetail"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    institution_backup_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                backup_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["History"];
                 };
             };
             401: components["responses"]["Unauthorized"];
