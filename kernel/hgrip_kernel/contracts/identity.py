@@ -1,11 +1,16 @@
 """Public events of the identity service (consumed by projects, backups, HGRG, …).
 
+AccountProvisioned and AccountUpdated have two versions: v2 (written since accounts have an e-mail
+address) adds ``email``; v1 events already stored stay valid and are still read, a v1 event meaning
+"no e-mail" (``email`` None). A consumer reads both (``envelope.data.get("email")``).
+
 No payload ever carries a password, a hash or a token: PasswordSet only says that it happened.
 Account payloads carry the full profile (not a diff), so a consumer that missed or reordered an
 event still converges on the latest one it sees (compare the envelope's stream_version).
 """
 from marshmallow import RAISE, Schema, fields, validate
 
+from ..field_rules import EMAIL_MAX
 from . import registry
 
 ROLES = ("natural_person", "legal_person", "unit_admin", "operator")
@@ -67,6 +72,25 @@ class AccountProvisionedV1(_AccountV1):
 class AccountUpdatedV1(_AccountV1):
     """HGRG changed an account; ``changed`` names the profile fields that differ."""
     changed = fields.List(fields.String(validate=validate.OneOf(_PROFILE_FIELDS)), required=True)
+
+
+_PROFILE_FIELDS_V2 = (*_PROFILE_FIELDS, "email")
+
+
+class _AccountV2(_AccountV1):
+    email = fields.String(required=True, allow_none=True,  # where the platform's notices go
+                          validate=[validate.Length(max=EMAIL_MAX), validate.Email()])
+
+
+@registry.register("identity", "AccountProvisioned", 2)
+class AccountProvisionedV2(_AccountV2):
+    """HGRG provisioned an account (shared by HGRG and HGRIP); v2 adds ``email`` (null: none given)."""
+
+
+@registry.register("identity", "AccountUpdated", 2)
+class AccountUpdatedV2(_AccountV2):
+    """HGRG changed an account; ``changed`` names the profile fields that differ (``email`` among them)."""
+    changed = fields.List(fields.String(validate=validate.OneOf(_PROFILE_FIELDS_V2)), required=True)
 
 
 @registry.register("identity", "PasswordSet", 1)

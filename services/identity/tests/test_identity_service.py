@@ -39,7 +39,7 @@ def test_account_provisioning_is_idempotent_and_returns_the_account_dict(identit
         "unit": {"code": "U1", "name": "数据库部"},
         "real_name_verified": True, "authorised": True,
         "authorised_at": "2023-06-27T03:26:27+00:00",  # HGRG's offset-less time is Beijing time
-        "employed": True,
+        "employed": True, "email": None,
     }
     # The same payload twice: exactly one provisioning (and one password) event.
     assert [r.event_type for r in identity.events(account_stream_id(account_id))] == \
@@ -59,6 +59,20 @@ def test_a_different_payload_records_one_update(identity, ngdc, zhang):
     rows = identity.events(account_stream_id(account_id_for("zhangxh")))
     assert [r.event_type for r in rows] == ["AccountProvisioned", "PasswordSet", "AccountUpdated", "PasswordSet"]
     assert rows[2].data["changed"] == ["employed", "unit"]
+
+
+def test_the_email_is_stored_answered_by_get_account_and_changed_by_a_later_put(identity, ngdc, zhang):
+    with identity.rpc() as cluster:
+        cluster.identity.upsert_institution(ngdc)
+        first = cluster.identity.upsert_account(dict(zhang, email="zhangxiaohan@ngdc-demo.example.cn"))
+        changed = cluster.identity.upsert_account(dict(zhang, email="zxh@ngdc-demo.example.cn"))
+        account = cluster.identity.get_account(first["account"]["id"])
+    assert first["account"]["email"] == "zhangxiaohan@ngdc-demo.example.cn"
+    assert changed["changed"] is True and account["email"] == "zxh@ngdc-demo.example.cn"
+    rows = [r for r in identity.events(account_stream_id(account_id_for("zhangxh")))
+            if r.event_type.startswith("Account")]
+    assert [(r.event_type, r.schema_version) for r in rows] == [("AccountProvisioned", 2), ("AccountUpdated", 2)]
+    assert rows[1].data["changed"] == ["email"] and rows[1].data["email"] == "zxh@ngdc-demo.example.cn"
 
 
 def test_authorised_without_time_gets_now_once(identity, ngdc, zhang):

@@ -38,6 +38,7 @@ accounts = Table(
     Column("authorised", Boolean, nullable=False),
     Column("authorised_at", UTCDateTime),
     Column("employed", Boolean, nullable=False),
+    Column("email", String(254)),                # where notices go (None: none given); EMAIL_MAX
     Column("failures", Integer, nullable=False),
     Column("locked_until", UTCDateTime),
     Column("last_login_at", UTCDateTime),

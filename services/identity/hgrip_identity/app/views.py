@@ -1,5 +1,9 @@
 """What identity's RPCs answer: plain dicts in the contract's shapes, personal data masked — pure
-functions of read-model rows and aggregates."""
+functions of read-model rows and aggregates.
+
+The one exception is the account's ``email``, in clear: the services that mail a person (verification's
+notices) need the address. Logs mask it (the ``email`` key, ``hgrip_kernel.masking``); the gateway
+masks it before an answer leaves the platform."""
 from hgrip_kernel.masking import mask_mobile
 
 
@@ -16,7 +20,7 @@ def account_view(row) -> dict:
         "institution": institution, "unit": unit,
         "real_name_verified": bool(row.real_name_verified), "authorised": bool(row.authorised),
         "authorised_at": row.authorised_at.isoformat() if row.authorised_at else None,
-        "employed": bool(row.employed),
+        "employed": bool(row.employed), "email": row.email,
     }
 
 

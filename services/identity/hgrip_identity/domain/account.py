@@ -17,7 +17,10 @@ from .roles import check_placement
 ACCOUNT_NAMESPACE = uuid.UUID("6f1c2d0e-8a4b-5c3e-9f70-1b2a3c4d5e6f")
 
 PROFILE_FIELDS = ("username", "name", "mobile", "role", "institution", "unit",
-                  "real_name_verified", "authorised", "authorised_at", "employed")
+                  "real_name_verified", "authorised", "authorised_at", "employed", "email")
+# AccountProvisioned / AccountUpdated: v2 (with ``email``) is what we write; v1 (without) is still
+# read, a v1 event meaning no e-mail.
+ACCOUNT_EVENT_VERSION = 2
 
 
 def account_id_for(username: str) -> str:
@@ -65,12 +68,14 @@ class Account(Aggregate):
             wanted["authorised_at"] = known["authorised_at"] if known else now.isoformat()
         current = self.profile
         if current is None:
-            self.record("AccountProvisioned", {"account_id": self.account_id, **wanted})
+            self.record("AccountProvisioned", {"account_id": self.account_id, **wanted},
+                        schema_version=ACCOUNT_EVENT_VERSION)
             return True
         changed = sorted(key for key in PROFILE_FIELDS if wanted[key] != current[key])
         if not changed:
             return False
-        self.record("AccountUpdated", {"account_id": self.account_id, **wanted, "changed": changed})
+        self.record("AccountUpdated", {"account_id": self.account_id, **wanted, "changed": changed},
+                    schema_version=ACCOUNT_EVENT_VERSION)
         return True
 
     def password_set(self) -> None:
@@ -94,7 +99,8 @@ class Account(Aggregate):
 
     # --- state ---------------------------------------------------------------------------------
     def apply_AccountProvisioned(self, data: dict) -> None:
-        self.profile = {key: data[key] for key in PROFILE_FIELDS}
+        # v1 events carry no ``email``: None, so a later v2 event with one is a change.
+        self.profile = {key: data.get(key) for key in PROFILE_FIELDS}
 
     def apply_AccountUpdated(self, data: dict) -> None:
         self.apply_AccountProvisioned(data)

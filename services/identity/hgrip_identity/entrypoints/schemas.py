@@ -14,7 +14,7 @@ from marshmallow import (
 
 from hgrip_kernel.errors import invalid_input
 from hgrip_kernel.field_rules import CODE_MAX, NAME_MAX, USERNAME_MAX
-from hgrip_kernel.schema_fields import mobile_rule
+from hgrip_kernel.schema_fields import EMAIL_ERROR, Trimmed, email_rules, mobile_rule
 
 from ..domain import password_policy
 from ..domain.roles import ROLES
@@ -64,7 +64,7 @@ class InstitutionPayloadSchema(_Strict):
 
 
 class AccountPayloadSchema(_Strict):
-    optional_blank = ("password", "mobile", "institution", "unit", "authorised_at")
+    optional_blank = ("password", "mobile", "institution", "unit", "authorised_at", "email")
 
     username = fields.String(required=True, validate=validate.Regexp(
         rf"^\S{{1,{USERNAME_MAX}}}$", error=f"must be 1-{USERNAME_MAX} characters without spaces"))
@@ -79,6 +79,9 @@ class AccountPayloadSchema(_Strict):
     authorised = fields.Boolean(load_default=False)
     authorised_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=BEIJING)
     employed = fields.Boolean(load_default=True)
+    # Where the platform's notices go. Absent or "" means none: like every field of this full
+    # profile, a PUT without it clears what an earlier one gave.
+    email = Trimmed(load_default=None, allow_none=True, validate=email_rules(error=EMAIL_ERROR))
 
     @validates("password")
     def _password_policy(self, value, **kwargs):

@@ -29,6 +29,7 @@ class AccountRow:
     authorised: bool
     authorised_at: datetime | None
     employed: bool
+    email: str | None
     failures: int
     locked_until: datetime | None
     last_login_at: datetime | None
@@ -56,8 +57,8 @@ class FakeRecords:
             unit_code=profile["unit"], unit_name=institution.units.get(profile["unit"]) if institution else None,
             real_name_verified=profile["real_name_verified"], authorised=profile["authorised"],
             authorised_at=datetime.fromisoformat(profile["authorised_at"]) if profile["authorised_at"] else None,
-            employed=profile["employed"], failures=account.failures, locked_until=account.locked_until,
-            last_login_at=account.last_login_at)
+            employed=profile["employed"], email=profile["email"], failures=account.failures,
+            locked_until=account.locked_until, last_login_at=account.last_login_at)
 
     def set_password_hash(self, account_id, password_hash):
         self.hashes[account_id] = password_hash

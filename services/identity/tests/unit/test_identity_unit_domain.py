@@ -103,6 +103,50 @@ def test_provisioning_change_records_one_update_with_changed_fields():
     contract_ok(acc)
 
 
+def test_account_events_are_v2_with_the_email_and_a_change_of_it_is_an_update():
+    acc = new_account()
+    acc.provision(profile(email="zhangxiaohan@ngdc-demo.example.cn"), NOW)
+    (event,) = acc.pending
+    assert (event.type, event.schema_version) == ("AccountProvisioned", 2)
+    assert event.data["email"] == "zhangxiaohan@ngdc-demo.example.cn"
+    contract_ok(acc)
+    acc = saved(acc)
+    assert acc.provision(profile(email="zhangxiaohan@ngdc-demo.example.cn"), NOW) is False
+    assert acc.provision(profile(email="zxh@ngdc-demo.example.cn"), NOW) is True
+    (event,) = acc.pending
+    assert (event.type, event.schema_version, event.data["changed"]) == ("AccountUpdated", 2, ["email"])
+    contract_ok(acc)
+    acc = saved(acc)
+    assert acc.provision(profile(), NOW) is True   # a PUT without it clears it (a full profile)
+    assert acc.pending[0].data["changed"] == ["email"] and acc.profile["email"] is None
+
+
+def test_v1_events_stored_before_e_mails_still_fold_to_no_email():
+    v1 = {"account_id": account_id_for("zhang"), **profile()}   # a v1 payload: no email key
+    registry.validate("identity", "AccountProvisioned", 1, v1)
+    updated = {**v1, "employed": False, "changed": ["employed"]}
+    registry.validate("identity", "AccountUpdated", 1, updated)
+    acc = Account.rehydrate(account_stream_id(account_id_for("zhang")),
+                            [Stored("AccountProvisioned", v1, 1), Stored("AccountUpdated", updated, 2)])
+    assert acc.profile["email"] is None and acc.profile["employed"] is False
+    assert acc.provision(profile(employed=False), NOW) is False     # nothing new: no event
+    assert acc.provision(profile(employed=False, email="zhang@big.ac.cn"), NOW) is True
+    (event,) = acc.pending
+    assert (event.schema_version, event.data["changed"]) == (2, ["email"])
+    contract_ok(acc)
+
+
+def test_the_v1_and_v2_contracts_differ_only_by_the_email():
+    v1 = {"account_id": account_id_for("zhang"), **profile()}
+    with pytest.raises(InvalidInput):   # closed: v1 knows no email
+        registry.validate("identity", "AccountProvisioned", 1, {**v1, "email": None})
+    with pytest.raises(InvalidInput):   # v2 requires it (null allowed)
+        registry.validate("identity", "AccountProvisioned", 2, v1)
+    registry.validate("identity", "AccountProvisioned", 2, {**v1, "email": None})
+    with pytest.raises(InvalidInput):
+        registry.validate("identity", "AccountProvisioned", 2, {**v1, "email": "not an address"})
+
+
 def test_authorised_without_time_takes_now_once_then_keeps_it():
     acc = new_account()
     acc.provision(profile(authorised_at=None), NOW)

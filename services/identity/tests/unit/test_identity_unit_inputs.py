@@ -24,7 +24,16 @@ def test_account_payload_defaults_and_beijing_time():
     assert data["authorised_at"] == datetime(2023, 6, 27, 3, 26, 27, tzinfo=UTC)
 
 
+def test_account_payload_email_is_optional_trimmed_and_blank_means_none():
+    assert load(AccountPayloadSchema, account_payload())["email"] is None
+    assert load(AccountPayloadSchema, account_payload(email=""))["email"] is None
+    data = load(AccountPayloadSchema, account_payload(email=" zhangxiaohan@ngdc-demo.example.cn "))
+    assert data["email"] == "zhangxiaohan@ngdc-demo.example.cn"
+
+
 @pytest.mark.parametrize("overrides,field", [
+    ({"email": "zhangxiaohan"}, "email"),
+    ({"email": "x" * 250 + "@big.ac.cn"}, "email"),
     ({"role": "boss"}, "role"),
     ({"mobile": "12345"}, "mobile"),
     ({"password": "short1"}, "password"),

@@ -57,3 +57,18 @@ def test_refused_placements_record_nothing(world, ngdc_payload, zhang_payload, c
     assert field in info.value.details
     assert world.types() == ["InstitutionRegistered"]
     assert world.records.accounts == {}
+
+
+def test_the_email_is_stored_changed_by_a_later_put_and_never_logged(world, ngdc_payload, zhang_payload):
+    from hgrip_identity.app.views import account_view
+    upsert_institution(world.ports, world.request, ngdc_payload)
+    payload = dict(zhang_payload, email="zhangxiaohan@ngdc-demo.example.cn")
+    row, changed = upsert_account(world.ports, world.request, payload)
+    assert changed is True and account_view(row)["email"] == "zhangxiaohan@ngdc-demo.example.cn"
+    row, changed = upsert_account(world.ports, world.request, dict(payload, email="zxh@ngdc-demo.example.cn"))
+    assert changed is True and row.email == "zxh@ngdc-demo.example.cn"
+    account_id = account_id_for("zhangxh")
+    [provisioned, _, updated] = [e for e in world.store.events if e.stream_id == account_stream_id(account_id)]
+    assert (provisioned.schema_version, updated.schema_version) == (2, 2)
+    assert updated.data["changed"] == ["email"]
+    assert "ngdc-demo" not in repr(world.request.log.lines)
