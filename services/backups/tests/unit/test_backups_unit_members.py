@@ -59,3 +59,21 @@ def test_an_account_not_known_yet_is_asked_of_identity(app):
     assert refused.value.code == "account_not_found"
     with pytest.raises(Forbidden):
         institution_views.institution_backups(app.ports, None, {})
+
+
+
+def test_v2_account_events_with_an_email_are_read_like_v1(app):
+    """identity writes AccountProvisioned/AccountUpdated v2 (``email`` added) since accounts have an
+    e-mail; both versions pass the contract check consumers run and fold into the same member row."""
+    from dataclasses import replace
+
+    from hgrip_kernel.contracts import registry
+    v1 = account(real_name_verified=True)
+    v2 = replace(account(version=2, real_name_verified=True, name="刘晓寒二",
+                         email="liuxiaohan@ngdc-demo.example.cn", changed=["email", "name"]), schema_version=2)
+    registry.validate("identity", v1.event_type, 1, v1.data)
+    registry.validate("identity", v2.event_type, 2, v2.data)
+    members.account_changed(app.ports, app.request, members.CONSUMER_ACCOUNT_PROVISIONED, v1)
+    members.account_changed(app.ports, app.request, members.CONSUMER_ACCOUNT_UPDATED, v2)
+    row = app.members.get_member(None, v1.data["account_id"])
+    assert row["name"] == "刘晓寒二" and row["version"] == 2
