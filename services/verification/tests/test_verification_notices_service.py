@@ -19,9 +19,9 @@ from hgrip_verification.adapters.tables import notices_sent
 WANG = "22222222-2222-4222-8222-222222222222"
 ZHANG = "11111111-1111-4111-8111-111111111111"
 ADMIN = "33333333-3333-4333-8333-333333333333"
-ACCOUNTS = {WANG: {"id": WANG, "username": "wangyuqing", "name": "王雨晴"},
-            ZHANG: {"id": ZHANG, "username": "zhangxiaohan", "name": "张晓寒"}}
-DOMAIN = "users.hgrip.test"
+DOMAIN = "ngdc-demo.example.cn"
+ACCOUNTS = {WANG: {"id": WANG, "username": "wangyuqing", "name": "王雨晴", "email": f"wangyuqing@{DOMAIN}"},
+            ZHANG: {"id": ZHANG, "username": "zhangxiaohan", "name": "张晓寒", "email": f"zhangxiaohan@{DOMAIN}"}}
 PLATFORM = "http://hgrip.test:8000"
 
 
@@ -77,7 +77,7 @@ def notices(make_database, service_config, start_service, smtp_sink, amqp_uri):
     database_url = make_database("verification")
     start_service(VerificationService, service_config(
         "verification", database_url, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_sink.port), SMTP_TIMEOUT=2,
-        MAIL_FROM="hgrip-test@big.ac.cn", PLATFORM_URL=PLATFORM, NOTICE_MAIL_DOMAIN=DOMAIN,
+        MAIL_FROM="hgrip-test@big.ac.cn", PLATFORM_URL=PLATFORM,
         RETRY_DELAY_MS=300, MAX_DELIVERY_ATTEMPTS=30))
     engine = create_engine(database_url)
 

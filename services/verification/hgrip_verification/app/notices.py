@@ -7,7 +7,8 @@ or an event replayed from the dead letters after its inbox row was written, is s
 
 The order is *send, then record*, in one transaction (as the code mail does):
 1. before the transaction: the recipient (the event's new delegate, or the backup's owner from the
-   ``notice_backups`` read model) and their account, asked of identity (no transaction waits on a peer);
+   ``notice_backups`` read model) and their account with its e-mail, asked of identity (no transaction
+   waits on a peer); an account without an e-mail gets no mail (``notice_skipped``, ``no_address``);
 2. in one unit of work: the inbox; the read model; a try-lock on the notice's key (another worker
    sending the same notice right now → ``NoticeBusy``, retried); already in ``notices_sent`` → done;
    else compose, **send** (SMTP), insert the ``notices_sent`` row; commit.
@@ -150,7 +151,7 @@ def _consume(ports: Ports, request: Request, consumer: str, envelope: Envelope, 
                 request.log.warning("notice_skipped", kind=plan.kind, fact_id=plan.fact_id, reason=outcome)
             return outcome
         key = NoticeKey(plan.kind, plan.fact_id, str(recipient["id"]))
-        address = mail_address(recipient.get("username"), ports.notice_settings.mail_domain)
+        address = mail_address(recipient)
         if address is None:
             request.log.warning("notice_skipped", kind=key.kind, fact_id=key.fact_id,
                                 recipient_id=key.recipient_id, reason=NO_ADDRESS)

@@ -92,8 +92,8 @@ class Accounts(Protocol):
     """identity's accounts (RPC ``get_account``)."""
 
     def account(self, account_id: str) -> Mapping[str, Any] | None:
-        """``{"id", "username", "name", …}``, None if identity has no such account; raises if
-        identity cannot answer (the event is then retried)."""
+        """``{"id", "username", "name", "email", …}`` (``email`` in clear, None when HGRG gave none),
+        None if identity has no such account; raises if identity cannot answer (the event is then retried)."""
 
 
 class NoticeRecords(Protocol):
@@ -119,7 +119,6 @@ class NoticeRecords(Protocol):
 @dataclass(frozen=True)
 class NoticeSettings:
     platform_url: str           # the web application's base URL (the links in the mail): PLATFORM_URL
-    mail_domain: str | None     # NOTICE_MAIL_DOMAIN: <username>@<domain> when a username is no address
 
 
 # --- what a use case is given ------------------------------------------------------------------------

@@ -13,8 +13,10 @@ Four kinds, each about one fact, to one recipient (the fact id in brackets):
 ``(kind, fact id, recipient)`` is the notice's key: a notice is sent once per key (``app/notices.py``).
 """
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 BACKUP_DELEGATED = "backup_delegated"
 BACKUP_CLAIMED = "backup_claimed"
@@ -66,16 +68,11 @@ def backup_link(platform_url: str, backup_id: str) -> str:
     return f"{platform_url.rstrip('/')}/backups/{backup_id}"
 
 
-def mail_address(username: str | None, mail_domain: str | None) -> str | None:
-    """The recipient's address: identity keeps no e-mail of an account, so an account whose username
-    is an address gets mail there, and otherwise ``<username>@<NOTICE_MAIL_DOMAIN>`` when a domain
-    is configured; None (no mail) when neither."""
-    username = (username or "").strip()
-    if not username:
-        return None
-    if "@" in username:
-        return username
-    return f"{username}@{mail_domain.strip().lstrip('@')}" if mail_domain and mail_domain.strip() else None
+def mail_address(account: Mapping[str, Any]) -> str | None:
+    """The recipient's address: the e-mail HGRG provisioned for the account (identity's
+    ``get_account``); None (no mail) when it has none."""
+    email = (account.get("email") or "").strip()
+    return email or None
 
 
 def _beijing(moment: datetime) -> str:

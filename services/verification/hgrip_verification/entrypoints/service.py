@@ -108,5 +108,4 @@ class VerificationService:
                      accounts=IdentityAccounts(self.identity), notices=NOTICE_RECORDS,
                      notice_settings=NoticeSettings(
                          platform_url=self.config.get("PLATFORM_URL")
-                         or f"http://{self.config.get('WEB_SERVER_ADDRESS') or DEFAULT_GATEWAY}",
-                         mail_domain=self.config.get("NOTICE_MAIL_DOMAIN") or None))
+                         or f"http://{self.config.get('WEB_SERVER_ADDRESS') or DEFAULT_GATEWAY}"))

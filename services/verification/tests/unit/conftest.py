@@ -172,7 +172,6 @@ class Verification:
     send_guard: FakeSendGuard = field(default_factory=FakeSendGuard)
     accounts: FakeAccounts = field(default_factory=FakeAccounts)
     notices: FakeNoticeRecords = field(default_factory=FakeNoticeRecords)
-    mail_domain: str | None = "users.hgrip.test"
     log: FakeLog = field(default_factory=FakeLog)
     now: datetime = T0
 
@@ -181,8 +180,7 @@ class Verification:
         return Ports(store=self.store, send_guard=self.send_guard, mail_codes=self.mail_codes,
                      sms_codes=self.sms_codes, repositories=self.repositories, mailer=self.mailer, sms=self.sms,
                      clock=lambda: self.now, secret=SECRET, accounts=self.accounts, notices=self.notices,
-                     notice_settings=NoticeSettings(platform_url="https://hgrip.example/",
-                                                    mail_domain=self.mail_domain))
+                     notice_settings=NoticeSettings(platform_url="https://hgrip.example/"))
 
     @property
     def request(self) -> FakeRequest:

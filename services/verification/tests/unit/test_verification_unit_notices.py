@@ -56,8 +56,10 @@ def overdue():
 
 @pytest.fixture
 def people(verification):
-    verification.accounts.accounts[ZHANG] = {"id": ZHANG, "username": "zhangxiaohan", "name": "张晓寒"}
-    verification.accounts.accounts[WANG] = {"id": WANG, "username": "wangyuqing", "name": "王雨晴"}
+    verification.accounts.accounts[ZHANG] = {"id": ZHANG, "username": "zhangxiaohan", "name": "张晓寒",
+                                             "email": "zhangxiaohan@ngdc-demo.example.cn"}
+    verification.accounts.accounts[WANG] = {"id": WANG, "username": "wangyuqing", "name": "王雨晴",
+                                            "email": "wangyuqing@ngdc-demo.example.cn"}
     return verification
 
 
@@ -89,9 +91,11 @@ def test_a_draft_has_no_number_yet():
 
 
 def test_mail_address_rule():
-    assert mail_address("li@big.ac.cn", None) == "li@big.ac.cn"
-    assert mail_address("wangyuqing", "users.hgrip.test") == "wangyuqing@users.hgrip.test"
-    assert mail_address("wangyuqing", None) is None and mail_address("", "d") is None
+    """The account's provisioned e-mail, nothing else: a username is never turned into an address."""
+    assert mail_address({"username": "wangyuqing", "email": "wangyuqing@ngdc-demo.example.cn"}) == \
+        "wangyuqing@ngdc-demo.example.cn"
+    assert mail_address({"username": "li@big.ac.cn", "email": None}) is None
+    assert mail_address({"username": "wangyuqing"}) is None and mail_address({"email": " "}) is None
 
 
 # --- once per fact ----------------------------------------------------------------------------------------
@@ -100,7 +104,7 @@ def test_the_new_delegate_gets_one_mail_even_when_the_event_comes_twice(people):
     assert notices.backup_delegated(people.ports, people.request, event) == notices.SENT
     assert notices.backup_delegated(people.ports, people.request, event) == notices.DUPLICATE_EVENT
     [mail] = people.mailer.sent
-    assert mail["to"] == "wangyuqing@users.hgrip.test" and f"https://hgrip.example/backups/{BACKUP}" in mail["text"]
+    assert mail["to"] == "wangyuqing@ngdc-demo.example.cn" and f"https://hgrip.example/backups/{BACKUP}" in mail["text"]
     assert mail["key"] == NoticeKey("backup_delegated", f"{BACKUP}#6", WANG).digest
     logged = [fields for _, event_name, fields in people.log.lines if event_name == "notice_sent"]
     assert logged[0]["sent_to"] != mail["to"] and "wangyuqing" not in str(logged)
@@ -160,7 +164,7 @@ def test_overdue_is_mailed_once_to_the_owner(people):
 
 def test_an_unknown_owner_or_address_is_skipped_and_logged(people):
     assert notices.filing_linked(people.ports, people.request, filing()) == notices.OWNER_UNKNOWN
-    people.mail_domain = None
+    people.accounts.accounts[WANG] = {**people.accounts.accounts[WANG], "email": None}   # none provisioned
     assert notices.backup_delegated(people.ports, people.request, delegated()) == notices.NO_ADDRESS
     assert people.mailer.sent == []
     assert [e for _, e, _ in people.log.lines].count("notice_skipped") == 2
