@@ -40,7 +40,8 @@ def manual(web_platform, client_class):
     number = zhang.post(f"/api/v1/backups/{backup['id']}/submit").json()["backup_number"]
     operator = client_class(web_platform.gateway_url, "operator")
     wait_until(lambda: (lambda push: push and push["state"] == "synced")(
-        operator.get(f"/api/v1/operator/backups/{number}").json()["hgrg"]["number"]), message="the number pushed to HGRG")
+        operator.get(f"/api/v1/operator/backups/{number}").json()["hgrg"]["number"]),
+        message="the number pushed to HGRG")
     wait_until(lambda: operator.get(f"/api/v1/operator/backups/{LEGACY}").json()["owner"], message="legacy attached")
     return {"number": number, "operator": operator}
 
@@ -144,7 +145,8 @@ def test_the_operator_finds_a_backup_and_replays_a_dead_letter(browsing, manual,
     page.wait_for_url(re.compile(r"tab=actions"))
     newest = page.locator("[data-test=action-table] tbody tr").first
     newest.get_by_text("重放死信").wait_for()
-    assert cells(newest)[1:6] == [f"{OPERATOR_NAME} (operator)", "重放死信", "poison-browser-zh", "1", POISON_QUEUE], cells(newest)
+    assert cells(newest)[1:6] == [f"{OPERATOR_NAME} (operator)", "重放死信", "poison-browser-zh", "1",
+                                  POISON_QUEUE], cells(newest)
     shown(page)
     browsing.screenshot(page, "zh", "operator-actions")
     page.go_back()
@@ -180,6 +182,7 @@ def test_the_console_in_english(browsing, manual, web_platform):
     page.get_by_role("tab", name="Operator actions").click()
     newest = page.locator("[data-test=action-table] tbody tr").first
     newest.get_by_text("Replayed all dead letters").wait_for()
-    assert cells(newest)[1:4] == [f"{OPERATOR_NAME} (operator)", "Replayed all dead letters", "All dead letters"], cells(newest)
+    assert cells(newest)[1:4] == [f"{OPERATOR_NAME} (operator)", "Replayed all dead letters",
+                                  "All dead letters"], cells(newest)
     shown(page)
     browsing.screenshot(page, "en", "operator-actions")
