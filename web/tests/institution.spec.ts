@@ -266,8 +266,18 @@ describe('备份详细信息', () => {
     origin: 'new', created_at: '2023-06-28T02:00:00Z', submitted_at: '2023-06-28T03:00:00Z',
     warnings: [{ code: 'filing_exceeds_declared', filing_number: 'BA1', message: 'Filing BA1 declares 100 MB, but the backups it cites hold 500 MB.', message_zh: '备案号 BA1 申报的数据量为 100 MB，但其引用的备份合计 500 MB，已超出申报量，请在人遗系统中办理变更。' }],
   }
+  const HISTORY = [
+    { at: '2023-06-28T02:00:00Z', event_type: 'BackupCreated', summary_zh: '创建备份“三例样本（父母子）的测序数据开放共享备份”',
+      summary_en: 'Created backup “三例样本（父母子）的测序数据开放共享备份”', actor_id: 'id-zhangxiaohan', actor_name: '张晓寒', correlation_id: 'c1', details: {} },
+    { at: '2023-06-28T03:00:00Z', event_type: 'BackupSubmitted', summary_zh: '提交备份，获得备份号 BF2023062816036（2 个文件，共 500 MB），备份已锁定',
+      summary_en: 'Submitted the backup: backup number BF2023062816036 (2 files, 500 MB); the backup is now locked',
+      actor_id: 'id-zhangxiaohan', actor_name: '张晓寒', correlation_id: 'c2', details: {} },
+  ]
   const openDetail = (answer: Handler = () => json(200, DETAIL)) => open(InstitutionBackupDetailView, 'institution-backup',
-    '/institution/backups/:backupId', '/institution/backups/b1', LEGAL, { 'GET /api/v1/institution/backups/b1': answer })
+    '/institution/backups/:backupId', '/institution/backups/b1', LEGAL, {
+      'GET /api/v1/institution/backups/b1': answer,
+      'GET /api/v1/institution/backups/b1/history': () => json(200, { items: HISTORY }),
+    })
 
   it('shows 基本信息 as the manual\'s table, 文件列表信息, the filings and their warning', async () => {
     await openDetail()
@@ -292,6 +302,22 @@ describe('备份详细信息', () => {
     setLocale('en')
     await settle()
     expect(wrapper.get('[data-test="detail-warning"]').text()).toContain('declares 100 MB')
+  })
+
+  it('shows its history below the filings, from the institution\'s route, newest first', async () => {
+    await openDetail()
+    const history = wrapper.get('[data-test="backup-history"]')
+    expect(history.get('h2').text()).toBe('备份记录')
+    const entries = history.findAll('.el-timeline-item').map((i) => i.text())
+    expect(entries[0]).toContain('提交备份，获得备份号 BF2023062816036')
+    expect(entries[1]).toContain('张晓寒')
+    expect(calls.some((c) => c.path === '/api/v1/institution/backups/b1/history')).toBe(true)
+    expect(calls.some((c) => c.path === '/api/v1/backups/b1/history')).toBe(false)
+    const html = wrapper.html()
+    expect(html.indexOf('data-test="filings"')).toBeLessThan(html.indexOf('data-test="backup-history"'))
+    setLocale('en')
+    await settle()
+    expect(history.findAll('.el-timeline-item')[0].text()).toContain('Submitted the backup')
   })
 
   it('says a backup outside the scope is not found, with 重试', async () => {

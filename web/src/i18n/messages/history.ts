@@ -2,6 +2,7 @@
 export default {
   zh: {
     title: '备份记录',
+    institutionHint: '委托人的每一次操作与人遗系统的每一次备案，最新的在前；仅供查看。',
     system: '系统',
     hgrg: '人遗系统',
     refresh: '刷新',
@@ -18,6 +19,7 @@ export default {
   },
   en: {
     title: 'Backup history',
+    institutionHint: 'Every action of the delegate and every HGRG filing, newest first; read only.',
     system: 'System',
     hgrg: 'HGRG',
     refresh: 'Refresh',

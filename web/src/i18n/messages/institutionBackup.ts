@@ -33,7 +33,6 @@ export default {
     withinDeclared: '未超出',
     noFilings: '尚无备案引用此备份。',
     legacy: '此备份由原备份平台认领而来。',
-    historyNote: '备份的变更记录仅对其委托人可见。',
     back: '返回备份列表',
   },
   en: {
@@ -69,7 +68,6 @@ export default {
     withinDeclared: 'Within the declared volume',
     noFilings: 'No filing cites this backup yet.',
     legacy: 'This backup was claimed from the old backup platform.',
-    historyNote: 'A backup\'s history is shown to its delegate only.',
     back: 'Back to the backups',
   },
 }
