@@ -9,11 +9,13 @@ from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validat
 from hgrip_kernel.field_errors import CODES as FIELD_ERROR_CODES
 from hgrip_kernel.field_rules import (
     CODE_MAX,
+    EMAIL_MAX,
     FILING_NUMBER_MAX,
     MB_PER_CASE_MAX,
     PI_NAME_MAX,
     USERNAME_MAX,
 )
+from hgrip_kernel.masking import mask_email
 from hgrip_kernel.schema_fields import (
     MB_PER_CASE_ERROR,
     Trimmed,
@@ -143,6 +145,13 @@ class AccountInstitution(CodeName):
     foreign = fields.Boolean(required=True)
 
 
+class MaskedEmail(fields.String):
+    """An e-mail address that leaves the platform masked (z***@ngdc-demo.example.cn), like the mobile."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(mask_email(value), attr, obj, **kwargs)
+
+
 class Account(Schema):
     id = fields.String(required=True)
     username = fields.String(required=True)
@@ -155,6 +164,9 @@ class Account(Schema):
     authorised = fields.Boolean(required=True)
     authorised_at = fields.String(allow_none=True, metadata={"format": "date-time"})
     employed = fields.Boolean()
+    email = MaskedEmail(allow_none=True, metadata={
+        "description": "where the platform's notices go, as HGRG provisioned it; masked, e.g. "
+                       "z***@ngdc-demo.example.cn; null: none, so no notices"})
 
 
 class SessionState(Schema):
@@ -419,6 +431,10 @@ class AccountUpsertRequest(RequestSchema):
     authorised_at = Trimmed(allow_none=True, validate=validate.Length(max=64), metadata={
         "format": "date-time", "example": "2023-06-27T11:26:27+08:00"})
     employed = StrictBoolean()
+    email = Trimmed(allow_none=True, validate=validate.Length(max=EMAIL_MAX), metadata={
+        "description": "the address the platform's notices (mail about the person's backups) go to; "
+                       "absent, null or \"\" means none (a later PUT without it clears it)",
+        "example": "zhangxiaohan@ngdc-demo.example.cn"})
 
 
 class AccountUpsertResponse(Schema):

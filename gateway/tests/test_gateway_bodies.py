@@ -77,6 +77,19 @@ def test_account_upsert_passes_hgrg_blanks_and_local_times_on_to_identity():
     assert load(schemas.AccountUpsertRequest, document) == document
 
 
+def test_account_upsert_takes_an_optional_email_and_answers_it_masked():
+    document = {**ACCOUNT, "email": " zhangxiaohan@ngdc-demo.example.cn "}
+    assert load(schemas.AccountUpsertRequest, document)["email"] == "zhangxiaohan@ngdc-demo.example.cn"
+    assert load(schemas.AccountUpsertRequest, {**ACCOUNT, "email": ""})["email"] == ""   # HGRG's "none"
+    assert "email" in errors_of(schemas.AccountUpsertRequest, {**ACCOUNT, "email": "a" * 250 + "@b.cn"})
+    assert "email" in errors_of(schemas.AccountUpsertRequest, {**ACCOUNT, "email": 7})
+    shown = schemas.Account().dump({"id": "1", "username": "zhangxiaohan", "name": "张晓寒", "role": "natural_person",
+                                    "real_name_verified": True, "authorised": True,
+                                    "email": "zhangxiaohan@ngdc-demo.example.cn"})
+    assert shown["email"] == "z***@ngdc-demo.example.cn"
+    assert schemas.Account().dump({"id": "1", "email": None})["email"] is None
+
+
 def test_account_upsert_requires_the_contract_fields():
     errors = errors_of(schemas.AccountUpsertRequest, {"role": "king"})
     assert set(errors) == {"name", "role", "real_name_verified", "authorised"}

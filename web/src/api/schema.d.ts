@@ -801,6 +801,8 @@ export interface components {
             authorised: boolean;
             /** Format: date-time */
             authorised_at?: string | null;
+            /** @description where the platform's notices go, as HGRG provisioned it; masked, e.g. z***@ngdc-demo.example.cn; null: none, so no notices */
+            email?: string | null;
             employed?: boolean;
             id: string;
             institution?: (Record<string, never> | null) | components["schemas"]["AccountInstitution"];
@@ -829,6 +831,11 @@ export interface components {
              * @example 2023-06-27T11:26:27+08:00
              */
             authorised_at?: string | null;
+            /**
+             * @description the address the platform's notices (mail about the person's backups) go to; absent, null or "" means none (a later PUT without it clears it)
+             * @example zhangxiaohan@ngdc-demo.example.cn
+             */
+            email?: string | null;
             employed?: boolean;
             /** @description institution code */
             institution?: string | null;
