@@ -19,6 +19,8 @@ def test_shape():
                 "authorised", "foreign"} <= account.keys(), account["username"]
         assert account["role"] in ("natural_person", "legal_person", "unit_admin", "operator")
         assert re.fullmatch(r"1[3-9]\d{9}", account["mobile"])
+        # every account has an institutional address (the notices of `make run` go there)
+        assert re.fullmatch(r"[a-z0-9.\-]+@[a-z0-9\-]+-demo\.example\.(cn|com)", account["email"]), account["username"]
         password = account["password"]
         assert len(password) >= 8 and any(c.isalpha() for c in password) and any(c.isdigit() for c in password)
         if account["role"] == "legal_person":

@@ -83,6 +83,7 @@ def test_provision_pushes_institutions_then_accounts_signed(gateway):
     assert zhang["unit"] == unit_code(ngdc, "生物信息研究部")
     assert zhang["authorised"] is True and zhang["real_name_verified"] is True and zhang["employed"] is True
     assert zhang["password"] and "authorised_at" in zhang
+    assert zhang["email"] == "zhangxiaohan@ngdc-demo.example.cn"   # passed on: the notices go there
     assert by_user["operator"]["institution"] is None and by_user["operator"]["unit"] is None
     assert by_user["ngdc-legal"]["unit"] is None
 

@@ -17,7 +17,7 @@ from hgrip_standins.hgrg.codes import institution_code, unit_code
 DEFAULT_ACCOUNTS = (os.environ.get("HGRIP_DEMO_ACCOUNTS")
                     or str(Path(__file__).resolve().parents[3] / "demo-accounts.json"))
 RETRYABLE_STATUS = {502, 503, 504}   # the gateway (or what is behind it) is still starting
-ACCOUNT_FIELDS = ("password", "name", "mobile", "role")
+ACCOUNT_FIELDS = ("password", "name", "mobile", "role", "email")   # email: where notices go (null: none)
 ACCOUNT_FLAGS = {"real_name_verified": False, "authorised": False, "employed": True}   # flag: default
 
 
