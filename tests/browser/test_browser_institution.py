@@ -139,6 +139,13 @@ def test_the_menu_the_backup_list_and_a_backups_detail(browsing, submitted):
     files = page.locator("[data-test=files] tbody tr")
     assert row_cells(files.nth(0))[1:] == ["组学原始测序数据", "50", "2000", "HRA000567"]
     assert row_cells(files.nth(1))[1:] == ["各类统计与分析数据", "10", "5", "OMIX001226"]
+    # below the filings, its history (the delegate's timeline, newest first): the submission by 张晓寒
+    history = page.locator("[data-test=backup-history]")
+    history.get_by_role("heading", name="备份记录").wait_for()
+    submitted_line = history.locator(".el-timeline-item", has_text=f"提交备份，获得备份号 {number}")
+    submitted_line.wait_for()
+    assert "张晓寒" in submitted_line.inner_text()
+    assert "创建备份" in history.locator(".el-timeline-item").last.inner_text()
     browsing.screenshot(page, "zh", "institution-backup-detail")
 
     browsing.nav_link(page, "成员列表").click()
@@ -313,6 +320,8 @@ def test_the_institution_screens_in_english(browsing, submitted):
     page.get_by_role("heading", name="Basic information").wait_for()
     for label in ("Project name", "Backup number", "Total size", "Delegate", "Authorised at"):
         page.locator("[data-test=basic]").get_by_text(label, exact=True).wait_for()
+    page.locator("[data-test=backup-history] .el-timeline-item",
+                 has_text=f"Submitted the backup: backup number {submitted['number']}").wait_for()
     browsing.screenshot(page, "en", "institution-backup-detail")
 
     browsing.nav_link(page, "Members").click()
