@@ -1,23 +1,29 @@
 """End to end: mail that tells people what happened to their backups, through the SMTP sink, in
-Chinese and English, with the link to the backup's page — once per fact.
+Chinese and English, with the link to the backup's page — once per fact — at the e-mail address HGRG
+provisioned for the account (``deploy/demo-accounts.json``'s ``email``, or a later PUT's).
 
-Own platform: HGRIP_SYNC_OVERDUE_SECONDS is small here, and HGRIP_NOTICE_MAIL_DOMAIN gives the demo
-accounts (identity keeps no e-mail) an address: ``<username>@users.hgrip.test``.
+Own platform: HGRIP_SYNC_OVERDUE_SECONDS is small here.
 """
+import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 import requests
 
+from hgrip_kernel.signing import signed_headers
 from hgrip_kernel.testing.fixtures import wait_until
+from hgrip_standins.hgrg.codes import institution_code, unit_code
 
-DOMAIN = "users.hgrip.test"
+DEMO_ACCOUNTS = json.loads((Path(__file__).resolve().parents[1] / "deploy/demo-accounts.json").read_text())
+ADDRESSES = {account["username"]: account["email"] for account in DEMO_ACCOUNTS}
+NGDC = "国家基因组科学数据中心测试"
 OVERDUE_SECONDS = 2
 PROJECT = {"pi_name": "刘晓寒", "pi_email": "data-admin@big.ac.cn", "consent": True}
 HRA = {"detailed_type": "raw_sequencing", "cases": 3, "mb_per_case": 100,
        "submission_account": "data-admin@big.ac.cn", "accession": "HRA000567"}
-ENV = {"HGRIP_SYNC_OVERDUE_SECONDS": str(OVERDUE_SECONDS), "HGRIP_NOTICE_MAIL_DOMAIN": DOMAIN}
+ENV = {"HGRIP_SYNC_OVERDUE_SECONDS": str(OVERDUE_SECONDS)}
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +43,22 @@ def platform(launch_platform, tmp_path_factory):
 
 
 def address(username):
-    return f"{username}@{DOMAIN}"
+    """The address HGRG provisioned (the demo file's)."""
+    return ADDRESSES[username]
+
+
+def hgrg_put_account(platform, username, email):
+    """HGRG provisions (or re-provisions) a researcher of NGDC's 数据资源部 with this e-mail."""
+    path = f"/api/v1/hgrg/accounts/{username}"
+    body = json.dumps({"password": "Demo-2026!", "name": "邮件测试", "role": "natural_person",
+                       "institution": institution_code(NGDC), "unit": unit_code(NGDC, "数据资源部"),
+                       "real_name_verified": True, "authorised": True, "employed": True,
+                       "email": email}).encode()
+    signature = signed_headers(platform.env["HGRIP_HGRG_SHARED_SECRET"], "PUT", path, body)
+    answer = requests.put(platform.gateway_url.rstrip("/") + path, data=body, timeout=20,
+                          headers={"Content-Type": "application/json", **signature})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
 
 
 def link(platform, backup_id):
@@ -132,3 +153,32 @@ def test_a_delegation_tells_the_new_delegate_once_per_backup(platform, client_fo
     assert len(mails) == len(moved_ids)             # one per backup moved, none twice
     assert sorted(i for m in mails for i in moved_ids if i in mailbox.body(m)) == sorted(moved_ids)
     assert mailbox.to(address("liuhaoran")) == []   # the previous delegate is not mailed
+    assert address("zhaominghui") == "zhaominghui@ngdc-demo.example.cn"   # where HGRG's PUT put it
+
+
+def test_a_delegates_notice_goes_to_the_address_hgrg_provisioned_last(platform, client_for, mailbox):
+    suffix = time.time_ns() % 10**9
+    owner, delegate = f"mail-owner-{suffix}", f"mail-delegate-{suffix}"
+    hgrg_put_account(platform, owner, None)
+    first = hgrg_put_account(platform, delegate, f"{delegate}-old@ngdc-demo.example.cn")
+    again = hgrg_put_account(platform, delegate, f"{delegate}@ngdc-demo.example.cn")   # HGRG changes it
+    assert first["changed"] is True and again["changed"] is True
+    assert again["account"]["email"] == "m***@ngdc-demo.example.cn"   # answered masked
+    me = client_for(delegate).get("/api/v1/me").json()
+    assert me["email"] == "m***@ngdc-demo.example.cn"
+    client = client_for(owner)
+    backup = new_backup(client, "邮箱通知")
+    number = client.post(f"/api/v1/backups/{backup['id']}/submit").json()["backup_number"]
+    admin = client_for("ngdc-data-admin")
+
+    def delegate_all():   # the members read model learns of new accounts from identity's events
+        answer = admin.post("/api/v1/institution/delegations", json={"from_account": owner, "to_account": delegate})
+        return [answer] if answer.status_code != 404 else None   # (a Response of a 4xx is falsy)
+    [moved] = wait_until(delegate_all, timeout=30, interval=0.5, message="both accounts known to backups")
+    assert moved.status_code == 200, moved.text
+    found = wait_until(lambda: [m for m in mailbox.to(f"{delegate}@ngdc-demo.example.cn")
+                                if backup["id"] in mailbox.body(m)], timeout=30, message="the delegate's mail")
+    [mail] = found
+    assert mail["To"] == f"{delegate}@ngdc-demo.example.cn"
+    bilingual(mailbox, mail, number, link(platform, backup["id"]))
+    assert mailbox.to(f"{delegate}-old@ngdc-demo.example.cn") == []   # the address it no longer has
