@@ -63,6 +63,25 @@ export function listQuery(values: Record<string, string | number | null | undefi
   return out
 }
 
+/** A list's page and page size from the address (defaults when absent or not allowed). */
+export function queryPage(query: LocationQuery): { page: number; pageSize: number } {
+  return { page: queryNumber(query, 'page', 1), pageSize: queryNumber(query, 'page_size', DEFAULT_PAGE_SIZE, PAGE_SIZES) }
+}
+
+/** The paging values the address leaves out (see `listQuery`). */
+export const PAGE_DEFAULTS = { page: 1, page_size: DEFAULT_PAGE_SIZE }
+
+/** The number shown in a paged list's 序号 column for the `index`-th row of the page. */
+export function rowNumber(paging: { page: number; pageSize: number }, index: number): number {
+  return (paging.page - 1) * paging.pageSize + index + 1
+}
+
+/** The manual's 单位: the institution, and the unit within it when there is one. */
+export function placeName(institution: CodeName | Record<string, never> | null | undefined,
+  unit: CodeName | Record<string, never> | null | undefined): string {
+  return [(institution as CodeName | null | undefined)?.name, (unit as CodeName | null | undefined)?.name].filter(Boolean).join(' / ')
+}
+
 export const isInstitutionAdmin = computed(() => ['legal_person', 'unit_admin'].includes(session.account?.role ?? ''))
 /** A unit administrator sees one unit, fixed; a legal person chooses among the institution's. */
 export const fixedUnit = computed<CodeName | null>(() => (session.account?.role === 'unit_admin'
