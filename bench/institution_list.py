@@ -250,21 +250,12 @@ def time_rpc(url: str, amqp_uri: str, world: World) -> tuple[dict, dict]:
     from nameko.standalone.rpc import ClusterRpcProxy
 
     from hgrip_backups.entrypoints.service import BackupsService
-    from hgrip_kernel.config import service_config
     from hgrip_kernel.logging import configure_logging
     from hgrip_kernel.nameko import register_rpc_errors
 
     register_rpc_errors()
     configure_logging("backups", level="WARNING")   # one info line per call would flood the report
-    saved = os.environ.get("HGRIP_VAR")
-    os.environ["HGRIP_VAR"] = tempfile.mkdtemp(prefix="hgrip-bench-")
-    try:
-        config = service_config("backups", DATABASE_URL=url, AMQP_URI=amqp_uri, RELAY_ENABLED=False)
-    finally:
-        if saved is None:
-            os.environ.pop("HGRIP_VAR", None)
-        else:
-            os.environ["HGRIP_VAR"] = saved
+    config = _backups_config(url, amqp_uri, tempfile.mkdtemp(prefix="hgrip-bench-"))
     container = ServiceContainer(BackupsService, config)
     container.start()
     rng = random.Random(11)
@@ -315,7 +306,6 @@ def time_export(url: str, amqp_uri: str, world: World) -> dict:
     from nameko.rpc import rpc
 
     from hgrip_backups.entrypoints.service import BackupsService
-    from hgrip_kernel.config import service_config
     from hgrip_kernel.logging import configure_logging
     from hgrip_kernel.nameko import register_rpc_errors
 
@@ -334,15 +324,7 @@ def time_export(url: str, amqp_uri: str, world: World) -> dict:
     register_rpc_errors()
     configure_logging("backups", level="WARNING")
     var = tempfile.mkdtemp(prefix="hgrip-bench-")
-    saved = os.environ.get("HGRIP_VAR")
-    os.environ["HGRIP_VAR"] = var
-    try:
-        config = service_config("backups", DATABASE_URL=url, AMQP_URI=amqp_uri, RELAY_ENABLED=False)
-    finally:
-        if saved is None:
-            os.environ.pop("HGRIP_VAR", None)
-        else:
-            os.environ["HGRIP_VAR"] = saved
+    config = _backups_config(url, amqp_uri, var)
     containers = [ServiceContainer(BackupsService, config),
                   ServiceContainer(BenchIdentity, {"AMQP_URI": amqp_uri, "serializer": "json"})]
     for container in containers:
@@ -441,3 +423,19 @@ def run(scratch) -> list[dict]:
     for label in sorted(worst, key=worst.get, reverse=True):
         print(f"  {label:32s} p95 {worst[label]:7.1f} ms")
     return rows
+
+
+def _backups_config(url: str, amqp_uri: str, var: str) -> dict:
+    """The backups service's config for a bench container, its secrets kept under ``var``
+    (HGRIP_VAR is set only while the config is built)."""
+    from hgrip_kernel.config import service_config
+
+    saved = os.environ.get("HGRIP_VAR")
+    os.environ["HGRIP_VAR"] = var
+    try:
+        return service_config("backups", DATABASE_URL=url, AMQP_URI=amqp_uri, RELAY_ENABLED=False)
+    finally:
+        if saved is None:
+            os.environ.pop("HGRIP_VAR", None)
+        else:
+            os.environ["HGRIP_VAR"] = saved

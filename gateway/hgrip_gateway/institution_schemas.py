@@ -3,27 +3,20 @@
 Query strings arrive as text; these schemas turn them into typed values and refuse unknown
 parameters. The backups service checks the same rules again (it decides, the gateway translates).
 """
-from marshmallow import Schema, fields, pre_load, validate
+from marshmallow import Schema, fields, validate
 
 from hgrip_kernel.field_rules import CODE_MAX, FILING_NUMBER_MAX, NAME_MAX, PAGE_SIZE_MAX, PI_NAME_MAX, USERNAME_MAX
-from hgrip_kernel.schema_fields import Trimmed, mobile_rule, name_rules, text_rules
+from hgrip_kernel.schema_fields import BlankIsAbsent, Trimmed, mobile_rule, name_rules, text_rules
 
 from .schemas import _DATETIME, ROLES, CodeName, DataFile, Filing, RequestSchema
 
 SORTS = ["created_at", "-created_at", "backup_number", "-backup_number", "name", "-name"]
 
 
-class _ListQuery(RequestSchema):
+class _ListQuery(BlankIsAbsent, RequestSchema):
     """Every institution list's query string (backups, members, delegates, the export): a filter
     left blank in the form ("", only spaces) is no filter, dropped before anything is checked,
     as the backups service does (docs/institution-views.md)."""
-
-    @pre_load
-    def _blank_is_absent(self, data, **kwargs):
-        if not isinstance(data, dict):
-            return data
-        return {key: value for key, value in data.items()
-                if value is not None and not (isinstance(value, str) and not value.strip())}
 
 
 class _Paged(_ListQuery):

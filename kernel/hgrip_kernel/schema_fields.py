@@ -4,7 +4,7 @@ Each builder returns fresh validators; ``error`` replaces the English message wh
 its own (the texts are part of the API: ``hgrip_kernel.field_errors`` translates them, and tests
 compare them), otherwise marshmallow's default text is given.
 """
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from . import field_rules
 from .errors import invalid_input
@@ -15,6 +15,18 @@ MOBILE_ERROR = "Must be an 11-digit mainland-China mobile number."
 EMAIL_ERROR = "Not a valid e-mail address."
 CASES_ERROR = "Must be a whole number from {min} to {max}."
 MB_PER_CASE_ERROR = "Must be a number greater than 0 (at most {max})."
+
+
+class BlankIsAbsent(Schema):
+    """A query of filters: a filter left empty in the form ("", "  " or null) is no filter, dropped
+    before anything is checked (the gateway and the services read query strings alike)."""
+
+    @pre_load
+    def _blank_is_absent(self, data, **kwargs):
+        if not isinstance(data, dict):
+            return data
+        return {key: value for key, value in data.items()
+                if value is not None and not (isinstance(value, str) and not value.strip())}
 
 
 class Trimmed(fields.String):

@@ -10,10 +10,10 @@ whose ``details`` name each bad field with its messages in both languages::
 
 Unknown parameters are refused (a misspelt filter must not silently show everything).
 """
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from hgrip_kernel.errors import invalid_input
-from hgrip_kernel.schema_fields import Trimmed, no_control
+from hgrip_kernel.schema_fields import BlankIsAbsent, Trimmed, no_control
 
 from ..domain.scope import LEGAL_PERSON, NATURAL_PERSON, UNIT_ADMIN
 
@@ -67,18 +67,10 @@ def _one_of(choices, zh_hint: str = ""):
                                                     f"必须是以下之一：{listed}{zh_hint}。"))
 
 
-class _Filters(Schema):
+class _Filters(BlankIsAbsent):
     """A query of filters: unknown keys refused, blank values dropped."""
     class Meta:
         unknown = RAISE
-
-    @pre_load
-    def _blank_is_absent(self, data, **kwargs):
-        """A filter left empty in the form ("", "  " or null) is no filter."""
-        if not isinstance(data, dict):
-            return data
-        return {key: value for key, value in data.items()
-                if value is not None and not (isinstance(value, str) and not value.strip())}
 
 
 class _Query(_Filters):
