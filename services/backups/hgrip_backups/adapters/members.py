@@ -83,14 +83,6 @@ def find_member(connection, username: str):
     return connection.execute(query).mappings().first()
 
 
-def members_by_id(connection, account_ids) -> dict:
-    ids = list({i for i in account_ids if i})
-    if not ids:
-        return {}
-    query = select(*MEMBER_COLUMNS).select_from(MEMBER_FROM).where(members.c.account_id.in_(ids))
-    return {row["account_id"]: row for row in connection.execute(query).mappings()}
-
-
 def scope_clause(authority: Authority, institution_column, unit_column):
     """The SQL form of ``Authority.covers``: what an administrator may see."""
     clause = institution_column == authority.institution_code

@@ -51,12 +51,6 @@ class Authority:
             return False
         return self.role == LEGAL_PERSON or unit_code == self.unit_code
 
-    def may_see_backup(self, owner_id: str | None, institution_code: str | None,
-                       unit_code: str | None) -> bool:
-        if self.role == NATURAL_PERSON:
-            return owner_id is not None and owner_id == self.account_id
-        return self.covers(institution_code, unit_code)
-
 
 def authority_of(member: Mapping[str, Any]) -> Authority:
     """The authority of a member as the members read model has them."""
