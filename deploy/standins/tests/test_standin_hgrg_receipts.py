@@ -98,3 +98,29 @@ def test_failure_modes(standin):
     for bad in ({"mode": "sideways"}, {"mode": "slow", "delay_ms": -1}, {"mode": "down", "status": 200},
                 {"mode": "down", "count": 0}):
         assert requests.post(control, json=bad, timeout=5).status_code == 400, bad
+
+
+def test_error500_and_malformed_keep_the_receipt_but_spoil_the_answer(standin, tmp_path):
+    address, _ = standin(["hgrip_standins.hgrg", "serve"], "HGRIP_HGRG_ADDRESS")
+    base = f"http://{address}"
+    control = base + "/hgrg/control/fail"
+
+    requests.post(control, json={"mode": "error500"}, timeout=5)
+    failed = post_backup(base, {"backup_number": "BF2026011500020"})
+    assert (failed.status_code, failed.json()["error"]) == (500, "internal_error")
+
+    requests.post(control, json={"mode": "malformed", "body": "not_json"}, timeout=5)
+    page = post_backup(base, {"backup_number": "BF2026011500021"})
+    assert page.status_code == 201 and page.headers["Content-Type"].startswith("text/html")
+    requests.post(control, json={"mode": "malformed", "body": "wrong_shape"}, timeout=5)
+    assert post_backup(base, {"backup_number": "BF2026011500022"}).json() == ["received", "BF2026011500022"]
+    requests.post(control, json={"mode": "malformed", "body": "other_number"}, timeout=5)
+    other = post_backup(base, {"backup_number": "BF2026011500023"}).json()
+    assert other["status"] == "received" and other["backup_number"] != "BF2026011500023"
+    # The unsigned listing is answered as usual, and every one of them was kept.
+    listed = requests.get(base + PATH, timeout=5).json()
+    assert [item["backup_number"] for item in listed["items"]] == [f"BF20260115000{n}" for n in (20, 21, 22, 23)]
+
+    requests.post(control, json={"mode": "ok"}, timeout=5)
+    assert post_backup(base, {"backup_number": "BF2026011500020"}).json()["status"] == "duplicate"
+    assert requests.post(control, json={"mode": "malformed", "body": "garbled"}, timeout=5).status_code == 400

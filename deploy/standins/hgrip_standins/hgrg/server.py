@@ -3,7 +3,8 @@ the changes of their owners (POST /hgrg/api/v1/backups/{number}/owner, see owner
 
 Receipts are idempotent by backup number (owner changes by change id) and survive restarts
 (JSON lines under $HGRIP_VAR/hgrg/).
-`/hgrg/control/fail` lets a test make the API unavailable or slow, to exercise the platform's retries.
+`/hgrg/control/fail` lets a test make the API unavailable, slow, fail after keeping a receipt, or answer
+garbage, to exercise the platform's retries.
 `/hgrg/control/filings` files a prior report citing received backup numbers and sends the filing
 number back to the platform (see filings.py).
 """
@@ -14,12 +15,14 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from hgrip_kernel.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from hgrip_standins.common import BadRequest, JsonHandler, iso, log, make_server, utc_now
+from hgrip_standins.common import BadRequest, JsonHandler, Response, iso, log, make_server, utc_now
 from hgrip_standins.hgrg.filings import FilingBook, FilingsFull, notify_platform
 from hgrip_standins.hgrg.journal import Journal
 from hgrip_standins.hgrg.owners import OwnerBook, check_owner_change
 
-MODES = ("ok", "down", "slow")
+MODES = ("ok", "down", "slow", "error500", "malformed")
+# What `malformed` answers instead of the real body (the receipt is kept all the same).
+MALFORMED_BODIES = ("not_json", "wrong_shape", "other_number")
 OWNER_PATH = re.compile(r"/hgrg/api/v1/backups/(?P<number>[^/]+)/owner")
 
 
@@ -52,7 +55,9 @@ class ReceiptBook:
 
 
 class FailureControl:
-    """What the API does next: answer normally, refuse (`down`), or answer after a delay (`slow`)."""
+    """What the API does next: answer normally, refuse (`down`), answer after a delay (`slow`), or
+    handle the request and keep what it sent but answer a 500 (`error500`) or garbage (`malformed`):
+    HGRG failing after it committed, or a proxy mangling its answer."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -63,14 +68,17 @@ class FailureControl:
         if mode not in MODES:
             raise BadRequest("invalid_mode", f"mode must be one of {', '.join(MODES)}")
         delay_ms, status, count = spec.get("delay_ms", 0), spec.get("status", 503), spec.get("count")
+        body = spec.get("body", MALFORMED_BODIES[0])
         if not isinstance(delay_ms, int) or delay_ms < 0:
             raise BadRequest("invalid_delay", "delay_ms must be a non-negative integer")
         if not isinstance(status, int) or not 400 <= status <= 599:
             raise BadRequest("invalid_status", "status must be an HTTP error status (400-599)")
         if count is not None and (not isinstance(count, int) or count < 1):
             raise BadRequest("invalid_count", "count must be a positive integer when given")
+        if body not in MALFORMED_BODIES:
+            raise BadRequest("invalid_body", f"body must be one of {', '.join(MALFORMED_BODIES)}")
         with self._lock:
-            self.state = {"mode": mode, "delay_ms": delay_ms, "status": status, "remaining": count}
+            self.state = {"mode": mode, "delay_ms": delay_ms, "status": status, "remaining": count, "body": body}
             return dict(self.state)
 
     def take(self) -> dict:
@@ -80,7 +88,8 @@ class FailureControl:
             if current["mode"] != "ok" and current["remaining"] is not None:
                 self.state["remaining"] -= 1
                 if self.state["remaining"] <= 0:
-                    self.state = {"mode": "ok", "delay_ms": 0, "status": 503, "remaining": None}
+                    self.state = {"mode": "ok", "delay_ms": 0, "status": 503, "remaining": None,
+                                  "body": MALFORMED_BODIES[0]}
             return current
 
     def snapshot(self) -> dict:
@@ -114,11 +123,26 @@ class HgrgHandler(JsonHandler):
         return super().serves_path(path) or bool(OWNER_PATH.fullmatch(path))
 
     def _apply_failure(self):
-        behaviour = self.server.failure.take()
+        """Act out the control mode before handling; the mode is kept for ``_answer`` afterwards."""
+        self.behaviour = behaviour = self.server.failure.take()
         if behaviour["mode"] == "down":
             raise BadRequest("unavailable", "HGRG stand-in is down (control mode)", behaviour["status"])
         if behaviour["mode"] == "slow":
             time.sleep(behaviour["delay_ms"] / 1000)
+
+    def _answer(self, status: int, answer: dict):
+        """The answer to a handled signed request, spoilt as `error500` or `malformed` asks."""
+        mode = self.behaviour["mode"]
+        if mode == "error500":
+            raise BadRequest("internal_error", "HGRG stand-in failed after handling (control mode)", 500)
+        if mode != "malformed":
+            return status, answer
+        body = self.behaviour["body"]
+        if body == "not_json":   # e.g. a proxy's error page
+            return status, Response(b"<html><body>Bad Gateway</body></html>", "text/html; charset=utf-8")
+        if body == "wrong_shape":
+            return status, [answer.get("status"), answer.get("backup_number")]
+        return status, {**answer, "backup_number": "BF" + "0" * 13}   # other_number
 
     def _signed_json(self) -> dict:
         """The body of a signed API request, after the control mode and the signature (§1) let it in."""
@@ -137,7 +161,7 @@ class HgrgHandler(JsonHandler):
         log("hgrg", f"backup number {number} {'received' if created else 'duplicate'}")
         answer = {"status": "received" if created else "duplicate", "backup_number": number,
                   "received_at": record["received_at"]}
-        return (201 if created else 200), answer
+        return self._answer(201 if created else 200, answer)
 
     def list_backups(self):
         self._apply_failure()
@@ -149,9 +173,9 @@ class HgrgHandler(JsonHandler):
         created, record = self.server.owners.receive(body, self.headers.get("X-Request-Id"))
         log("hgrg", f"owner change {record['change_id']} of {number} "
                     f"(sequence {record['payload']['sequence']}) {'received' if created else 'duplicate'}")
-        return (201 if created else 200), {"status": "received" if created else "duplicate",
-                                           "change_id": record["change_id"], "backup_number": number,
-                                           "received_at": record["received_at"]}
+        return self._answer(201 if created else 200, {"status": "received" if created else "duplicate",
+                                                      "change_id": record["change_id"], "backup_number": number,
+                                                      "received_at": record["received_at"]})
 
     def get_owner(self, number):
         self._apply_failure()
