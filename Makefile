@@ -92,12 +92,14 @@ test: setup web-build browser
 	$(MAKE) --no-print-directory lint || lint=$$?; \
 	if [ -n "$(HAS_WEB)" ]; then $(MAKE) --no-print-directory web-test || web=$$?; fi; \
 	$(BIN)/pytest $(PYTEST_ARGS) || py=$$?; \
-	if [ $$lint -ne 0 ]; then echo "!! lint (ruff, mypy, import-linter) failed: see its findings at the top"; fi; \
+	if [ $$lint -ne 0 ]; then echo "!! lint (ruff, mypy, import-linter, bandit) failed: see its findings at the top"; fi; \
 	if [ $$web -ne 0 ]; then echo "!! the web tests (vitest) failed: see their output above pytest's"; fi; \
 	exit $$(( lint || web || py ))
 
-# ruff (ruff.toml), mypy (mypy.ini: the kernel's core, every domain/ and app/) and import-linter
-# (.importlinter: the layers). One line per tool when it passes; its findings when it fails.
+# ruff (ruff.toml), mypy (mypy.ini: the kernel's core, every domain/ and app/), import-linter
+# (.importlinter: the layers) and bandit (bandit.yaml: no finding above low severity in the platform's
+# code, tests aside, unless justified in place with `# nosec BXXX # why`). One line per tool when it
+# passes; its findings when it fails.
 lint: $(STAMP)
 	@failed=0; \
 	step() { name=$$1; shift; \
@@ -106,6 +108,7 @@ lint: $(STAMP)
 	step ruff $(BIN)/ruff check .; \
 	step mypy $(BIN)/mypy; \
 	step import-linter $(BIN)/lint-imports --no-cache; \
+	step bandit $(BIN)/bandit -c bandit.yaml -r services gateway kernel deploy/standins -q --severity-level medium; \
 	exit $$failed
 
 test-unit: $(STAMP)

@@ -12,7 +12,7 @@ DEFAULT_ADDRESS = "127.0.0.1:8030"
 
 def default_gateway() -> str:
     host, port = address_from_env("HGRIP_GATEWAY_ADDRESS", "127.0.0.1:8000")
-    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"  # nosec B104 # a comparison, no bind
 
 
 def serve() -> None:

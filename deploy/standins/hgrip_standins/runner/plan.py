@@ -77,7 +77,7 @@ def child_environment(base: dict | None = None) -> dict:
 
 
 def _reachable(host: str) -> str:
-    return "127.0.0.1" if host in ("", "0.0.0.0") else host
+    return "127.0.0.1" if host in ("", "0.0.0.0") else host   # nosec B104 # a comparison, not a bind
 
 
 def load_plan(path) -> Plan:
