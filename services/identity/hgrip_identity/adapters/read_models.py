@@ -46,8 +46,9 @@ class SqlRecords:
             "role": profile["role"], "institution_code": profile["institution"], "unit_code": profile["unit"],
             "real_name_verified": profile["real_name_verified"], "authorised": profile["authorised"],
             "authorised_at": datetime.fromisoformat(authorised_at) if authorised_at else None,
-            "employed": profile["employed"], "email": profile["email"], "failures": account.failures,
-            "locked_until": account.locked_until, "last_login_at": account.last_login_at,
+            "employed": profile["employed"], "email": profile["email"], "failures": 0,
+            "locked_until": None,  # unused since failed logins stopped locking (kept: old rows, no migration)
+            "last_login_at": account.last_login_at,
             "version": account.version, "updated_at": utcnow()})
 
     def set_password_hash(self, account_id: str, password_hash: str) -> None:

@@ -1,15 +1,17 @@
 """Who a token belongs to, and reading an account."""
-from datetime import datetime
-
-from hgrip_kernel.envelope import utcnow
 from hgrip_kernel.ports import Request
 
-from ..domain import is_locked, refusals
+from ..domain import refusals
 from .ports import AccountRecord, InvalidToken, Ports
 
 
-def authenticate(ports: Ports, request: Request, token: str, now: datetime | None = None) -> AccountRecord:
-    """The account a valid token was issued to; refusals: ``invalid_token``, ``account_locked``."""
+def authenticate(ports: Ports, request: Request, token: str) -> AccountRecord:
+    """The account a valid token was issued to, as it is now; refusals: ``invalid_token``,
+    ``account_inactive``.
+
+    Asked on every request (token or session cookie alike), so an account HGRG marks as having left
+    stops working at once, whatever it was issued before. Failed logins never refuse a token.
+    """
     try:
         claims = ports.tokens.decode(token)
     except InvalidToken as exc:
@@ -19,9 +21,18 @@ def authenticate(ports: Ports, request: Request, token: str, now: datetime | Non
         row = records.find_account(account_id=str(claims["sub"]))
     if row is None:
         raise refusals.invalid_token()
-    if row.locked_until is not None and is_locked(row.locked_until, now or utcnow()):
-        raise refusals.account_locked(row.locked_until)
+    check_active(request, row)
     return row
+
+
+def check_active(request: Request, row: AccountRecord) -> None:
+    """Refuse (``account_inactive``) an account whose person has left the institution (HGRG's
+    ``employed: false``). Withdrawing an authorisation is not this: such an account still signs in,
+    to be told what it may no longer do, and each service refuses those acts (projects'
+    ``authorisation_required``, backups' scope), asking identity for the account as it is now."""
+    if not row.employed:
+        request.log.info("account_inactive_refused", account_id=row.id)
+        raise refusals.account_inactive()
 
 
 def get_account(ports: Ports, account_id: str) -> AccountRecord:

@@ -1,9 +1,5 @@
 """The errors identity raises, each with a stable code and English + Chinese messages."""
-from datetime import datetime, timedelta, timezone
-
-from hgrip_kernel.errors import Forbidden, Locked, NotFound, Unauthorized
-
-_BEIJING = timezone(timedelta(hours=8))
+from hgrip_kernel.errors import Forbidden, NotFound, Unauthorized
 
 
 def invalid_credentials() -> Unauthorized:
@@ -16,12 +12,12 @@ def invalid_token() -> Unauthorized:
                         "访问令牌无效或已过期，请重新登录。")
 
 
-def account_locked(until: datetime) -> Locked:
-    local = until.astimezone(_BEIJING).strftime("%Y-%m-%d %H:%M:%S")
-    return Locked("account_locked",
-                  f"Too many failed logins: the account is locked until {until.isoformat()}.",
-                  f"登录失败次数过多，账号已被锁定至 {local}（北京时间）。",
-                  {"locked_until": until.isoformat()})
+def account_inactive() -> Unauthorized:
+    # After the password or token checked out: telling the owner why is no help to a guesser.
+    return Unauthorized("account_inactive",
+                        "This account has left its institution and can no longer be used; "
+                        "ask the institution or HGRG if this is wrong.",
+                        "该账号已离开所属单位，不能再使用；如有疑问，请联系所在单位或人遗系统。")
 
 
 def account_not_found(account_id: str) -> NotFound:

@@ -16,7 +16,6 @@ from ..adapters.tokens import JwtTokens
 from ..app import authorisation, login, operator_console, provisioning
 from ..app.ports import Ports
 from ..app.views import account_view, institution_view
-from ..domain import LockoutPolicy
 from .schemas import (
     AccountIdSchema,
     AccountPayloadSchema,
@@ -58,8 +57,7 @@ class IdentityService:
     @refusing_rpc
     def login(self, username, password):
         data = load(LoginSchema, {"username": username, "password": password})
-        done = login.login(self._ports(), self.ctx, LockoutPolicy.from_config(self.config), data["username"],
-                           data["password"])
+        done = login.login(self._ports(), self.ctx, data["username"], data["password"])
         return {"access_token": done.access_token, "token_type": "bearer", "expires_in": done.expires_in,
                 "account": account_view(done.account)}
 

@@ -1,7 +1,7 @@
 """In-memory fakes of identity's ports, for the use cases' unit tests: no broker, no database."""
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
@@ -30,8 +30,6 @@ class AccountRow:
     authorised_at: datetime | None
     employed: bool
     email: str | None
-    failures: int
-    locked_until: datetime | None
     last_login_at: datetime | None
 
 
@@ -57,8 +55,7 @@ class FakeRecords:
             unit_code=profile["unit"], unit_name=institution.units.get(profile["unit"]) if institution else None,
             real_name_verified=profile["real_name_verified"], authorised=profile["authorised"],
             authorised_at=datetime.fromisoformat(profile["authorised_at"]) if profile["authorised_at"] else None,
-            employed=profile["employed"], email=profile["email"], failures=account.failures,
-            locked_until=account.locked_until, last_login_at=account.last_login_at)
+            employed=profile["employed"], email=profile["email"], last_login_at=account.last_login_at)
 
     def set_password_hash(self, account_id, password_hash):
         self.hashes[account_id] = password_hash
@@ -74,10 +71,6 @@ class FakeRecords:
         if account_id:
             return self.accounts.get(account_id)
         return next((row for row in self.accounts.values() if row.username == username), None)
-
-    def lock(self, account_id, until):
-        """Make the read model say the account is locked (as a concurrent attempt's commit would)."""
-        self.accounts[account_id] = replace(self.accounts[account_id], locked_until=until)
 
 
 class FakeDatabase:

@@ -6,7 +6,6 @@ import pytest
 from hgrip_identity.domain import (
     Account,
     Institution,
-    LockoutPolicy,
     account_id_for,
     account_stream_id,
     institution_stream_id,
@@ -217,40 +216,24 @@ def test_membership_unknown_institution_and_unit():
     check_membership(None, None, None)  # operator without institution
 
 
-# --- lockout ---------------------------------------------------------------------------------------
+# --- logins ----------------------------------------------------------------------------------------
 def _provisioned():
     acc = new_account()
     acc.provision(profile(), NOW)
     return acc
 
 
-def test_five_failures_lock_for_fifteen_minutes_then_count_restarts():
-    policy = LockoutPolicy()
-    acc = saved(_provisioned())
-    for attempt in range(1, 5):
-        assert acc.login_failed(NOW, policy) is None
-        acc = saved(acc)
-        assert acc.failures == attempt and not acc.is_locked(NOW)
-    until = acc.login_failed(NOW, policy)
-    assert until == NOW + timedelta(minutes=15)
-    assert [e.type for e in acc.pending] == ["LoginFailed", "AccountLocked"]
-    contract_ok(acc)
-    acc = saved(acc)
-    assert acc.is_locked(NOW + timedelta(minutes=14, seconds=59))
-    assert not acc.is_locked(NOW + timedelta(minutes=15))
-    assert acc.failures == 0  # after the lock a full set of attempts again
-    assert acc.login_failed(NOW + timedelta(minutes=16), policy) is None
-
-
-def test_success_resets_the_failure_count():
-    policy = LockoutPolicy(max_failures=3)
-    acc = saved(_provisioned())
-    acc.login_failed(NOW, policy)
-    acc.login_failed(NOW, policy)
-    acc.login_succeeded(NOW)
-    acc = saved(acc)
-    assert acc.failures == 0
-    assert acc.login_failed(NOW, policy) is None  # 1 of 3 again, not 3 of 3
+def test_old_lockout_events_are_still_read_and_lock_nothing():
+    """Streams written before failed logins stopped locking still hold LoginFailed/AccountLocked."""
+    acc = _provisioned()
+    history = [Stored(e.type, e.data, i + 1) for i, e in enumerate(acc.pending)]
+    account_id = account_id_for("zhang")
+    history += [Stored("LoginFailed", {"account_id": account_id, "at": NOW.isoformat(), "failures": 5}, 2),
+                Stored("AccountLocked", {"account_id": account_id, "failures": 5,
+                                         "locked_until": (NOW + timedelta(minutes=15)).isoformat()}, 3)]
+    acc = Account.rehydrate(acc.id, history)
+    assert acc.version == 3 and acc.exists and acc.last_login_at is None
+    assert not hasattr(acc, "locked_until") and not hasattr(acc, "login_failed")
 
 
 def test_first_login_flag():
@@ -261,11 +244,3 @@ def test_first_login_flag():
     acc.login_succeeded(NOW + timedelta(minutes=1))
     assert acc.pending[-1].data["first_login"] is False
     contract_ok(acc)
-
-
-def test_lockout_policy_from_config_and_bounds():
-    policy = LockoutPolicy.from_config({"LOGIN_MAX_FAILURES": "3", "LOGIN_LOCK_MINUTES": "0.5"})
-    assert policy.max_failures == 3 and policy.lock_until(NOW) == NOW + timedelta(seconds=30)
-    assert LockoutPolicy.from_config({}) == LockoutPolicy(5, 15)
-    with pytest.raises(ValueError):
-        LockoutPolicy(max_failures=0)
