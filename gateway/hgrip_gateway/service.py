@@ -18,6 +18,7 @@ from .calls import call, gather
 from .errors import GatewayError
 from .openapi import build_openapi
 from .routing import HGRG, PUBLIC, Reply, route, routes_of
+from .throttle import Throttled, refused, sent, wrong_password
 from .web import api
 from .webapp import serve_page, web_dist
 
@@ -58,6 +59,7 @@ class GatewayService:
     verification = RpcProxy("verification")
     registry_sync = RpcProxy("registry-sync")
     taxonomy_cache = CachedValue(TAXONOMY_TTL)
+    throttle = Throttled()
 
     _openapi = None  # built once per process from the route declarations
 
@@ -65,24 +67,43 @@ class GatewayService:
     def rpc_timeout(self) -> float:
         return float(self.config.get("GATEWAY_RPC_TIMEOUT", 10))
 
+    # ---- rate limits (throttle.py): 429 rate_limited with Retry-After ---------------------------
+
+    def _log_in(self, request, body) -> dict:
+        """identity's login behind the login limits: wrong passwords count per (account, address),
+        per address and per account; a success or an outage counts nothing."""
+        username, address = body["username"], self.throttle.address(request)
+        checks = [("login_pair", f"{username}\n{address}"), ("login_address", address), ("login_account", username)]
+        return self.throttle.attempt(
+            checks, lambda: call(self.identity.login, username, body["password"], timeout=self.rpc_timeout),
+            wrong_password)
+
+    def _limited(self, request, account, kind: str, do, counts):
+        """``do()`` behind the ``<kind>_account`` and ``<kind>_address`` limits."""
+        checks = [(f"{kind}_account", account["id"]), (f"{kind}_address", self.throttle.address(request))]
+        return self.throttle.attempt(checks, do, counts)
+
     # ---- auth and account -------------------------------------------------------------------
 
     @route("POST", f"{PREFIX}/auth/login", auth=PUBLIC, tag="auth", summary="Log in with username and password",
-           body=schemas.LoginRequest, response=schemas.TokenResponse, errors=(401, 423, 429))
+           body=schemas.LoginRequest, response=schemas.TokenResponse, errors=(401, 429))
     def login(self, request, body):
-        """Exchange an HGRG account's username and password for a bearer token."""
-        return call(self.identity.login, body["username"], body["password"], timeout=self.rpc_timeout)
+        """Exchange an HGRG account's username and password for a bearer token. Wrong passwords lock
+        nothing; they are limited (429 rate_limited with Retry-After) per account and client address
+        (5 per 15 minutes), per address (30 per 15 minutes) and per account from everywhere (100 an
+        hour). 401 account_inactive: the right password of an account that has left its institution."""
+        return self._log_in(request, body)
 
     @route("POST", f"{PREFIX}/auth/session", auth=PUBLIC, csrf=True, tag="auth",
            summary="Log in the browser: a session cookie instead of a token",
-           body=schemas.LoginRequest, response=schemas.Account, errors=(401, 403, 423, 429),
+           body=schemas.LoginRequest, response=schemas.Account, errors=(401, 403, 429),
            headers={"Set-Cookie": f"{SESSION_COOKIE}=<token>; HttpOnly; SameSite=Strict; Path=/api/; "
                                   "Max-Age=<seconds until the token expires>[; Secure over HTTPS]"})
     def create_session(self, request, body):
         """Same check and refusals as POST /auth/login, but the token goes into an HttpOnly cookie that
         scripts cannot read, and the body is the account (as GET /me). Needs X-HGRIP-CSRF: 1, like every
         unsafe request the cookie authenticates, and an Origin (if sent) of this host."""
-        login = call(self.identity.login, body["username"], body["password"], timeout=self.rpc_timeout)
+        login = self._log_in(request, body)
         cookie = session_cookie(login["access_token"], login["expires_in"], request_is_https(request))
         return Reply(login["account"], headers={"Set-Cookie": cookie})
 
@@ -192,17 +213,23 @@ class GatewayService:
            summary="E-mail a verification code to the file's submission account",
            response=schemas.VerificationCodeSent, status=202, errors=(404, 409, 429, 503))
     def request_verification_code(self, request, account, backup_id, file_id):
-        """One code per file every 5 minutes: sooner is 429 code_resend_too_soon with Retry-After."""
-        return call(self.backups.request_verification_code, account["id"], backup_id, file_id,
-                    timeout=self.rpc_timeout)
+        """One code per file every 5 minutes: sooner is 429 code_resend_too_soon with Retry-After; codes
+        sent for one account (20 an hour) and from one address (60 an hour) are limited too (429
+        rate_limited with Retry-After)."""
+        return self._limited(request, account, "code_send", lambda: call(
+            self.backups.request_verification_code, account["id"], backup_id, file_id, timeout=self.rpc_timeout),
+            sent)
 
     @route("POST", f"{PREFIX}/backups/<backup_id>/files/<file_id>/verify", tag="backups",
            summary="Confirm a data file with the e-mailed code", body=schemas.VerifyRequest,
-           response=schemas.DataFile, errors=(404, 409, 423))
+           response=schemas.DataFile, errors=(404, 409, 423, 429))
     def verify_file(self, request, account, body, backup_id, file_id):
-        """Codes are valid 48 hours; 5 wrong tries lock the code (423) until a new one is requested."""
-        return call(self.backups.verify_file, account["id"], backup_id, file_id, body["code"],
-                    timeout=self.rpc_timeout)
+        """Codes are valid 48 hours; 5 wrong tries lock the code (423) until a new one is requested.
+        Refused checks are limited per account (10 an hour) and per client address (30 an hour): 429
+        rate_limited with Retry-After."""
+        return self._limited(request, account, "code_check", lambda: call(
+            self.backups.verify_file, account["id"], backup_id, file_id, body["code"], timeout=self.rpc_timeout),
+            refused)
 
     @route("POST", f"{PREFIX}/backups/<backup_id>/submit", tag="backups",
            summary="Submit a backup: it gets its backup number and is sent to HGRG",
@@ -328,11 +355,13 @@ class GatewayService:
 
     @route("POST", f"{PREFIX}/institution/claims", tag="claims",
            summary="Claim a registrant's legacy backups for a delegate of the institution (no SMS)",
-           body=inst.InstitutionClaimRequest, response=inst.ClaimResponse, errors=(403, 404, 409))
+           body=inst.InstitutionClaimRequest, response=inst.ClaimResponse, errors=(403, 404, 409, 429))
     def institution_claim(self, request, account, body):
         """The delegate must be an employed natural person in the caller's scope and of the same
-        institution as the old registrant (claim_other_institution says why when not)."""
-        return call(self.backups.institution_claim, account["id"], body, timeout=self.rpc_timeout)
+        institution as the old registrant (claim_other_institution says why when not). Refused claims
+        are limited per account (10 an hour) and per client address (30 an hour): 429 rate_limited."""
+        return self._limited(request, account, "claim", lambda: call(
+            self.backups.institution_claim, account["id"], body, timeout=self.rpc_timeout), refused)
 
     # ---- claims of legacy backups (natural persons) ---------------------------------------------
 
@@ -342,15 +371,20 @@ class GatewayService:
            errors=(403, 404, 409, 429, 503))
     def request_claim_code(self, request, account, body):
         """Checked before anything is sent: the registrant has unclaimed numbered backups and is of the
-        caller's institution. A new code at most once a minute; valid 10 minutes."""
-        return call(self.backups.request_claim_code, account["id"], body, timeout=self.rpc_timeout)
+        caller's institution. A new code at most once a minute; valid 10 minutes. Codes sent for one
+        account (20 an hour) and from one address (60 an hour) are limited too: 429 rate_limited."""
+        return self._limited(request, account, "code_send", lambda: call(
+            self.backups.request_claim_code, account["id"], body, timeout=self.rpc_timeout), sent)
 
     @route("POST", f"{PREFIX}/claims", tag="claims",
            summary="Claim every numbered legacy backup of the old registrant with the SMS code",
-           body=inst.ClaimRequest, response=inst.ClaimResponse, errors=(403, 404, 409, 423))
+           body=inst.ClaimRequest, response=inst.ClaimResponse, errors=(403, 404, 409, 423, 429))
     def claim_legacy(self, request, account, body):
-        """A backup claimed once can never be claimed again (409 legacy_already_claimed)."""
-        return call(self.backups.claim_legacy, account["id"], body, timeout=self.rpc_timeout)
+        """A backup claimed once can never be claimed again (409 legacy_already_claimed); 5 wrong codes
+        lock the code (423 sms_code_locked). Refused claims are limited per account (10 an hour) and per
+        client address (30 an hour): 429 rate_limited with Retry-After."""
+        return self._limited(request, account, "claim", lambda: call(
+            self.backups.claim_legacy, account["id"], body, timeout=self.rpc_timeout), refused)
 
     # ---- HGRG provisioning ------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import pytest
 import requests
 from nameko.rpc import rpc
 
-from hgrip_kernel.errors import Locked, Unauthorized
+from hgrip_kernel.errors import Unauthorized
 
 ACCOUNT = {"id": "acc-1", "username": "alice", "name": "Alice", "role": "natural_person",
            "mobile": "138****0000", "institution": {"code": "I1", "name": "Inst", "foreign": False},
@@ -27,8 +27,8 @@ class FakeIdentity:
 
     @rpc
     def login(self, username, password):
-        if username == "locked":
-            raise Locked("account_locked", "Locked.", "账号已锁定。", {"locked_until": "2030-01-01T00:00:00Z"})
+        if username == "left":
+            raise Unauthorized("account_inactive", "This account has left.", "该账号已离开所属单位。")
         if password != "right":
             raise Unauthorized("invalid_credentials", "Wrong username or password.", "用户名或密码错误。")
         return {"access_token": "good", "token_type": "bearer", "expires_in": 3600, "account": ACCOUNT}
@@ -108,8 +108,8 @@ def test_the_cookie_is_secure_behind_https(api, headers):
 def test_login_refusals_keep_their_statuses(api):
     assert_error(send(api, "POST", "/api/v1/auth/session", json={**LOGIN, "password": "wrong"}, headers=CSRF),
                  401, "invalid_credentials")
-    assert_error(send(api, "POST", "/api/v1/auth/session", json={**LOGIN, "username": "locked"}, headers=CSRF),
-                 423, "account_locked")
+    assert_error(send(api, "POST", "/api/v1/auth/session", json={**LOGIN, "username": "left"}, headers=CSRF),
+                 401, "account_inactive")
     error = assert_error(send(api, "POST", "/api/v1/auth/session", json={"username": "alice"}, headers=CSRF),
                          400, "invalid_input")
     assert error["details"]["fields"]["password"][0]["code"] == "required"

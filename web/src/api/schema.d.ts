@@ -15,7 +15,10 @@ export interface paths {
         put?: never;
         /**
          * Log in with username and password
-         * @description Exchange an HGRG account's username and password for a bearer token.
+         * @description Exchange an HGRG account's username and password for a bearer token. Wrong passwords lock
+         *     nothing; they are limited (429 rate_limited with Retry-After) per account and client address
+         *     (5 per 15 minutes), per address (30 per 15 minutes) and per account from everywhere (100 an
+         *     hour). 401 account_inactive: the right password of an account that has left its institution.
          */
         post: operations["login"];
         delete?: never;
@@ -143,7 +146,9 @@ export interface paths {
         put?: never;
         /**
          * E-mail a verification code to the file's submission account
-         * @description One code per file every 5 minutes: sooner is 429 code_resend_too_soon with Retry-After.
+         * @description One code per file every 5 minutes: sooner is 429 code_resend_too_soon with Retry-After; codes
+         *     sent for one account (20 an hour) and from one address (60 an hour) are limited too (429
+         *     rate_limited with Retry-After).
          */
         post: operations["request_verification_code"];
         delete?: never;
@@ -167,6 +172,8 @@ export interface paths {
         /**
          * Confirm a data file with the e-mailed code
          * @description Codes are valid 48 hours; 5 wrong tries lock the code (423) until a new one is requested.
+         *     Refused checks are limited per account (10 an hour) and per client address (30 an hour): 429
+         *     rate_limited with Retry-After.
          */
         post: operations["verify_file"];
         delete?: never;
@@ -250,7 +257,9 @@ export interface paths {
         put?: never;
         /**
          * Claim every numbered legacy backup of the old registrant with the SMS code
-         * @description A backup claimed once can never be claimed again (409 legacy_already_claimed).
+         * @description A backup claimed once can never be claimed again (409 legacy_already_claimed); 5 wrong codes
+         *     lock the code (423 sms_code_locked). Refused claims are limited per account (10 an hour) and per
+         *     client address (30 an hour): 429 rate_limited with Retry-After.
          */
         post: operations["claim_legacy"];
         delete?: never;
@@ -271,7 +280,8 @@ export interface paths {
         /**
          * Send an SMS code to the old registrant's mobile (原系统注册手机号)
          * @description Checked before anything is sent: the registrant has unclaimed numbered backups and is of the
-         *     caller's institution. A new code at most once a minute; valid 10 minutes.
+         *     caller's institution. A new code at most once a minute; valid 10 minutes. Codes sent for one
+         *     account (20 an hour) and from one address (60 an hour) are limited too: 429 rate_limited.
          */
         post: operations["request_claim_code"];
         delete?: never;
@@ -462,7 +472,8 @@ export interface paths {
         /**
          * Claim a registrant's legacy backups for a delegate of the institution (no SMS)
          * @description The delegate must be an employed natural person in the caller's scope and of the same
-         *     institution as the old registrant (claim_other_institution says why when not).
+         *     institution as the old registrant (claim_other_institution says why when not). Refused claims
+         *     are limited per account (10 an hour) and per client address (30 an hour): 429 rate_limited.
          */
         post: operations["institution_claim"];
         delete?: never;
@@ -1652,7 +1663,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["RequestEntityTooLarge"];
-            423: components["responses"]["Locked"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1713,7 +1723,6 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["RequestEntityTooLarge"];
-            423: components["responses"]["Locked"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2021,6 +2030,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["RequestEntityTooLarge"];
             423: components["responses"]["Locked"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2145,6 +2155,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["RequestEntityTooLarge"];
             423: components["responses"]["Locked"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2491,6 +2502,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["RequestEntityTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
