@@ -3,6 +3,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .personal_data import local_keys
+
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 SERVICES = ("identity", "projects", "backups", "verification", "registry-sync")
 
@@ -50,6 +52,17 @@ def shared_secret(name: str) -> str:
     return path.read_text().strip()
 
 
+def personal_data_hmac_key() -> str:
+    """HGRIP_PERSONAL_DATA_HMAC_KEY, else the local secret of its older name (mobile_hash_secret):
+    every hash already stored was keyed by it, so it never changes under a running platform."""
+    return os.environ.get("HGRIP_PERSONAL_DATA_HMAC_KEY") or shared_secret("mobile_hash_secret")
+
+
+def personal_data_keys() -> str:
+    """HGRIP_PERSONAL_DATA_KEYS ("id:base64key,…", the first encrypts), else one local key made once."""
+    return os.environ.get("HGRIP_PERSONAL_DATA_KEYS") or local_keys(shared_secret("personal_data_key"))
+
+
 def service_config(service: str, **overrides) -> dict:
     config = {
         "SERVICE_NAME": service,
@@ -57,8 +70,10 @@ def service_config(service: str, **overrides) -> dict:
         "VAR_DIR": str(var_dir()),
         "TOKEN_SECRET": shared_secret("token_secret"),
         "HGRG_SHARED_SECRET": shared_secret("hgrg_shared_secret"),
-        # Keys the hashes of mobile numbers (legacy registrants, members): never stored in clear.
-        "MOBILE_HASH_SECRET": shared_secret("mobile_hash_secret"),
+        # Personal data (hgrip_kernel.personal_data, docs/security.md): the HMAC key of mobile numbers
+        # (what events carry and legacy matching compares) and the keys that encrypt those kept.
+        "MOBILE_HASH_SECRET": personal_data_hmac_key(),
+        "PERSONAL_DATA_KEYS": personal_data_keys(),
         "WEB_SERVER_ADDRESS": os.environ.get("HGRIP_GATEWAY_ADDRESS", "127.0.0.1:8000"),
         "RELAY_ENABLED": os.environ.get("HGRIP_RELAY_ENABLED", "1") not in ("0", "false", "no"),
         "MAX_DELIVERY_ATTEMPTS": int(os.environ.get("HGRIP_MAX_DELIVERY_ATTEMPTS", "5")),

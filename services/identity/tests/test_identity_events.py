@@ -32,7 +32,8 @@ def test_account_provisioned_is_published_with_its_routing_key(identity, ngdc, z
         assert message.delivery_info["exchange"] == "hgrip.events"
         envelope = json.loads(message.body)
         assert envelope["event_type"] == "AccountProvisioned" and envelope["source"] == "identity"
-        assert envelope["schema_version"] == 2 and envelope["data"]["email"] is None   # v2: with the e-mail
+        assert envelope["schema_version"] == 3 and envelope["data"]["email"] is None   # v3: e-mail, mobile hash
+        assert "mobile" not in envelope["data"] and "13812345678" not in message.body.decode()
         assert envelope["correlation_id"] == "req-identity-1"
         assert message.properties["message_id"] == envelope["event_id"]
         data = envelope["data"]

@@ -71,7 +71,7 @@ def test_the_email_is_stored_answered_by_get_account_and_changed_by_a_later_put(
     assert changed["changed"] is True and account["email"] == "zxh@ngdc-demo.example.cn"
     rows = [r for r in identity.events(account_stream_id(account_id_for("zhangxh")))
             if r.event_type.startswith("Account")]
-    assert [(r.event_type, r.schema_version) for r in rows] == [("AccountProvisioned", 2), ("AccountUpdated", 2)]
+    assert [(r.event_type, r.schema_version) for r in rows] == [("AccountProvisioned", 3), ("AccountUpdated", 3)]
     assert rows[1].data["changed"] == ["email"] and rows[1].data["email"] == "zxh@ngdc-demo.example.cn"
 
 

@@ -4,11 +4,15 @@ The tables are in tables.py. The institution views (member list, delegate list, 
 backup), the scope of every administrator and the checks of delegation transfer and claims all
 read these tables, so none of them needs identity to answer. Identity's account payloads carry
 the full profile and its stream version: a row only moves forward (a late or redelivered event
-changes nothing). Mobile numbers are kept as keyed hashes only (domain/mobile.py).
+changes nothing). Mobile numbers are kept as keyed hashes only (domain/mobile.py), as identity's
+events carry them.
 """
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import and_, insert, select, update
+
+from hgrip_kernel.contracts.identity import upcast_account
 
 from ..domain.mobile import mobile_hash
 from ..domain.names import name_key
@@ -28,11 +32,12 @@ MEMBER_FROM = members.outerjoin(_institution, _institution.c.code == members.c.i
 
 # --- applying identity's events -------------------------------------------------------------------
 def apply_account(connection, envelope, secret: str) -> bool:
-    """AccountProvisioned / AccountUpdated → the member row; False when the row is newer already."""
-    data = envelope.data
+    """AccountProvisioned / AccountUpdated → the member row; False when the row is newer already.
+    v3 carries the mobile's keyed hash; an older event met here (a backlog) is hashed on reading."""
+    data = upcast_account(envelope.data, envelope.schema_version, partial(mobile_hash, secret))
     row = {
         "username": data["username"], "name": data["name"], "name_key": name_key(data["name"]),
-        "mobile_hash": mobile_hash(secret, data.get("mobile")), "role": data["role"],
+        "mobile_hash": data["mobile_hash"], "role": data["role"],
         "institution_code": data.get("institution"), "unit_code": data.get("unit"),
         "employed": bool(data["employed"]), "authorised": bool(data["authorised"]),
         "authorised_at": _time(data.get("authorised_at")), "version": envelope.stream_version,

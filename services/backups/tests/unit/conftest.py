@@ -15,6 +15,7 @@ from hgrip_backups.domain.backup import Backup
 from hgrip_backups.domain.legacy import Registrant
 from hgrip_backups.domain.mobile import mobile_hash
 from hgrip_backups.domain.names import name_key
+from hgrip_kernel.contracts.identity import upcast_account
 from hgrip_kernel.errors import InvalidInput, NotFound
 from hgrip_kernel.testing.fakes import FakeLog, FakeRequest
 from hgrip_kernel.testing.memory_store import InMemoryEventStore
@@ -143,13 +144,14 @@ class FakeMembers:
         return next((self._row(m) for m in self.members.values() if m["username"] == username), None)
 
     def apply_account(self, connection, envelope, secret):
-        data, version = envelope.data, envelope.stream_version
+        data = upcast_account(envelope.data, envelope.schema_version, lambda mobile: mobile_hash(secret, mobile))
+        version = envelope.stream_version
         current = self.members.get(str(data["account_id"]))
         if current is not None and current["version"] >= version:
             return False
         self.members[str(data["account_id"])] = {
             "account_id": str(data["account_id"]), "username": data["username"], "name": data["name"],
-            "name_key": name_key(data["name"]), "mobile_hash": mobile_hash(secret, data.get("mobile")),
+            "name_key": name_key(data["name"]), "mobile_hash": data["mobile_hash"],
             "role": data["role"], "institution_code": data.get("institution"), "unit_code": data.get("unit"),
             "employed": bool(data["employed"]), "authorised": bool(data["authorised"]),
             "authorised_at": _time(data.get("authorised_at")), "version": version}

@@ -77,3 +77,23 @@ def test_v2_account_events_with_an_email_are_read_like_v1(app):
     members.account_changed(app.ports, app.request, members.CONSUMER_ACCOUNT_UPDATED, v2)
     row = app.members.get_member(None, v1.data["account_id"])
     assert row["name"] == "刘晓寒二" and row["version"] == 2
+
+
+def test_v3_account_events_carry_the_hash_older_ones_are_hashed_alike(app):
+    """identity publishes AccountProvisioned/AccountUpdated v3 (``mobile_hash``, never the number);
+    a v1/v2 event still queued from before is hashed on reading, to the same member row."""
+    from dataclasses import replace
+
+    from hgrip_kernel.contracts import registry
+    from hgrip_kernel.personal_data import mobile_hash
+    clear = account(real_name_verified=True)
+    expected = mobile_hash(app.ports.secret, "13800138000")
+    v3 = replace(account(version=2, real_name_verified=True, email=None, changed=["name"], name="刘晓寒二"),
+                 schema_version=3)
+    v3 = replace(v3, data={**{k: v for k, v in v3.data.items() if k != "mobile"}, "mobile_hash": expected})
+    registry.validate("identity", v3.event_type, 3, v3.data)
+    members.account_changed(app.ports, app.request, members.CONSUMER_ACCOUNT_PROVISIONED, clear)
+    assert app.members.get_member(None, clear.data["account_id"])["mobile_hash"] == expected
+    members.account_changed(app.ports, app.request, members.CONSUMER_ACCOUNT_UPDATED, v3)
+    row = app.members.get_member(None, clear.data["account_id"])
+    assert (row["name"], row["mobile_hash"], row["version"]) == ("刘晓寒二", expected, 2)

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from hgrip_kernel.envelope import utcnow
+from hgrip_kernel.personal_data import Sealed
 
 from ..domain import Account, Institution
-from .tables import accounts, credentials, institutions, units
+from .tables import account_mobiles, accounts, credentials, institutions, units
 
 
 def _upsert(connection, table, key: dict, values: dict) -> None:
@@ -42,7 +43,7 @@ class SqlRecords:
         assert profile is not None  # only a provisioned account is saved
         authorised_at = profile["authorised_at"]
         _upsert(self.connection, accounts, {"id": account.account_id}, {
-            "username": profile["username"], "name": profile["name"], "mobile": profile["mobile"],
+            "username": profile["username"], "name": profile["name"],
             "role": profile["role"], "institution_code": profile["institution"], "unit_code": profile["unit"],
             "real_name_verified": profile["real_name_verified"], "authorised": profile["authorised"],
             "authorised_at": datetime.fromisoformat(authorised_at) if authorised_at else None,
@@ -59,6 +60,40 @@ class SqlRecords:
         return self.connection.execute(select(credentials.c.password_hash)
                                        .where(credentials.c.account_id == account_id)).scalar_one_or_none()
 
+    def set_mobile(self, account_id: str, sealed: Sealed | None, masked: str | None) -> None:
+        """Keep the account's mobile sealed (None: it has none any more)."""
+        if sealed is None or masked is None:
+            self.connection.execute(delete(account_mobiles).where(account_mobiles.c.account_id == account_id))
+            return
+        _upsert(self.connection, account_mobiles, {"account_id": account_id},
+                {"key_id": sealed.key_id, "mobile_sealed": sealed.token, "mobile_masked": masked,
+                 "updated_at": utcnow()})
+
+    def sealed_mobile(self, account_id: str) -> Sealed | None:
+        row = self.connection.execute(select(account_mobiles.c.key_id, account_mobiles.c.mobile_sealed)
+                                      .where(account_mobiles.c.account_id == account_id)).first()
+        return Sealed(row.key_id, row.mobile_sealed) if row else None
+
+    def mobiles_not_under(self, key_id: str, limit: int) -> list[tuple[str, Sealed]]:
+        """(account id, sealed mobile) of up to ``limit`` mobiles sealed under another key than ``key_id``."""
+        rows = self.connection.execute(
+            select(account_mobiles.c.account_id, account_mobiles.c.key_id, account_mobiles.c.mobile_sealed)
+            .where(account_mobiles.c.key_id != key_id).order_by(account_mobiles.c.account_id).limit(limit))
+        return [(row.account_id, Sealed(row.key_id, row.mobile_sealed)) for row in rows]
+
+    def reseal_mobile(self, account_id: str, previous: Sealed, sealed: Sealed) -> bool:
+        """Replace ``previous`` by ``sealed``; False when the row changed meanwhile (left for the next pass)."""
+        done = self.connection.execute(
+            update(account_mobiles).where(account_mobiles.c.account_id == account_id,
+                                          account_mobiles.c.mobile_sealed == previous.token)
+            .values(key_id=sealed.key_id, mobile_sealed=sealed.token, updated_at=utcnow()))
+        return done.rowcount == 1
+
+    def mobiles_by_key(self) -> dict[str, int]:
+        rows = self.connection.execute(select(account_mobiles.c.key_id, func.count())
+                                       .group_by(account_mobiles.c.key_id))
+        return {row[0]: row[1] for row in rows}
+
     def institution_units(self, code: str) -> dict[str, str] | None:
         """{unit code: name} of a registered institution, or None when HGRG never registered it."""
         if self.connection.execute(select(institutions.c.code).where(institutions.c.code == code)).first() is None:
@@ -70,9 +105,11 @@ class SqlRecords:
         """The account row joined with its institution's and unit's names, or None."""
         unit = units.alias("unit")
         query = (select(accounts, institutions.c.name.label("institution_name"),
-                        institutions.c.foreign.label("institution_foreign"), unit.c.name.label("unit_name"))
+                        institutions.c.foreign.label("institution_foreign"), unit.c.name.label("unit_name"),
+                        account_mobiles.c.mobile_masked)
                  .select_from(accounts
                               .outerjoin(institutions, institutions.c.code == accounts.c.institution_code)
+                              .outerjoin(account_mobiles, account_mobiles.c.account_id == accounts.c.id)
                               .outerjoin(unit, (unit.c.institution_code == accounts.c.institution_code)
                                          & (unit.c.code == accounts.c.unit_code))))
         if account_id:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from hgrip_kernel.personal_data import Cipher, Sealed
 from hgrip_kernel.ports import EventStore
 
 from ..domain import Account, Institution
@@ -44,6 +45,22 @@ class Records(Protocol):
 
     def set_password_hash(self, account_id: str, password_hash: str) -> None: ...
 
+    def set_mobile(self, account_id: str, sealed: Sealed | None, masked: str | None) -> None:
+        """Keep the account's mobile sealed, and masked for answers (None: it has none any more)."""
+        ...
+
+    def sealed_mobile(self, account_id: str) -> Sealed | None: ...
+
+    def mobiles_not_under(self, key_id: str, limit: int) -> list[tuple[str, Sealed]]:
+        """(account id, sealed mobile) of up to ``limit`` mobiles sealed under another key."""
+        ...
+
+    def reseal_mobile(self, account_id: str, previous: Sealed, sealed: Sealed) -> bool:
+        """Replace ``previous`` by ``sealed``; False when the row changed meanwhile."""
+        ...
+
+    def mobiles_by_key(self) -> dict[str, int]: ...
+
 
 class Database(Protocol):
     """Where the records live: read outside a unit of work, or inside one in the same transaction."""
@@ -51,6 +68,19 @@ class Database(Protocol):
     def reading(self) -> AbstractContextManager[Records]: ...
 
     def within(self, uow: Any) -> Records: ...
+
+
+class PersonalData(Protocol):
+    """The mobile's keyed hash and the sealing keys (``hgrip_kernel.personal_data.PersonalData``)."""
+
+    def mobile_hash(self, mobile: object) -> str | None: ...
+
+    def seal(self, value: str) -> Sealed: ...
+
+    def open(self, sealed: Sealed) -> str: ...
+
+    @property
+    def cipher(self) -> Cipher: ...
 
 
 class Passwords(Protocol):
@@ -103,4 +133,5 @@ class Ports:
     db: Database
     passwords: Passwords
     tokens: Tokens
+    personal_data: PersonalData
     dead_letters: DeadLetters | None = None   # the operator's console only

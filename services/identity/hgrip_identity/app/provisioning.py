@@ -6,6 +6,7 @@ process-wide writer lock) should not be held while it runs.
 from datetime import UTC, datetime
 
 from hgrip_kernel.envelope import utcnow
+from hgrip_kernel.masking import mask_mobile
 from hgrip_kernel.ports import Request, UnitOfWork
 
 from ..domain import Account, Institution, account_id_for, account_stream_id, institution_stream_id
@@ -39,6 +40,11 @@ def upsert_account(ports: Ports, request: Request, data: dict,
     record and whether anything changed. ``data`` is the loaded payload (``authorised_at`` a datetime)."""
     data = dict(data)
     password = data.pop("password")
+    # The number goes no further than this: the event gets its keyed hash, the store its sealed form.
+    mobile = data.pop("mobile")
+    data["mobile_hash"] = ports.personal_data.mobile_hash(mobile)
+    sealed = ports.personal_data.seal(mobile) if data["mobile_hash"] else None
+    masked = mask_mobile(mobile) if sealed else None
     if data["authorised_at"] is not None:
         data["authorised_at"] = data["authorised_at"].astimezone(UTC).isoformat()
     check_placement(data["role"], data["institution"], data["unit"])
@@ -52,11 +58,14 @@ def upsert_account(ports: Ports, request: Request, data: dict,
         check_membership(data["institution"], data["unit"], units)
         stream_id = account_stream_id(account_id)
         account = uow.load(Account, stream_id) or Account(stream_id)
+        known_hash = account.profile["mobile_hash"] if account.profile else None
         changed = account.provision(data, now)
         if new_hash is not None:
             account.password_set()  # the event says that it changed, never what it is
         if account.pending:
             save_account(ports, uow, account)
+            if not known_hash or known_hash != data["mobile_hash"]:
+                records.set_mobile(account_id, sealed, masked)
         if new_hash is not None:
             records.set_password_hash(account_id, new_hash)
         return changed or new_hash is not None

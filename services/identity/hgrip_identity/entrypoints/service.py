@@ -3,11 +3,14 @@
 Thin: each RPC loads its payload with a schema, calls a use case (``app/``) with the service's
 ``Ports`` and the request (``self.ctx``), and encodes the answer.
 """
+from functools import lru_cache
+
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 
 from hgrip_kernel.health import health_report
 from hgrip_kernel.nameko import EventStoreProvider, RequestContext, refusing_rpc
+from hgrip_kernel.personal_data import PersonalData
 
 from ..adapters.dead_letters import KombuDeadLetters
 from ..adapters.passwords import Argon2Passwords
@@ -104,4 +107,15 @@ class IdentityService:
     # --- wiring ---------------------------------------------------------------------------------
     def _ports(self) -> Ports:
         return Ports(store=self.store, db=SqlDatabase(self.store.engine), passwords=PASSWORDS,
-                     tokens=JwtTokens(self.config), dead_letters=KombuDeadLetters(self.config["AMQP_URI"]))
+                     tokens=JwtTokens(self.config), personal_data=personal_data(self.config),
+                     dead_letters=KombuDeadLetters(self.config["AMQP_URI"]))
+
+
+def personal_data(config) -> PersonalData:
+    """The mobile's hash and sealing keys of the config, made once (parsing the keys is not free)."""
+    return _personal_data(config["MOBILE_HASH_SECRET"], config["PERSONAL_DATA_KEYS"])
+
+
+@lru_cache(maxsize=4)
+def _personal_data(hmac_key: str, keys: str) -> PersonalData:
+    return PersonalData(hmac_key, keys)

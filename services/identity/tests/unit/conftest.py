@@ -1,13 +1,15 @@
 """In-memory fakes of identity's ports, for the use cases' unit tests: no broker, no database."""
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import pytest
 
 from hgrip_identity.app.ports import InvalidToken, Ports
 from hgrip_identity.domain import Account, Institution
+from hgrip_kernel.personal_data import PersonalData, Sealed, local_keys
 from hgrip_kernel.testing.fakes import FakeLog, FakeRequest
 from hgrip_kernel.testing.memory_store import InMemoryEventStore
 
@@ -19,7 +21,7 @@ class AccountRow:
     username: str
     name: str
     role: str
-    mobile: str | None
+    mobile_masked: str | None
     institution_code: str | None
     institution_name: str | None
     institution_foreign: bool | None
@@ -40,6 +42,31 @@ class FakeRecords:
         self.institutions: dict[str, Institution] = {}
         self.accounts: dict[str, AccountRow] = {}
         self.hashes: dict[str, str] = {}
+        self.sealed: dict[str, Sealed] = {}       # account id → its mobile, sealed
+        self.masked: dict[str, str] = {}
+
+    def set_mobile(self, account_id, sealed, masked):
+        self.sealed.pop(account_id, None)
+        self.masked.pop(account_id, None)
+        if sealed is not None:
+            self.sealed[account_id], self.masked[account_id] = sealed, masked
+        if account_id in self.accounts:
+            self.accounts[account_id] = replace(self.accounts[account_id], mobile_masked=masked)
+
+    def sealed_mobile(self, account_id):
+        return self.sealed.get(account_id)
+
+    def mobiles_not_under(self, key_id, limit):
+        return sorted((a, s) for a, s in self.sealed.items() if s.key_id != key_id)[:limit]
+
+    def reseal_mobile(self, account_id, previous, sealed):
+        if self.sealed.get(account_id) != previous:
+            return False
+        self.sealed[account_id] = sealed
+        return True
+
+    def mobiles_by_key(self):
+        return dict(Counter(s.key_id for s in self.sealed.values()))
 
     def project_institution(self, institution):
         self.institutions[institution.code] = institution
@@ -49,7 +76,7 @@ class FakeRecords:
         institution = self.institutions.get(profile["institution"])
         self.accounts[account.account_id] = AccountRow(
             id=account.account_id, username=profile["username"], name=profile["name"], role=profile["role"],
-            mobile=profile["mobile"], institution_code=profile["institution"],
+            mobile_masked=self.masked.get(account.account_id), institution_code=profile["institution"],
             institution_name=institution.name if institution else None,
             institution_foreign=institution.foreign if institution else None,
             unit_code=profile["unit"], unit_name=institution.units.get(profile["unit"]) if institution else None,
@@ -149,6 +176,9 @@ class FakeDeadLetters:
         return [self._view(letter) for letter in chosen]
 
 
+UNIT_HMAC_KEY = "unit-test-hmac-key"
+
+
 class Identity:
     """Everything a use case is given, faked: ``ports``, ``request`` and each fake by name."""
 
@@ -159,8 +189,9 @@ class Identity:
         self.passwords = FakePasswords()
         self.tokens = FakeTokens()
         self.dead_letters = FakeDeadLetters()
+        self.personal_data = PersonalData(UNIT_HMAC_KEY, local_keys("unit-test-secret"))
         self.ports = Ports(store=self.store, db=self.db, passwords=self.passwords, tokens=self.tokens,
-                           dead_letters=self.dead_letters)
+                           personal_data=self.personal_data, dead_letters=self.dead_letters)
         self.request = FakeRequest("req-unit-1", None, FakeLog())
 
     def types(self, stream_id=None):

@@ -12,7 +12,9 @@ from hgrip_identity.domain import (
 )
 from hgrip_identity.domain.roles import check_membership, check_placement
 from hgrip_kernel.contracts import registry
+from hgrip_kernel.contracts.identity import upcast_account
 from hgrip_kernel.errors import InvalidInput
+from hgrip_kernel.personal_data import mobile_hash
 
 NOW = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -33,8 +35,13 @@ def saved(aggregate):
     return fresh
 
 
+HMAC_KEY = "unit-test-hmac-key"
+ZHANG_MOBILE_HASH = mobile_hash(HMAC_KEY, "13812345678")
+
+
 def profile(**overrides):
-    base = {"username": "zhang", "name": "张晓寒", "mobile": "13812345678", "role": "natural_person",
+    """What provisioning hands the aggregate: the mobile already hashed (app/provisioning.py)."""
+    base = {"username": "zhang", "name": "张晓寒", "mobile_hash": ZHANG_MOBILE_HASH, "role": "natural_person",
             "institution": "NGDC", "unit": None, "real_name_verified": True, "authorised": True,
             "authorised_at": "2023-06-27T03:26:27+00:00", "employed": True}
     base.update(overrides)
@@ -94,49 +101,75 @@ def test_provisioning_is_idempotent():
 
 def test_provisioning_change_records_one_update_with_changed_fields():
     acc = saved(_provisioned())
-    assert acc.provision(profile(employed=False, mobile="13900000000"), NOW) is True
+    assert acc.provision(profile(employed=False, mobile_hash=mobile_hash(HMAC_KEY, "13900000000")), NOW) is True
     (event,) = acc.pending
     assert event.type == "AccountUpdated"
-    assert event.data["changed"] == ["employed", "mobile"]
+    assert event.data["changed"] == ["employed", "mobile_hash"]
+    assert "13900000000" not in str(event.data)
     assert event.data["employed"] is False  # full profile, not a diff
     contract_ok(acc)
 
 
-def test_account_events_are_v2_with_the_email_and_a_change_of_it_is_an_update():
+def test_account_events_are_v3_with_the_email_and_a_change_of_it_is_an_update():
     acc = new_account()
     acc.provision(profile(email="zhangxiaohan@ngdc-demo.example.cn"), NOW)
     (event,) = acc.pending
-    assert (event.type, event.schema_version) == ("AccountProvisioned", 2)
+    assert (event.type, event.schema_version) == ("AccountProvisioned", 3)
+    assert "mobile" not in event.data and event.data["mobile_hash"] == ZHANG_MOBILE_HASH
     assert event.data["email"] == "zhangxiaohan@ngdc-demo.example.cn"
     contract_ok(acc)
     acc = saved(acc)
     assert acc.provision(profile(email="zhangxiaohan@ngdc-demo.example.cn"), NOW) is False
     assert acc.provision(profile(email="zxh@ngdc-demo.example.cn"), NOW) is True
     (event,) = acc.pending
-    assert (event.type, event.schema_version, event.data["changed"]) == ("AccountUpdated", 2, ["email"])
+    assert (event.type, event.schema_version, event.data["changed"]) == ("AccountUpdated", 3, ["email"])
     contract_ok(acc)
     acc = saved(acc)
     assert acc.provision(profile(), NOW) is True   # a PUT without it clears it (a full profile)
     assert acc.pending[0].data["changed"] == ["email"] and acc.profile["email"] is None
 
 
-def test_v1_events_stored_before_e_mails_still_fold_to_no_email():
-    v1 = {"account_id": account_id_for("zhang"), **profile()}   # a v1 payload: no email key
+def _v1_payload():
+    """A v1 payload as stored before e-mails and hashes: the clear mobile, no email key."""
+    v1 = {"account_id": account_id_for("zhang"), **profile(), "mobile": "13812345678"}
+    del v1["mobile_hash"]
+    return v1
+
+
+def test_v1_events_upcast_as_migration_0003_does_fold_to_no_email_and_the_hash():
+    v1 = _v1_payload()
     registry.validate("identity", "AccountProvisioned", 1, v1)
-    updated = {**v1, "employed": False, "changed": ["employed"]}
+    updated = {**v1, "employed": False, "mobile": "13900000000", "changed": ["employed", "mobile"]}
     registry.validate("identity", "AccountUpdated", 1, updated)
+    hashed = [upcast_account(payload, 1, lambda mobile: mobile_hash(HMAC_KEY, mobile)) for payload in (v1, updated)]
+    for event_type, payload in zip(("AccountProvisioned", "AccountUpdated"), hashed, strict=True):
+        registry.validate("identity", event_type, 3, payload)   # exactly the v3 contract
+        assert "mobile" not in payload and "139000" not in str(payload) and "138123" not in str(payload)
+    assert hashed[1]["changed"] == ["employed", "mobile_hash"]
     acc = Account.rehydrate(account_stream_id(account_id_for("zhang")),
-                            [Stored("AccountProvisioned", v1, 1), Stored("AccountUpdated", updated, 2)])
+                            [Stored("AccountProvisioned", hashed[0], 1), Stored("AccountUpdated", hashed[1], 2)])
+    new_hash = mobile_hash(HMAC_KEY, "13900000000")
     assert acc.profile["email"] is None and acc.profile["employed"] is False
-    assert acc.provision(profile(employed=False), NOW) is False     # nothing new: no event
-    assert acc.provision(profile(employed=False, email="zhang@big.ac.cn"), NOW) is True
+    assert acc.profile["mobile_hash"] == new_hash
+    assert acc.provision(profile(employed=False, mobile_hash=new_hash), NOW) is False     # nothing new: no event
+    assert acc.provision(profile(employed=False, mobile_hash=new_hash, email="zhang@big.ac.cn"), NOW) is True
     (event,) = acc.pending
-    assert (event.schema_version, event.data["changed"]) == (2, ["email"])
+    assert (event.schema_version, event.data["changed"]) == (3, ["email"])
     contract_ok(acc)
 
 
+def test_the_v3_contract_carries_a_hash_and_refuses_a_clear_mobile():
+    v3 = {"account_id": account_id_for("zhang"), **profile(), "email": None}
+    registry.validate("identity", "AccountProvisioned", 3, v3)
+    registry.validate("identity", "AccountProvisioned", 3, {**v3, "mobile_hash": None})
+    with pytest.raises(InvalidInput):   # closed: no clear number beside the hash
+        registry.validate("identity", "AccountProvisioned", 3, {**v3, "mobile": "13812345678"})
+    with pytest.raises(InvalidInput):   # the hash field takes a hash, not a number
+        registry.validate("identity", "AccountProvisioned", 3, {**v3, "mobile_hash": "13812345678"})
+
+
 def test_the_v1_and_v2_contracts_differ_only_by_the_email():
-    v1 = {"account_id": account_id_for("zhang"), **profile()}
+    v1 = _v1_payload()
     with pytest.raises(InvalidInput):   # closed: v1 knows no email
         registry.validate("identity", "AccountProvisioned", 1, {**v1, "email": None})
     with pytest.raises(InvalidInput):   # v2 requires it (null allowed)

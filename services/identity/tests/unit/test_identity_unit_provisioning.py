@@ -69,6 +69,6 @@ def test_the_email_is_stored_changed_by_a_later_put_and_never_logged(world, ngdc
     assert changed is True and row.email == "zxh@ngdc-demo.example.cn"
     account_id = account_id_for("zhangxh")
     [provisioned, _, updated] = [e for e in world.store.events if e.stream_id == account_stream_id(account_id)]
-    assert (provisioned.schema_version, updated.schema_version) == (2, 2)
+    assert (provisioned.schema_version, updated.schema_version) == (3, 3)
     assert updated.data["changed"] == ["email"]
     assert "ngdc-demo" not in repr(world.request.log.lines)
