@@ -84,10 +84,9 @@ def parse_limits(text: str | None) -> dict[str, Limit]:
 
 def rate_limited(retry_after_seconds: int) -> TooManyRequests:
     # Says when, never which limit: that would tell a guesser which of its keys is spent.
+    # The wait is in Retry-After and the details, not the text: one message, whatever the wait.
     return TooManyRequests(
-        "rate_limited",
-        f"Too many attempts; try again in {retry_after_seconds} seconds.",
-        f"尝试次数过多，请在 {retry_after_seconds} 秒后重试。",
+        "rate_limited", "Too many attempts; please wait before trying again.", "尝试次数过多，请稍后再试。",
         {"retry_after_seconds": retry_after_seconds})
 
 

@@ -59,7 +59,7 @@ def test_a_limit_refuses_with_the_seconds_left_in_its_window(redis_client):
     with pytest.raises(TooManyRequests) as info:
         throttle.take([("login_pair", "alice\n10.0.0.1")])
     assert info.value.code == "rate_limited" and info.value.details == {"retry_after_seconds": 800}
-    assert "800" in info.value.message and "800 秒" in info.value.message_zh
+    assert info.value.message and "稍后再试" in info.value.message_zh
     throttle.take([("login_pair", "alice\n10.0.0.2")])   # another pair: its own count
     clock.now += 800                                      # the next window
     throttle.take([("login_pair", "alice\n10.0.0.1")])
@@ -176,7 +176,7 @@ def test_the_pair_limit_stops_the_stranger_not_the_owner_elsewhere(two_gateways)
     refused_answer = log_in(second, STRANGER, "198.51.100.7")
     assert refused_answer.status_code == 429
     error = refused_answer.json()["error"]
-    assert error["code"] == "rate_limited" and error["message"] and "秒后重试" in error["message_zh"]
+    assert error["code"] == "rate_limited" and error["message"] and "稍后再试" in error["message_zh"]
     retry_after = int(refused_answer.headers["Retry-After"])
     assert 0 < retry_after <= 900 and error["details"] == {"retry_after_seconds": retry_after}
     assert log_in(first, STRANGER, "198.51.100.7").status_code == 429
