@@ -14,14 +14,26 @@ from werkzeug.exceptions import HTTPException
 from hgrip_kernel.errors import DomainError
 from hgrip_kernel.field_errors import field_errors
 
+from .limits import MAX_BODY_BYTES, MAX_JSON_DEPTH
+
 # code -> (http status, English, 中文)
 MESSAGES = {
     "bad_request": (400, "The request cannot be processed.", "请求无法处理。"),
+    "invalid_encoding": (400, "The request's path or query string is not valid UTF-8, or contains control "
+                              "characters.", "请求路径或查询字符串不是有效的 UTF-8 编码，或含有控制字符。"),
     "not_found": (404, "No such resource.", "请求的资源不存在。"),
     "method_not_allowed": (405, "This method is not allowed on this resource.", "该资源不支持此请求方法。"),
     "invalid_json": (400, "The request body is not a valid JSON document.", "请求体不是有效的 JSON。"),
     "invalid_input": (400, "The request contains invalid fields.", "请求中有字段不符合要求。"),
-    "payload_too_large": (413, "The request body is too large.", "请求体过大。"),
+    "json_too_deep": (400, f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep.",
+                      f"JSON 请求体的嵌套超过 {MAX_JSON_DEPTH} 层。"),
+    "payload_too_large": (413, f"The request body is too large: at most {MAX_BODY_BYTES} bytes.",
+                          f"请求体过大：最多 {MAX_BODY_BYTES} 字节。"),
+    "unsupported_media_type": (415, "The request body must be JSON: send Content-Type: application/json.",
+                               "请求体须为 JSON：请使用 Content-Type: application/json。"),
+    "uri_too_long": (414, "The request line (path and query string) is too long.", "请求行（路径与查询字符串）过长。"),
+    "headers_too_large": (431, "The request's headers are too large.", "请求头过大。"),
+    "http_version_not_supported": (505, "Only HTTP/1.0 and HTTP/1.1 are supported.", "仅支持 HTTP/1.0 与 HTTP/1.1。"),
     "unauthenticated": (401, "Authentication is required: send an Authorization: Bearer token "
                              "or log in to start a session.",
                         "需要登录：请在 Authorization 头中携带 Bearer 令牌，或先登录。"),
@@ -37,6 +49,10 @@ MESSAGES = {
     "service_unavailable": (503, "A service is unavailable, please try again later.", "服务暂时不可用，请稍后重试。"),
     "internal_error": (500, "An internal error occurred; it has been logged.", "服务器内部错误，已记录。"),
 }
+
+# The details of the refusals that state a limit (the numbers are in the messages too).
+PAYLOAD_LIMIT = {"params": {"limit_bytes": MAX_BODY_BYTES}}
+DEPTH_LIMIT = {"params": {"max_depth": MAX_JSON_DEPTH}}
 
 # Failures that mean "the service is not there (in time)", not "the request is wrong".
 UNAVAILABLE = (UnknownService, RpcTimeout, EventletTimeout, BrokerError, ConnectionError)
@@ -119,7 +135,7 @@ def _describe_http(exc: HTTPException) -> tuple[int, dict, dict, bool]:
     code = codes.get(http_status) or ("bad_request" if http_status < 500 else "internal_error")
     if http_status == 405 and getattr(exc, "valid_methods", None):
         headers["Allow"] = ", ".join(sorted(exc.valid_methods))
-    status, body = gateway_error_body(code)
+    status, body = gateway_error_body(code, PAYLOAD_LIMIT if code == "payload_too_large" else None)
     # Keep werkzeug's own 4xx status (414, 431...) even when the message is the generic one.
     return (http_status if code == "bad_request" else status), body, headers, code == "internal_error"
 

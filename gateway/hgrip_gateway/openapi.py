@@ -12,6 +12,7 @@ from hgrip_kernel.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from . import schemas
 from .auth import CSRF_HEADER, CSRF_VALUE, SESSION_COOKIE, UNSAFE_METHODS
 from .errors import MESSAGES
+from .limits import MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_REQUEST_LINE_BYTES
 from .responses import REQUEST_ID_HEADER
 from .routing import BEARER, HGRG, Route
 
@@ -40,6 +41,19 @@ HGRG_TIMESTAMP_SCHEME = {
     "type": "apiKey", "in": "header", "name": TIMESTAMP_HEADER,
     "description": "unix seconds; requests more than 300 s away from the server clock are refused",
 }
+# What every operation accepts, whatever its own parameters (limits.py, protocol.py, request_target.py).
+INPUT_RULES = (
+    "Paths and query strings are UTF-8 (percent-encoded or raw) without control characters, else 400 "
+    "invalid_encoding. Query parameters an operation does not declare are refused: 400 invalid_input, "
+    "details.fields naming each with code unknown_field. Request bodies are JSON objects (Content-Type "
+    "application/json, or none) of at most "
+    f"{MAX_BODY_BYTES} bytes (413 payload_too_large, details.params.limit_bytes; chunked bodies are "
+    f"counted as they arrive), nested at most {MAX_JSON_DEPTH} levels (400 json_too_deep); another "
+    "Content-Type is 415 unsupported_media_type. Before any route: a request line over "
+    f"{MAX_REQUEST_LINE_BYTES} bytes is 414 uri_too_long, headers over 8 KiB a line or 64 KiB in all 431 "
+    "headers_too_large, an HTTP version other than 1.0/1.1 505, malformed syntax or framing (bad or "
+    "conflicting Content-Length, Transfer-Encoding other than chunked) 400 bad_request; all with the "
+    "ErrorResponse body.")
 # 429 and 503 say when to try again (errors.describe: details.retry_after_seconds, or the gateway's own).
 RETRY_AFTER_STATUSES = (429, 503)
 RETRY_AFTER_HEADER = {"description": "seconds to wait before trying again", "schema": {"type": "integer"}}
@@ -58,7 +72,7 @@ def build_openapi(routes: list[Route]) -> dict:
         plugins=[MarshmallowPlugin()],
         info={"description": "Human genetic resource information backup platform (人类遗传资源信息备份平台). "
                              "Every error has the body ErrorResponse with English and Chinese messages; "
-                             "every response carries X-Request-Id."},
+                             "every response carries X-Request-Id. " + INPUT_RULES},
         servers=[{"url": "/"}],
     )
     spec.components.security_scheme("bearer", BEARER_SCHEME)
@@ -126,15 +140,14 @@ def _operation(route: Route) -> dict:
 
 
 def _route_error_statuses(route: Route) -> list[int]:
-    statuses = {500, 503, *route.errors}
-    if route.body is not None or route.query is not None:
-        statuses.add(400)
+    # 400: any path or query string may be badly encoded, or name a parameter the route does not take.
+    statuses = {400, 500, 503, *route.errors}
     if route.auth is not None:
         statuses.add(401)
     if route.csrf or (route.auth == BEARER and route.method in UNSAFE_METHODS):
         statuses.add(403)  # csrf_rejected
     if route.body is not None:
-        statuses.add(413)
+        statuses.update((413, 415))  # too large; not JSON
     return sorted(statuses)
 
 

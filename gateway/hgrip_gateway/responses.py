@@ -1,15 +1,21 @@
 """JSON in, JSON out: reading a request body and building every response the gateway sends."""
 import json
+import re
 
 from marshmallow import Schema
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from .errors import GatewayError, describe
+from .errors import DEPTH_LIMIT, PAYLOAD_LIMIT, GatewayError, describe
+from .limits import MAX_BODY_BYTES, MAX_JSON_DEPTH
+
+__all__ = ["JSON_TYPE", "MAX_BODY_BYTES", "REQUEST_ID_HEADER", "error_response", "json_response", "raw_body",
+           "read_json"]
 
 JSON_TYPE = "application/json; charset=utf-8"
 REQUEST_ID_HEADER = "X-Request-Id"
-# Every body the API accepts is a small JSON object; anything bigger is refused before parsing.
-MAX_BODY_BYTES = 1024 * 1024
+# A string (escapes included) or a bracket: what counting the nesting depth has to look at.
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]++|\\.)*+"|[\[\]{}]')
 
 
 def json_response(payload, status: int = 200, headers: dict | None = None) -> Response:
@@ -30,17 +36,34 @@ def error_response(exc: BaseException, challenge: str | None = None) -> tuple[Re
 
 
 def raw_body(request: Request) -> bytes:
-    """The exact bytes received (cached, so HMAC checking and JSON parsing see the same thing)."""
+    """The exact bytes received (cached, so HMAC checking and JSON parsing see the same thing).
+
+    Over the limit is refused from Content-Length before a byte is read, and a chunked body (no
+    Content-Length; protocol.py marks its input as terminated) as soon as it passes the limit."""
     if (request.content_length or 0) > MAX_BODY_BYTES:
-        raise GatewayError("payload_too_large")
-    # Also bounds a body without Content-Length: werkzeug raises 413 while reading.
-    request.max_content_length = MAX_BODY_BYTES
-    return request.get_data(cache=True)
+        raise GatewayError("payload_too_large", PAYLOAD_LIMIT)
+    # One byte more than allowed may be read: werkzeug stops a chunked body at the limit silently.
+    request.max_content_length = MAX_BODY_BYTES + 1
+    try:
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise GatewayError("payload_too_large", PAYLOAD_LIMIT) from None
+    except (ValueError, OSError, ClientDisconnected) as exc:  # broken chunked framing, or a body cut short
+        raise GatewayError("bad_request", {"reason": "the request body could not be read"}) from exc
+    if len(data) > MAX_BODY_BYTES:
+        raise GatewayError("payload_too_large", PAYLOAD_LIMIT)
+    return data
 
 
 def read_json(request: Request, schema: Schema) -> dict:
-    """Parse the body as JSON (else invalid_json) and load it with ``schema`` (else invalid_input)."""
+    """Parse the body as JSON (else 415 or invalid_json) and load it with ``schema`` (else invalid_input).
+
+    A body without Content-Type is read as JSON (curl, scripts); any other type is 415."""
+    if request.mimetype and not _is_json(request):
+        raise GatewayError("unsupported_media_type", {"content_type": request.mimetype})
     data = raw_body(request)
+    if _deeper_than(data, MAX_JSON_DEPTH):
+        raise GatewayError("json_too_deep", DEPTH_LIMIT)
     try:
         document = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -48,6 +71,28 @@ def read_json(request: Request, schema: Schema) -> dict:
     if not isinstance(document, dict):
         raise GatewayError("invalid_json", {"reason": "the body must be a JSON object"})
     return schema.load(document)
+
+
+def _is_json(request: Request) -> bool:
+    mimetype = request.mimetype
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    json_type = mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
+    return json_type and charset in ("utf-8", "utf8")
+
+
+def _deeper_than(data: bytes, limit: int) -> bool:
+    """Whether brackets nest deeper than ``limit`` (strings skipped): one regex pass over the bytes,
+    so a 1 MiB body of ``[[[[`` costs milliseconds, not the parser's recursion."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(data):
+        first = token.group()[0]
+        if first in b"[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif first in b"]}":
+            depth -= 1
+    return False
 
 
 def _json_reason(exc: Exception) -> str:

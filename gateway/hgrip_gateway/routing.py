@@ -9,7 +9,7 @@ import inspect
 import time
 from dataclasses import dataclass, field
 
-from marshmallow import Schema
+from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
 
 from .auth import CHALLENGE as BEARER_CHALLENGE
@@ -84,6 +84,8 @@ def route(method: str, rule: str, *, summary: str, tag: str, auth: str | None = 
                 if query_schema is not None:
                     # A repeated parameter keeps its first value; unknown ones are refused.
                     kwargs["query"] = query_schema.load(request.args.to_dict(flat=True))
+                elif request.args:  # a route without parameters has only unknown ones: refused too
+                    raise ValidationError({name: ["Unknown field."] for name in request.args})
                 result = fn(self, request, **kwargs)
                 if not isinstance(result, (Reply, Response)):
                     result = Reply(result)

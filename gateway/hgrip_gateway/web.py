@@ -1,12 +1,15 @@
 """nameko's @http with JSON errors and a sane X-Request-Id on every response.
 
 nameko's WebServer answers unknown routes, wrong methods and crashed handlers with werkzeug's
-HTML or plain text; this server answers them with the gateway's JSON error body instead. It is a
+HTML or plain text; this server answers them with the gateway's JSON error body instead, and so
+does its HTTP protocol (protocol.py) for requests too broken to reach the application. It is a
 separate SharedExtension class, so every gateway route must use ``api`` (not plain ``@http``),
 or two servers would try to bind the same port.
 """
 import gzip
+from logging import getLogger
 
+from eventlet import wsgi
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.routing import Map
@@ -15,6 +18,9 @@ from werkzeug.wrappers import Request, Response
 from hgrip_kernel.context import sane_request_id
 from hgrip_kernel.logging import get_logger
 
+from .limits import MAX_REQUEST_LINE_BYTES
+from .protocol import GatewayProtocol
+from .request_target import check_target
 from .responses import REQUEST_ID_HEADER, error_response
 from .webapp import PageConverter
 
@@ -45,8 +51,9 @@ class GatewayWsgiApp(WsgiApp):
         request_id = sane_request_id(environ.get(REQUEST_ID_ENVIRON))
         environ[REQUEST_ID_ENVIRON] = request_id
         try:
+            check_target(environ)  # before anything decodes the path or reads request.args
             response = self._dispatch(environ)
-        except Exception as exc:  # routing failed (404/405) or the server itself broke
+        except Exception as exc:  # a bad target, routing failed (404/405) or the server itself broke
             response, unexpected = error_response(exc)
             if unexpected:
                 log.exception("http.unhandled", correlation_id=request_id, path=environ.get("PATH_INFO"))
@@ -69,8 +76,8 @@ def secure_headers(response: Response, path: str) -> None:
     if response.mimetype == "text/html":
         for name, value in PAGE_SECURITY_HEADERS.items():
             response.headers[name] = value
-    if path.startswith(API_PREFIX) and "Cache-Control" not in response.headers:
-        # Answers are per account (or errors): no shared or browser cache keeps them.
+    if (path.startswith(API_PREFIX) or response.status_code >= 400) and "Cache-Control" not in response.headers:
+        # API answers are per account, errors are about one request: no shared or browser cache keeps them.
         response.headers["Cache-Control"] = "no-store"
 
 
@@ -101,6 +108,10 @@ def _accepts_gzip(header: str) -> bool:
 class GatewayWebServer(WebServer):
     def get_wsgi_app(self):
         return GatewayWsgiApp(self)
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=GatewayProtocol, debug=False):
+        return wsgi.Server(sock, sock.getsockname(), wsgi_app, protocol=protocol, debug=debug,
+                           log=getLogger(__name__), url_length_limit=MAX_REQUEST_LINE_BYTES)
 
     def make_url_map(self):
         # nameko's own make_url_map, with the converter of page paths (webapp.PageConverter).

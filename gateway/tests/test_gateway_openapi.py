@@ -188,10 +188,10 @@ def test_the_csrf_header_is_documented_where_it_is_checked(document, routes):
         else:
             assert not csrf, path
     session = document["paths"]["/api/v1/auth/session"]
-    assert set(session["post"]["responses"]) == {"200", "400", "401", "403", "413", "429", "500", "503"}
+    assert set(session["post"]["responses"]) == {"200", "400", "401", "403", "413", "415", "429", "500", "503"}
     assert "Set-Cookie" in session["post"]["responses"]["200"]["headers"]
     assert session["post"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Account")
-    assert set(session["delete"]["responses"]) == {"204", "403", "500", "503"}
+    assert set(session["delete"]["responses"]) == {"204", "400", "403", "500", "503"}
     assert "Set-Cookie" in session["delete"]["responses"]["204"]["headers"]
 
 
