@@ -2,11 +2,14 @@
 import re
 
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-_EMAIL = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
+# "@" also percent-encoded: a request line carries an address in its query as a%40b.cn.
+_EMAIL = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*(?:@|%40)([A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-]+")
-_SECRET_IN_TEXT = re.compile(r"(?i)((?:code|验证码|password|passwd|secret|token)\s*[:=：]\s*)[^\s,;]+")
-_CODE_DIGITS = re.compile(r"(?i)((?:code|验证码)\s*(?:is|为|是)?\s*)\d{4,8}(?!\d)")
+# key=value, key: value, and a dict's or JSON's "key": "value" inside a message (an error's repr).
+_SECRET_IN_TEXT = re.compile(
+    r"""(?i)((?:code|验证码|password|passwd|secret|token)["']?\s*[:=：]\s*["']?)[^\s,;"'&}]+""")
+_CODE_DIGITS = re.compile(r"(?i)((?:code|验证码)\s*(?:is|为|是)?\s*[:：]?\s*)\d{4,8}(?!\d)")
 
 SECRET_KEYS = frozenset({"password", "new_password", "old_password", "token", "access_token",
                          "refresh_token", "code", "sms_code", "verification_code", "secret",

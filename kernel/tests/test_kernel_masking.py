@@ -47,3 +47,18 @@ def test_request_ids_are_kept_only_when_sane():
     assert sane_request_id("abc-123_X") == "abc-123_X"
     assert sane_request_id("bad id\nwith newline") != "bad id\nwith newline"
     assert len(sane_request_id("x" * 65)) == 36
+
+
+def test_request_lines_and_reprs_lose_mobiles_addresses_and_codes():
+    # What an HTTP server logs (the stand-ins' request lines) and what an error's repr carries.
+    lines = ['"GET /sms/messages?mobile=13812345678 HTTP/1.1" 200 -',
+             '"GET /?to=zhangxiaohan%40ngdc-demo.example.cn HTTP/1.1" 200 -',
+             "refused {'sms_code': '482913', 'legacy_mobile': '18600001111'}",
+             '{"code": "654321", "to": "liuhaoran@ngdc-demo.example.cn"}',
+             "您的验证码为：739201，10 分钟内有效", "code is 123456"]
+    masked = "\n".join(mask_text(line) for line in lines)
+    for secret in ("13812345678", "zhangxiaohan%40", "482913", "18600001111", "654321", "liuhaoran@",
+                   "739201", "123456"):
+        assert secret not in masked, secret
+    assert "z***@ngdc-demo.example.cn" in masked and "138****5678" in masked
+    assert mask_text("backup BF2021031500012 of 张晓寒") == "backup BF2021031500012 of 张晓寒"

@@ -10,6 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from hgrip_kernel.masking import mask_text
+
 
 def parse_address(value: str, default_port: int) -> tuple[str, int]:
     """'host:port', ':port' or 'host' → (host, port); host defaults to loopback."""
@@ -42,7 +44,8 @@ def file_stamp(moment: datetime) -> str:
 
 
 def log(name: str, message: str) -> None:
-    print(f"{iso(utc_now())} {name} {message}", flush=True)
+    # Masked like the services' lines: request lines carry mobiles and addresses in their queries.
+    print(f"{iso(utc_now())} {name} {mask_text(message)}", flush=True)
 
 
 @dataclass(frozen=True)
