@@ -9,7 +9,7 @@ from hgrip_standins.runner.plan import Plan
 from hgrip_standins.runner.supervisor import Supervisor
 
 # A login answered with one of these may succeed later (the gateway or identity still starting, a rate
-# limit). Anything else is final: trying a refused password again would count towards the lockout.
+# limit). Anything else is final: trying a refused password again would count towards the login limits.
 RETRYABLE_LOGIN_STATUS = {429, 500, 502, 503, 504}
 
 
