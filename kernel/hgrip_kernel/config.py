@@ -7,6 +7,7 @@ from .personal_data import local_keys
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 SERVICES = ("identity", "projects", "backups", "verification", "registry-sync")
+SEALING_SERVICES = ("identity",)   # the only ones given HGRIP_PERSONAL_DATA_KEYS (they keep mobiles)
 
 
 def var_dir() -> Path:
@@ -73,7 +74,6 @@ def service_config(service: str, **overrides) -> dict:
         # Personal data (hgrip_kernel.personal_data, docs/security.md): the HMAC key of mobile numbers
         # (what events carry and legacy matching compares) and the keys that encrypt those kept.
         "MOBILE_HASH_SECRET": personal_data_hmac_key(),
-        "PERSONAL_DATA_KEYS": personal_data_keys(),
         "WEB_SERVER_ADDRESS": os.environ.get("HGRIP_GATEWAY_ADDRESS", "127.0.0.1:8000"),
         "RELAY_ENABLED": os.environ.get("HGRIP_RELAY_ENABLED", "1") not in ("0", "false", "no"),
         "MAX_DELIVERY_ATTEMPTS": int(os.environ.get("HGRIP_MAX_DELIVERY_ATTEMPTS", "5")),
@@ -82,9 +82,13 @@ def service_config(service: str, **overrides) -> dict:
     }
     if service in SERVICES:
         config["DATABASE_URL"] = database_url(service)
+    if service in SEALING_SERVICES:
+        config["PERSONAL_DATA_KEYS"] = personal_data_keys()
     # Any other HGRIP_* variable reaches the service under its bare name (HGRIP_SMTP_HOST → SMTP_HOST).
     for key, value in os.environ.items():
         if key.startswith("HGRIP_"):
             config.setdefault(key[len("HGRIP_"):], value)
+    if service not in SEALING_SERVICES:
+        config.pop("PERSONAL_DATA_KEYS", None)   # least privilege: no other process opens a sealed mobile
     config.update(overrides)
     return config

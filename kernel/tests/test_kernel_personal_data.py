@@ -70,13 +70,17 @@ def test_config_makes_one_local_key_or_takes_the_environment(tmp_path, monkeypat
     monkeypatch.setenv("HGRIP_VAR", str(tmp_path))
     for name in ("HGRIP_PERSONAL_DATA_KEYS", "HGRIP_PERSONAL_DATA_HMAC_KEY", "HGRIP_MOBILE_HASH_SECRET"):
         monkeypatch.delenv(name, raising=False)
-    first, again = service_config("identity"), service_config("backups")
+    first, again = service_config("identity"), service_config("identity")
     assert first["PERSONAL_DATA_KEYS"] == again["PERSONAL_DATA_KEYS"]
     assert first["PERSONAL_DATA_KEYS"] == local_keys((tmp_path / "secrets" / "personal_data_key").read_text())
     assert first["MOBILE_HASH_SECRET"] == (tmp_path / "secrets" / "mobile_hash_secret").read_text()
+    # The hash key is every service's (backups matches by it); the sealing keys identity's alone.
+    backups = service_config("backups")
+    assert backups["MOBILE_HASH_SECRET"] == first["MOBILE_HASH_SECRET"] and "PERSONAL_DATA_KEYS" not in backups
     PersonalData.from_config(first).seal("x")
     entry = new_key_entry("2027")
     monkeypatch.setenv("HGRIP_PERSONAL_DATA_KEYS", entry)
     monkeypatch.setenv("HGRIP_PERSONAL_DATA_HMAC_KEY", "from-the-environment")
     config = service_config("identity")
     assert (config["PERSONAL_DATA_KEYS"], config["MOBILE_HASH_SECRET"]) == (entry, "from-the-environment")
+    assert "PERSONAL_DATA_KEYS" not in service_config("verification")
