@@ -87,7 +87,9 @@ def test_check_dataset_when_the_repository_is_down(verification, rpc_proxy):
         with pytest.raises(ServiceUnavailable) as caught:
             cluster.verification.check_dataset("OMIX", "OMIX001226", "zhangxx@big.ac.cn")
         assert caught.value.code == "repository_unavailable" and caught.value.http_status == 503
-        assert caught.value.details == {"repository": "OMIX"} and caught.value.message_zh
+        details = caught.value.details   # retry_after_seconds: the gateway's Retry-After
+        assert details["repository"] == "OMIX" and int(details["retry_after_seconds"]) == 10
+        assert caught.value.message_zh
         verification.repositories.set_mode("ok")
         assert cluster.verification.check_dataset("OMIX", "OMIX001226", "zhangxx@big.ac.cn")["submitter_matches"]
 

@@ -3,6 +3,10 @@ from hgrip_kernel.errors import Conflict, InvalidInput, Locked, NotFound, Servic
 
 from .issued_code import CodeRefusals
 
+# A peer that cannot be reached (a repository, the mail relay, the SMS gateway) is usually back within
+# moments: the gateway turns this into Retry-After, so a client waits a little instead of hammering.
+PEER_RETRY_AFTER_SECONDS = 10
+
 
 def dataset_account_mismatch() -> InvalidInput:
     # The exact words of the manual ("数据文件信息校验"); an unknown accession gets them too.
@@ -15,13 +19,14 @@ def repository_unavailable(repository: str) -> ServiceUnavailable:
     return ServiceUnavailable("repository_unavailable",
                               f"The {repository} repository cannot be reached now; please try again later.",
                               f"暂时无法连接{repository}数据库，请稍后重试。",
-                              {"repository": repository})
+                              {"repository": repository, "retry_after_seconds": PEER_RETRY_AFTER_SECONDS})
 
 
 def mail_unavailable() -> ServiceUnavailable:
     return ServiceUnavailable("mail_unavailable",
                               "The verification e-mail could not be sent now; please try again later.",
-                              "验证码邮件发送失败，请稍后重试。")
+                              "验证码邮件发送失败，请稍后重试。",
+                              {"retry_after_seconds": PEER_RETRY_AFTER_SECONDS})
 
 
 def code_resend_too_soon(retry_after_seconds: int, resend_available_at: str) -> TooManyRequests:
@@ -67,7 +72,8 @@ MAIL_CODE_REFUSALS = CodeRefusals(too_soon=code_resend_too_soon, invalid=verific
 def sms_unavailable() -> ServiceUnavailable:
     return ServiceUnavailable("sms_unavailable",
                               "The SMS verification code could not be sent now; please try again later.",
-                              "短信验证码发送失败，请稍后重试。")
+                              "短信验证码发送失败，请稍后重试。",
+                              {"retry_after_seconds": PEER_RETRY_AFTER_SECONDS})
 
 
 def sms_code_too_soon(retry_after_seconds: int, resend_available_at: str) -> TooManyRequests:

@@ -39,6 +39,6 @@ def test_a_repository_that_cannot_answer_is_a_503_not_a_mismatch(verification):
     with pytest.raises(ServiceUnavailable) as refused:
         check(verification)
     assert refused.value.code == "repository_unavailable"
-    assert refused.value.details == {"repository": "OMIX"}
+    assert refused.value.details == {"repository": "OMIX", "retry_after_seconds": 10}
     assert verification.log.lines == [("warning", "repository_unavailable",
                                        {"repository": "OMIX", "reason": "no answer: ConnectTimeout"})]
