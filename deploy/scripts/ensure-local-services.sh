@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Make sure the servers the platform and its tests use are up: PostgreSQL and RabbitMQ (with the
-# management plugin, which the tests use to create a vhost per test). Skipped for a remote broker or
-# database named by HGRIP_AMQP_URI / HGRIP_TEST_PG_URL. Idempotent.
+# Make sure the servers the platform and its tests use are up: PostgreSQL, RabbitMQ (with the
+# management plugin, which the tests use to create a vhost per test) and Redis (the gateway's rate
+# limits). Skipped for a remote broker, database or Redis named by HGRIP_AMQP_URI /
+# HGRIP_TEST_PG_URL / HGRIP_REDIS_URL. Idempotent.
 set -euo pipefail
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -27,6 +28,18 @@ if [ -z "${HGRIP_TEST_AMQP_URI:-}" ] && command -v rabbitmq-plugins >/dev/null; 
     echo "enabling rabbitmq_management"
     rabbitmq-plugins enable rabbitmq_management >/dev/null
     wait_port 15672
+  fi
+fi
+
+# Redis keeps the gateway's rate limits (gateway/hgrip_gateway/throttle.py). Without it the limits fail
+# open (a warning per request), so a machine without redis-server only warns here.
+if [ -z "${HGRIP_REDIS_URL:-}" ] && ! port_open 6379; then
+  if command -v redis-server >/dev/null; then
+    echo "starting Redis"
+    redis-server --bind 127.0.0.1 --port 6379 --daemonize yes >/dev/null
+    wait_port 6379
+  else
+    echo "warning: Redis is not running on 127.0.0.1:6379: the gateway's rate limits are off" >&2
   fi
 fi
 
