@@ -7,7 +7,6 @@ Protocol: docs/protocols/repositories.md. Address from HGRIP_REPOSITORIES_ADDRES
 import json
 import os
 import re
-import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote
@@ -21,6 +20,7 @@ from hgrip_standins.common import (
     run_until_signalled,
     start_in_thread,
 )
+from hgrip_standins.control import Availability
 
 DEFAULT_ADDRESS = "127.0.0.1:8040"
 # deploy/repositories-seed.json of the source tree; images set HGRIP_REPOSITORIES_SEED.
@@ -33,7 +33,7 @@ ACCESSION_PATTERNS = {
     "OMIX": re.compile(r"OMIX\d{6}(-\d{2})?"),
 }
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
-MODES = ("ok", "down", "slow")
+MODES = ("ok", "down", "slow")   # the datasets: answered; refused with 503; answered after delay_ms
 _DATASET_PATH = re.compile(r"/repositories/(?P<repository>[^/]+)/datasets/(?P<accession>[^/]+)")
 _LIST_PATH = re.compile(r"/repositories/(?P<repository>[^/]+)/datasets")
 
@@ -89,28 +89,6 @@ def _checked(item, number: int) -> dict:
         raise SeedError(f"dataset {number}: released must be YYYY-MM-DD or null")
     return {"repository": repository, "accession": accession, "submitter": submitter,
             "title": item.get("title"), "released": released}
-
-
-class Availability:
-    """What the dataset endpoints do next: answer (`ok`), refuse with 503 (`down`), answer late (`slow`)."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._state = {"mode": "ok", "delay_ms": 0}
-
-    def set(self, spec: dict) -> dict:
-        mode, delay_ms = spec.get("mode"), spec.get("delay_ms", 0)
-        if mode not in MODES:
-            raise BadRequest("invalid_mode", f"mode must be one of {', '.join(MODES)}")
-        if not isinstance(delay_ms, int) or isinstance(delay_ms, bool) or not 0 <= delay_ms <= 120_000:
-            raise BadRequest("invalid_delay", "delay_ms must be an integer from 0 to 120000")
-        with self._lock:
-            self._state = {"mode": mode, "delay_ms": delay_ms}
-            return dict(self._state)
-
-    def snapshot(self) -> dict:
-        with self._lock:
-            return dict(self._state)
 
 
 class RepositoriesHandler(JsonHandler):
@@ -176,7 +154,7 @@ def seed_path() -> Path:
 
 def create_server(host: str = "127.0.0.1", port: int = 8040, seed: Path | None = None):
     return make_server(RepositoriesHandler, host, port, catalogue=Catalogue.load(seed or seed_path()),
-                       availability=Availability())
+                       availability=Availability(MODES))
 
 
 def main() -> None:

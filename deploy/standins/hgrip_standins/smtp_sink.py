@@ -2,8 +2,10 @@
 
 Protocol: docs/protocols/smtp-sink.md. Address from HGRIP_SMTP_ADDRESS (default 127.0.0.1:8025),
 messages under $HGRIP_VAR/mail/ with one `index.jsonl` line per message. An inbox page and a JSON
-listing of the decoded messages are served over HTTP at HGRIP_MAIL_WEB_ADDRESS (default 127.0.0.1:8027).
+listing of the decoded messages are served over HTTP at HGRIP_MAIL_WEB_ADDRESS (default 127.0.0.1:8027),
+and `POST /mail/control` there makes the sink refuse mail (451) or accept it late, for fault tests.
 """
+import asyncio
 import json
 import os
 import re
@@ -33,9 +35,12 @@ from hgrip_standins.common import (
     utc_now,
     var_path,
 )
+from hgrip_standins.control import Availability
 
 DEFAULT_ADDRESS = "127.0.0.1:8025"
 DEFAULT_WEB_ADDRESS = "127.0.0.1:8027"
+# What DATA gets: accepted; refused with a transient 451 (nothing stored); accepted after delay_ms.
+MODES = ("ok", "refuse", "slow")
 MESSAGE_ID = re.compile(r"\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{32}")   # a stored file's stem: nothing else is served
 
 
@@ -46,8 +51,15 @@ class MailboxHandler:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self.delivery = Availability(MODES)   # set through the web server's /mail/control
 
     async def handle_DATA(self, server, session, envelope):
+        delivery = self.delivery.snapshot()
+        if delivery["mode"] == "refuse":
+            log("smtp-sink", "refused a message (control mode)")
+            return "451 4.3.0 Mail temporarily refused (control mode)"
+        if delivery["mode"] == "slow":
+            await asyncio.sleep(delivery["delay_ms"] / 1000)
         now = utc_now()
         name = f"{file_stamp(now)}-{uuid.uuid4().hex}.eml"
         content = envelope.original_content or envelope.content
@@ -141,7 +153,8 @@ class MailWebHandler(JsonHandler):
 
     standin_name = "smtp-sink"
     routes = {("GET", "/"): "page", ("GET", "/mail"): "page", ("GET", "/mail/"): "page",
-              ("GET", "/mail/messages"): "messages", ("GET", "/mail/healthz"): "healthz"}
+              ("GET", "/mail/messages"): "messages", ("GET", "/mail/healthz"): "healthz",
+              ("GET", "/mail/control"): "get_control", ("POST", "/mail/control"): "set_control"}
 
     def resolve(self, method, path):
         found = super().resolve(method, path)
@@ -186,11 +199,21 @@ class MailWebHandler(JsonHandler):
     def healthz(self):
         return 200, {"status": "ok", "directory": str(self.server.directory)}
 
+    def get_control(self):
+        return 200, self.server.delivery.snapshot()
 
-def create_web_server(host: str = "127.0.0.1", port: int = 8027, directory: Path | None = None):
+    def set_control(self):
+        state = self.server.delivery.set(self.json_body())
+        log(self.standin_name, f"control: {state}")
+        return 200, state
+
+
+def create_web_server(host: str = "127.0.0.1", port: int = 8027, directory: Path | None = None,
+                      delivery: Availability | None = None):
+    """``delivery``: the SMTP handler's, so /mail/control switches what the SMTP side does."""
     directory = directory or var_path("mail")
     directory.mkdir(parents=True, exist_ok=True)
-    return make_server(MailWebHandler, host, port, directory=directory)
+    return make_server(MailWebHandler, host, port, directory=directory, delivery=delivery or Availability(MODES))
 
 
 def main() -> None:
@@ -198,7 +221,7 @@ def main() -> None:
     web_host, web_port = address_from_env("HGRIP_MAIL_WEB_ADDRESS", DEFAULT_WEB_ADDRESS)
     controller = create_controller(host, port)
     try:
-        web = create_web_server(web_host, web_port, controller.handler.directory)
+        web = create_web_server(web_host, web_port, controller.handler.directory, controller.handler.delivery)
     except OSError as error:
         if os.environ.get("HGRIP_MAIL_WEB_ADDRESS"):
             raise   # an address asked for explicitly must be served

@@ -2,7 +2,7 @@
 nameko config).
 
 Config: ``REPOSITORIES_URL`` (default http://127.0.0.1:8040), ``REPOSITORIES_TIMEOUT`` (5 s),
-``SMTP_HOST`` / ``SMTP_PORT`` (127.0.0.1 / 8025), ``MAIL_FROM`` (hgrip@localhost), ``SMTP_TIMEOUT`` (10 s),
+``SMTP_HOST`` / ``SMTP_PORT`` (127.0.0.1 / 8025), ``MAIL_FROM`` (hgrip@localhost), ``SMTP_TIMEOUT`` (5 s),
 ``SMS_URL`` (http://127.0.0.1:8026), ``SMS_TIMEOUT`` (5 s), ``SMS_SENDER`` (HGRIP).
 """
 from datetime import timedelta
@@ -48,7 +48,9 @@ class MailerProvider(DependencyProvider):
         self.mailer = SmtpMailer(host=config.get("SMTP_HOST") or "127.0.0.1",
                                  port=int(config.get("SMTP_PORT") or 8025),
                                  sender=config.get("MAIL_FROM") or "hgrip@localhost",
-                                 timeout=float(config.get("SMTP_TIMEOUT", 10)))
+                                 # Under the gateway's 10 s RPC time-out: a hanging relay is
+                                 # answered mail_unavailable, not a generic time-out.
+                                 timeout=float(config.get("SMTP_TIMEOUT", 5)))
 
     def get_dependency(self, worker_ctx):
         return self.mailer
