@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import { api, unwrap } from '../src/api/client'
-import { ApiError, errorText } from '../src/api/errors'
+import { ApiError, errorText, waitText } from '../src/api/errors'
 import { guard, routes } from '../src/router'
 import { _setAccountForTests, installSessionExpiry, loadSession, login, logout, session } from '../src/session'
 import { answer, json, refusal, requests } from './support'
@@ -48,6 +48,17 @@ describe('the client', () => {
     const error = await unwrap(api.GET('/api/v1/me')).catch((e) => e)
     expect(error.retryAfter).toBe(42)
     expect(error.text('en')).toBe('Wait.')
+  })
+
+  it('says how long a rate limit asks to wait, in both languages', async () => {
+    answer(new Response(JSON.stringify({ error: { code: 'rate_limited', message: 'Too many attempts; please wait before trying again.',
+      message_zh: '尝试次数过多，请稍后再试。', details: { retry_after_seconds: 830 } } }),
+    { status: 429, headers: { 'Content-Type': 'application/json', 'Retry-After': '830' } }))
+    const error = await unwrap(api.POST('/api/v1/auth/session', { body: { username: 'a', password: 'b' } })).catch((e) => e)
+    expect(errorText(error, 'zh-CN')).toBe('尝试次数过多，请稍后再试。（约 14 分钟后可重试）')
+    expect(errorText(error, 'en')).toBe('Too many attempts; please wait before trying again. (try again in about 14 minutes)')
+    expect(waitText(1, 'en')).toBe('1 second')
+    expect(waitText(45, 'zh-CN')).toBe('45 秒')
   })
 
   it('says the platform cannot be reached when the network fails', async () => {

@@ -56,9 +56,22 @@ export class ApiError extends Error {
   }
 }
 
-/** Any thrown value as text in the page's language. */
+/** A wait in words, in the page's language: seconds under a minute, else whole minutes rounded up. */
+export function waitText(seconds: number, locale: string): string {
+  const zh = locale.startsWith('zh')
+  if (seconds < 60) return zh ? `${seconds} 秒` : `${seconds} second${seconds === 1 ? '' : 's'}`
+  const minutes = Math.ceil(seconds / 60)
+  return zh ? `${minutes} 分钟` : `${minutes} minute${minutes === 1 ? '' : 's'}`
+}
+
+/** Any thrown value as text in the page's language. A rate limit (429 rate_limited: too many wrong
+ * passwords or codes) says how long to wait, from its Retry-After. */
 export function errorText(error: unknown, locale: string): string {
   if (error instanceof ApiError) {
+    if (error.code === 'rate_limited' && error.retryAfter) {
+      const wait = waitText(error.retryAfter, locale)
+      return `${error.text(locale)}${locale.startsWith('zh') ? `（约 ${wait}后可重试）` : ` (try again in about ${wait})`}`
+    }
     const fields = Object.values(error.fieldTexts(locale))
     return fields.length ? `${error.text(locale)} ${fields.join(' ')}` : error.text(locale)
   }
