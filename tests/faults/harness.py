@@ -32,7 +32,8 @@ from pathlib import Path
 import requests
 
 DEMO_PASSWORD = "Demo-2026!"
-RESEARCHERS = ("zhangxiaohan", "wangyuqing", "liuhaoran", "zhaominghui", "sunlijuan", "zhoujianguo")
+# The demo researchers an institution authorised (zhaominghui is not: his projects are refused).
+RESEARCHERS = ("zhangxiaohan", "wangyuqing", "liuhaoran", "sunlijuan", "zhoujianguo")
 OPERATOR = "operator"
 PROJECT = {"pi_name": "刘晓寒", "pi_email": "data-admin@big.ac.cn", "consent": True}
 HRA = {"detailed_type": "raw_sequencing", "cases": 1, "mb_per_case": 1,
@@ -254,7 +255,8 @@ class Load:
         while len(self.accepted) < target:
             if time.monotonic() > deadline:
                 raise AssertionError(f"load not flowing: {len(self.accepted)}/{target} accepted; "
-                                     f"failures {self.failures[:5]}, statuses {dict(self.statuses)}")
+                                     f"failures {self.failures[:5]}, errors {self.errors[:5]}, "
+                                     f"statuses {dict(self.statuses)}")
             time.sleep(0.1)
 
     # -- running ----------------------------------------------------------------------------------
@@ -402,7 +404,8 @@ def count(platform, load: Load, timeout: float = 90.0, explained=lambda dead_let
     else:
         left = [d for d in dead.json()["items"] if not explained(d)]
         if left:
-            problems.append(f"{len(left)} dead letters: {[(d.get('service'), d.get('event_type'), d.get('error')) for d in left[:3]]}")
+            shown = [(d.get("service"), d.get("event_type"), d.get("error")) for d in left[:3]]
+            problems.append(f"{len(left)} dead letters: {shown}")
     problems += checker.failures
 
     recover = load.recovery_seconds(recover_since) if recover_since is not None else None

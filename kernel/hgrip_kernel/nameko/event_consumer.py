@@ -3,7 +3,8 @@
 nameko's own event handler either acks a failed message (it is lost) or requeues it forever. Here
 a failure is re-published to ``<queue>.retry`` (a TTL queue that returns it after a delay) until
 MAX_DELIVERY_ATTEMPTS, then to ``hgrip.dead-letters``; the original is acked only after the broker
-confirmed the re-publish, so a message is never lost on the way. Invalid envelopes dead-letter at once.
+confirmed the re-publish, so a message is never lost on the way. Invalid envelopes dead-letter at once;
+a failure because the database is unreachable is retried without counting as an attempt.
 """
 from datetime import UTC, datetime
 from functools import partial
@@ -27,6 +28,7 @@ from ..messaging.topology import (
     declare_topology,
     retry_queue,
 )
+from ..store import database_unreachable
 
 log = get_logger("hgrip.consumer")
 
@@ -76,8 +78,14 @@ class EventConsumer(Consumer):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             return result, exc_info
-        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
-        target = self.retry.name if attempts < self.max_attempts else DEAD_LETTER_QUEUE
+        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0))
+        if database_unreachable(exc_info[1]):
+            # Not this message's fault: it waits in the retry queue for the database, its attempts
+            # untouched, so an outage longer than the retries cannot send good events to the dead letters.
+            target = self.retry.name
+        else:
+            attempts += 1
+            target = self.retry.name if attempts < self.max_attempts else DEAD_LETTER_QUEUE
         log.warning("event_handler_failed", queue=self.queue_name, attempts=attempts,
                     error=repr(exc_info[1]), next=target)
         self._forward(message, body, target, attempts, exc_info[1])

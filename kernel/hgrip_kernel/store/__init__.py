@@ -1,4 +1,4 @@
-from .engine import create_engine, is_sqlite
+from .engine import create_engine, database_unreachable, is_sqlite
 from .event_store import EventStore, UnitOfWork
 
-__all__ = ["EventStore", "UnitOfWork", "create_engine", "is_sqlite"]
+__all__ = ["EventStore", "UnitOfWork", "create_engine", "database_unreachable", "is_sqlite"]

@@ -3,6 +3,7 @@ import threading
 import weakref
 
 import sqlalchemy
+import sqlalchemy.exc
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
@@ -25,6 +26,30 @@ def create_engine(url: str, **kwargs) -> sqlalchemy.Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return sqlalchemy.create_engine(url, **kwargs)
+
+
+# SQLSTATE classes of a connection that is gone or refused: 08 connection exception, 57 operator
+# intervention (57P01 admin_shutdown: the server is restarting). Deadlocks (40P01) and the like are not
+# here: they are the caller's to retry as concurrency, the server itself is fine.
+UNREACHABLE_SQLSTATE_CLASSES = ("08", "57")
+
+
+def database_unreachable(exc: BaseException | None) -> bool:
+    """True when ``exc`` (or what caused it) says the PostgreSQL server cannot be reached or dropped the
+    connection: the request may succeed once it is back, so callers answer 503 or retry later."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, sqlalchemy.exc.DBAPIError):
+            if exc.connection_invalidated:
+                return True
+            # psycopg2's errors carry pgcode (None when no server answered); sqlite3's do not.
+            if isinstance(exc, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)) \
+                    and hasattr(exc.orig, "pgcode"):
+                code = getattr(exc.orig, "pgcode", None)
+                return code is None or code[:2] in UNREACHABLE_SQLSTATE_CLASSES
+            return False
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def _sqlite_engine(url: str, **kwargs) -> sqlalchemy.Engine:
