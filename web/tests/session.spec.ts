@@ -54,7 +54,7 @@ describe('the client', () => {
     answer(new Response(JSON.stringify({ error: { code: 'rate_limited', message: 'Too many attempts; please wait before trying again.',
       message_zh: '尝试次数过多，请稍后再试。', details: { retry_after_seconds: 830 } } }),
     { status: 429, headers: { 'Content-Type': 'application/json', 'Retry-After': '830' } }))
-    const error = await unwrap(api.POST('/api/v1/auth/session', { body: { username: 'a', password: 'b' } })).catch((e) => e)
+    const error = await unwrap(api.GET('/api/v1/me')).catch((e) => e)
     expect(errorText(error, 'zh-CN')).toBe('尝试次数过多，请稍后再试。（约 14 分钟后可重试）')
     expect(errorText(error, 'en')).toBe('Too many attempts; please wait before trying again. (try again in about 14 minutes)')
     expect(waitText(1, 'en')).toBe('1 second')
