@@ -17,10 +17,8 @@ DEMO_PASSWORD = "Demo-2026!"
 HGRG_SECRET = "e2e-hgrg-shared-secret"
 
 
-def launch(make_database, make_vhost, var: Path, backend: str = "postgresql", scale: dict | None = None):
-    """Start every service (``scale`` gives some several processes) and the gateway; provision demo accounts."""
-    from hgrip_standins.hgrg.provision import provision
-
+def platform_env(make_database, make_vhost, var: Path, backend: str = "postgresql") -> dict:
+    """A private platform's environment: its own ports, broker vhost, databases and var dir."""
     hgrg, repositories, smtp, mail_web, sms, gateway = (f"127.0.0.1:{free_port()}" for _ in range(6))
     env = {"HGRIP_AMQP_URI": make_vhost(), "HGRIP_VAR": str(var),
            "HGRIP_GATEWAY_ADDRESS": gateway,
@@ -39,10 +37,18 @@ def launch(make_database, make_vhost, var: Path, backend: str = "postgresql", sc
             env[key] = make_database(service)
         else:  # the embedded default of `make run`: one SQLite file per service
             env[key] = f"sqlite:///{var / (service + '.sqlite')}"
+    return env
+
+
+def launch(make_database, make_vhost, var: Path, backend: str = "postgresql", scale: dict | None = None):
+    """Start every service (``scale`` gives some several processes) and the gateway; provision demo accounts."""
+    from hgrip_standins.hgrg.provision import provision
+
+    env = platform_env(make_database, make_vhost, var, backend)
     running = Platform(env, var / "logs")
-    running.hgrg_url = f"http://{hgrg}/hgrg"
+    running.hgrg_url = env["HGRIP_HGRG_URL"]
     # The sinks' inbox pages, where a person (or a browser test) reads the codes the platform sends.
-    running.mail_url, running.sms_url = f"http://{mail_web}/", f"http://{sms}/"
+    running.mail_url, running.sms_url = f"http://{env['HGRIP_MAIL_WEB_ADDRESS']}/", f"http://{env['HGRIP_SMS_ADDRESS']}/"
     for name, module, args in (("hgrg", "hgrip_standins.hgrg", ["serve"]),
                                ("repositories", "hgrip_standins.repositories", []),
                                ("smtp-sink", "hgrip_standins.smtp_sink", []),

@@ -4,6 +4,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -165,15 +166,32 @@ def start_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
 
 
 def run_until_signalled(start, stop, name: str) -> None:
-    """Start a server, block until SIGINT/SIGTERM, then stop it (the runner sends SIGTERM)."""
+    """Start a server, block until SIGINT/SIGTERM, then stop it (the runner sends SIGTERM).
+
+    SIGHUP, which `hgrip-run` arranges for should it die, stops it $HGRIP_ORPHAN_STOP_DELAY seconds
+    later (after the services that use it). A repeated signal while stopping changes nothing;
+    "stopping" and "stopped" are the lines a supervisor (or a test) reads.
+    """
+    asked: list[int] = []
     stopping = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
+    stop_at: list[float] = []
+
+    def on_signal(signum, _frame):
+        asked.append(signum)
+        if signum != signal.SIGHUP:
+            stopping.set()
+        elif not stop_at:
+            stop_at.append(time.monotonic() + float(os.environ.get("HGRIP_ORPHAN_STOP_DELAY") or 0))
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     start()
     try:
-        while not stopping.wait(0.5):   # a timed wait so the signal handler gets to run promptly
+        # A timed wait so the signal handler gets to run promptly.
+        while not stopping.wait(0.2) and not (stop_at and time.monotonic() >= stop_at[0]):
             pass
     finally:
-        log(name, "stopping")
+        log(name, f"stopping ({signal.Signals(asked[0]).name if asked else 'error'})")
         stop()
+        log(name, "stopped")
     sys.exit(0)

@@ -1,4 +1,4 @@
-"""`hgrip-run` against fake commands: start order, prefixed output, restart with backoff, stop."""
+"""`hgrip-run` against fake commands: start order, prefixed output, restart with backoff, stopping."""
 import json
 import os
 import re
@@ -37,7 +37,8 @@ class RunnerProcess:
                **(env or {})}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "hgrip_standins.runner", "--plan", str(plan_file), "--stop-timeout", "2",
-             "--health-timeout", "30", *extra], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+             "--health-timeout", "30", *extra], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True)   # a process group of its own, as `make run` under a service manager
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -231,3 +232,87 @@ def test_plan_scale_and_environment(tmp_path):
     assert mask_url("sqlite:////tmp/x.sqlite") == "sqlite:////tmp/x.sqlite"
     rendered = table(["a", "b"], [["张晓寒", "x"], ["ab", "y"]]).splitlines()
     assert rendered[2].index("x") + 3 == rendered[3].index("y")   # 3 CJK characters fill 6 columns: aligned on screen
+
+
+STOPPABLE = {"standins": [{"name": "fake-sink", "argv": fake("serve", "fake-sink")}],
+             "services": [{"name": "svc-a", "argv": fake("slowstop", "svc-a")},
+                          {"name": "gateway", "argv": fake("gateway", "gateway")}]}
+
+
+def started_runner(tmp_path, free_port, kill_leftovers, plan=STOPPABLE):
+    runner = RunnerProcess(tmp_path, plan, free_port(), "--no-provision")
+    kill_leftovers(runner)
+    runner.wait_for(lambda: "Ctrl-C stops everything." in runner.output(), what="summary printed")
+    return runner
+
+
+def pids(runner, name) -> list[int]:
+    return [pid for e, n, pid in runner.events() if e == "start" and n == name]
+
+
+@pytest.mark.slow
+def test_a_signal_to_the_process_group_stops_everything_gracefully(tmp_path, free_port, kill_leftovers):
+    """As a service manager stops `make run`: SIGTERM to the group, then make relays one to the runner."""
+    runner = started_runner(tmp_path, free_port, kill_leftovers)
+    began = time.monotonic()
+    os.killpg(runner.process.pid, signal.SIGTERM)
+    time.sleep(0.05)
+    runner.process.send_signal(signal.SIGTERM)
+    assert runner.process.wait(timeout=30) == 0
+    events, out = runner.events(), runner.output()
+    assert time.monotonic() - began >= 1.5                          # svc-a's work in flight was waited for
+    assert [n for e, n, _ in events if e == "graceful-stop"] == ["svc-a", "gateway", "fake-sink"] or \
+        {n for e, n, _ in events if e == "graceful-stop"} == {"svc-a", "gateway", "fake-sink"}
+    assert [n for e, n, _ in events if e == "graceful-stop"][-1] == "fake-sink"   # services first
+    assert [e for e, n, _ in events if n == "svc-a"].count("sigterm") == 1        # the children saw one signal
+    assert "SIGKILL" not in out and "SIGTERM again: already stopping" in out
+    assert "svc-a stopped (exit code 0)" in out
+    assert not [pid for _, _, pid in events if alive(pid)]
+
+
+@pytest.mark.slow
+def test_a_child_stopped_alone_is_restarted_and_its_output_kept(tmp_path, free_port, kill_leftovers):
+    runner = started_runner(tmp_path, free_port, kill_leftovers)
+    first = pids(runner, "svc-a")[0]
+    os.kill(first, signal.SIGTERM)
+    runner.wait_for(lambda: len(pids(runner, "svc-a")) == 2, timeout=20, what="svc-a restarted")
+    assert ("graceful-stop", "svc-a", first) in runner.events()
+    assert "svc-a exited with code 0" in runner.output()
+    log = (tmp_path / "var" / "log" / "svc-a.log").read_text()     # both runs, appended
+    assert log.count("svc-a ready") == 2 and "svc-a stopping gracefully" in log
+    runner.process.send_signal(signal.SIGTERM)
+    assert runner.process.wait(timeout=30) == 0
+
+
+@pytest.mark.slow
+def test_children_stop_gracefully_when_the_runner_is_killed(tmp_path, free_port, kill_leftovers):
+    runner = started_runner(tmp_path, free_port, kill_leftovers)
+    # svc-a is restarted from the runner's monitor thread: it must outlive that thread's loop too.
+    os.kill(pids(runner, "svc-a")[0], signal.SIGTERM)
+    runner.wait_for(lambda: len(pids(runner, "svc-a")) == 2, timeout=20, what="svc-a restarted")
+    time.sleep(0.5)
+    children = {n: pids(runner, n)[-1] for n in ("svc-a", "gateway", "fake-sink")}
+    runner.process.kill()
+    runner.process.wait(timeout=10)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(alive(pid) for pid in children.values()):
+        time.sleep(0.1)
+    assert not [name for name, pid in children.items() if alive(pid)], "orphans left behind"
+    graceful = {(n, pid) for e, n, pid in runner.events() if e == "graceful-stop"}
+    assert set(children.items()) <= graceful
+    # Their last words are in their log files, though nobody was reading their output any more.
+    assert "svc-a stopping gracefully" in (tmp_path / "var" / "log" / "svc-a.log").read_text().split("ready")[-1]
+
+
+@pytest.mark.slow
+def test_ctrl_c_twice_does_not_wait(tmp_path, free_port, kill_leftovers):
+    plan = {"services": [{"name": "stubborn", "argv": fake("stubborn", "stubborn")},
+                         {"name": "gateway", "argv": fake("gateway", "gateway")}]}
+    runner = started_runner(tmp_path, free_port, kill_leftovers, plan)
+    began = time.monotonic()
+    runner.process.send_signal(signal.SIGINT)
+    runner.wait_for(lambda: "SIGINT: stopping" in runner.output(), timeout=10, what="stopping")
+    runner.process.send_signal(signal.SIGINT)
+    assert runner.process.wait(timeout=30) == 0
+    assert time.monotonic() - began < 2 + 3          # before the grace period (2 s) and margin ran out
+    assert "stubborn (pid" in runner.output() and "asked to stop at once (Ctrl-C twice): SIGKILL" in runner.output()

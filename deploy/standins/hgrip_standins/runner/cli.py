@@ -34,6 +34,25 @@ def login_account(accounts: list[dict]) -> dict | None:
     return next((a for a in usable if a.get("role") == "operator"), usable[0] if usable else None)
 
 
+def on_stop_signal(signum: int, stop_event: threading.Event, supervisor: Supervisor) -> None:
+    """Stop gracefully; only a second SIGINT (Ctrl-C pressed twice) means "now".
+
+    A repeated SIGTERM changes nothing: stopping `make run` the way service managers do sends one to the
+    process group and make passes another on to its child, the runner — both ask for the same stop.
+    """
+    name = signal.Signals(signum).name
+    if not stop_event.is_set():
+        supervisor.request_stop()
+        stop_event.set()
+        supervisor.say(f"{name}: stopping (services, then stand-ins; each may take up to "
+                       f"{supervisor.stop_timeout:g}s to finish its work; Ctrl-C twice to force)")
+    elif signum == signal.SIGINT and not supervisor.force.is_set():
+        supervisor.force.set()
+        supervisor.say("SIGINT again: SIGKILL for whatever has not stopped yet")
+    else:
+        supervisor.say(f"{name} again: already stopping")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="hgrip-run", description="Run HGRIP with its stand-ins on this machine")
     parser.add_argument("--scale", action="append", default=[], metavar="SERVICE=N",
@@ -45,7 +64,9 @@ def main(argv=None) -> None:
     parser.add_argument("--health-timeout", type=float, default=180, help="seconds to wait for the gateway")
     parser.add_argument("--login-timeout", type=float, default=60,
                         help="seconds to wait for a demo account's login to succeed after provisioning")
-    parser.add_argument("--stop-timeout", type=float, default=10, help="seconds between SIGTERM and SIGKILL")
+    parser.add_argument("--stop-timeout", type=float, default=float(os.environ.get("HGRIP_STOP_TIMEOUT") or 10),
+                        help="each process's grace period to finish its work once asked to stop (default 10 s, "
+                             "or $HGRIP_STOP_TIMEOUT); a process still there 3 s later is SIGKILLed")
     parser.add_argument("--plan", help="JSON file of commands to run instead of the platform's (tests, debugging)")
     args = parser.parse_args(argv)
     try:
@@ -66,13 +87,8 @@ def main(argv=None) -> None:
     gateway = summary.gateway_url(env)
     stop_event = threading.Event()
 
-    def on_signal(signum, _frame):
-        if stop_event.is_set():
-            supervisor.force.set()   # second Ctrl-C: do not wait for graceful shutdown
-        stop_event.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, lambda signum, _frame: on_stop_signal(signum, stop_event, supervisor))
+    signal.signal(signal.SIGTERM, lambda signum, _frame: on_stop_signal(signum, stop_event, supervisor))
     plan = load_plan(args.plan) if args.plan else default_plan(scale)
     if not args.plan and not args.no_legacy:
         with_legacy_import(plan, args.legacy)

@@ -50,7 +50,9 @@ def default_plan(scale: dict[str, int] | None = None, python: str = sys.executab
         count = (scale or {}).get(service, 1)
         for index in range(1, count + 1):
             name = service if count == 1 else f"{service}.{index}"
-            plan.services.append(ChildSpec(name, [hgrip, "serve", service], env={"HGRIP_INSTANCE": str(index)}))
+            # The gateway stops first, on its own: requests in flight finish while the services still answer.
+            plan.services.append(ChildSpec(name, [hgrip, "serve", service], "gateway" if service == "gateway"
+                                           else "services", env={"HGRIP_INSTANCE": str(index)}))
     return plan
 
 

@@ -17,6 +17,14 @@ def note(event):
         handle.write(f"{event} {name} {os.getpid()}\n")
 
 
+def hung_up(*_):   # the runner is gone: stop after the delay it gave (see the supervisor)
+    time.sleep(float(os.environ.get("HGRIP_ORPHAN_STOP_DELAY") or 0))
+    graceful()
+
+
+signal.signal(signal.SIGHUP, hung_up)
+
+
 def graceful(*_):
     note("graceful-stop")
     print(f"{name} stopping gracefully", flush=True)
@@ -26,6 +34,20 @@ def graceful(*_):
 note("start")
 if mode == "serve":
     signal.signal(signal.SIGTERM, graceful)
+    print(f"{name} ready", flush=True)
+    while True:
+        time.sleep(0.1)
+elif mode == "slowstop":   # work in flight when asked to stop: finishes it first
+    def finish(*_):
+        note("sigterm")
+        if finishing:
+            return
+        finishing.append(True)
+        time.sleep(1.5)
+        graceful()
+
+    finishing: list = []
+    signal.signal(signal.SIGTERM, finish)
     print(f"{name} ready", flush=True)
     while True:
         time.sleep(0.1)
@@ -39,6 +61,7 @@ elif mode == "stubborn":
     while True:
         time.sleep(0.1)
 elif mode == "oneshot":
+    time.sleep(0.5)   # as long as a stand-in needs to be up (a signal before that would kill it unheard)
     print(f"{name} ran", flush=True)
     sys.exit(int(sys.argv[3]))
 elif mode == "gateway":
