@@ -102,6 +102,14 @@ def test_a_200_that_is_not_hgrgs_confirmation_of_this_number_does_not_count(back
         assert not isinstance(caught.value, HgrgRefused), (status, body)
     with pytest.raises(HgrgRefused):
         outcome(answer(400, b'{"error": "invalid_backup_number", "message": "no"}'), number)
+    # The reason says what was wrong, for the operator's console and the log.
+    for body, said in [(b"<html>Bad Gateway</html>", "(body is not JSON)"),
+                       (b'["received"]', "(body is not a JSON object)"),
+                       (b'{"status": "received", "backup_number": "BF0"}',
+                        "(it confirms status 'received', backup_number 'BF0')")]:
+        with pytest.raises(HgrgUnavailable) as caught:
+            outcome(answer(201, body), number)
+        assert caught.value.reason == f"unexpected answer to {number}: HTTP 201 {said}"
 
 
 def test_the_signed_path_includes_the_base_path(hgrg, backup_payload):

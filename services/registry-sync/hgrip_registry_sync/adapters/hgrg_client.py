@@ -60,7 +60,7 @@ class HgrgClient:
 
     @staticmethod
     def _outcome(response, backup_number, change_id: str | None = None) -> str:
-        answer = _json(response)
+        answer, unreadable = _json(response)
         status = EXPECTED.get(response.status_code)
         # Only HGRG's own confirmation of this very number (and change) counts: a proxy's 200 page
         # must never mark something synced that HGRG has not got.
@@ -73,7 +73,10 @@ class HgrgClient:
             detail += f": {answer['message']}"
         if status:
             what = backup_number if change_id is None else f"owner change {change_id} of {backup_number}"
-            raise HgrgUnavailable(f"unexpected answer to {what}: {detail}", code)
+            # Say what was wrong with it, so the operator can tell a mangling proxy from a confused HGRG.
+            said = unreadable or "it confirms " + ", ".join(
+                f"{key} {answer.get(key)!r}" for key in ("status", "backup_number", "change_id") if key in answer)
+            raise HgrgUnavailable(f"unexpected answer to {what}: {detail} ({said})", code)
         if 400 <= code < 500:
             raise HgrgRefused(f"refused: {detail}", code)
         raise HgrgUnavailable(detail, code)
@@ -87,9 +90,10 @@ def _signed_path(url: str) -> str:
     return unquote(urlsplit(url).path)
 
 
-def _json(response) -> dict:
+def _json(response) -> tuple[dict, str | None]:
+    """(the answer's JSON object, None), or ({}, what made it unreadable)."""
     try:
         answer = response.json()
     except ValueError:
-        return {}
-    return answer if isinstance(answer, dict) else {}
+        return {}, "body is not JSON"
+    return (answer, None) if isinstance(answer, dict) else ({}, "body is not a JSON object")
