@@ -4,7 +4,7 @@ a request that needs a peer that is down is refused with a clear bilingual 503 a
 nothing is half-done, and once the peer is back the same request works.
 
 The platform is tests/conftest.py's (the shared servers: only the peers misbehave here); the load and
-the count after it are harness.py's. Figures: docs/reliability.md."""
+the count after it are harness.py's. Figures: docs/reliability-peers.md."""
 import socket
 import subprocess
 import sys
@@ -88,9 +88,9 @@ HGRG_FAULTS = {
     "slow": ({"mode": "slow", "delay_ms": (HGRG_TIMEOUT + 2) * 1000}, True, f"no answer within {HGRG_TIMEOUT} s"),
     "500_before_receipt": ({"mode": "down", "status": 500}, False, "HTTP 500"),
     "500_after_receipt": ({"mode": "error500"}, True, "HTTP 500 internal_error"),
-    "not_json": ({"mode": "malformed", "body": "not_json"}, True, "unexpected answer to"),
-    "wrong_shape": ({"mode": "malformed", "body": "wrong_shape"}, True, "unexpected answer to"),
-    "other_number": ({"mode": "malformed", "body": "other_number"}, True, "unexpected answer to"),
+    "not_json": ({"mode": "malformed", "body": "not_json"}, True, "(body is not JSON)"),
+    "wrong_shape": ({"mode": "malformed", "body": "wrong_shape"}, True, "(body is not a JSON object)"),
+    "other_number": ({"mode": "malformed", "body": "other_number"}, True, "backup_number 'BF0000000000000')"),
 }
 
 
@@ -115,7 +115,7 @@ def test_hgrg_slow_failing_or_malformed_under_load_gets_every_number_there_once(
             # HGRG kept it (or not), and the operator sees it failing: a late or garbled answer is never
             # taken for a receipt, and nothing is given up.
             push = wait_until(failing_as_it_should, timeout=40, interval=0.3, message=f"{first} failing")
-            assert push["attempts"] >= 1 and logged.split()[0] in push["last_error"], push
+            assert push["attempts"] >= 1 and logged in push["last_error"], push
             summary = sync_summary(operator)
             assert summary["failing"] >= 1 and summary["oldest_pending_at"], summary
         finally:
@@ -228,17 +228,36 @@ def test_sms_down_when_a_claim_code_is_sent_tells_the_user_and_a_later_send_work
     import_legacy(platform)
     liu = client_for("liuhaoran")   # the demo export has another mobile for 刘浩然: a claim by SMS
     body = {"legacy_name": "刘浩然", "legacy_mobile": "18600001111"}
+    control = f"http://{platform.env['HGRIP_SMS_ADDRESS']}/sms/control"
 
-    platform.stop("sms-sink")
-    try:
-        refusal(liu.post("/api/v1/claims/sms-code", json=body), 503, "sms_unavailable")
-        assert platform.query("verification", "SELECT count(*) FROM sms_codes")[0][0] == 0
-        refusal(liu.post("/api/v1/claims/sms-code", json=body), 503, "sms_unavailable")   # not "too soon"
-    finally:
-        start_standin(platform, "sms-sink", "HGRIP_SMS_ADDRESS")
+    # Stopped, refusing (503), hanging past verification's SMS_TIMEOUT (5 s): each time the user is
+    # told, nothing is kept, and the next try is not held back by the 60 s cooldown.
+    for how, mode in (("stopped", None), ("refusing", {"mode": "down"}),
+                      ("too_slow", {"mode": "slow", "delay_ms": 8000})):
+        if mode is None:
+            platform.stop("sms-sink")
+        else:
+            assert requests.post(control, json=mode, timeout=10).status_code == 200
+        try:
+            started = time.monotonic()
+            refusal(liu.post("/api/v1/claims/sms-code", json=body), 503, "sms_unavailable")
+            took = time.monotonic() - started
+            assert took < 10, (how, took)
+            assert platform.query("verification", "SELECT count(*) FROM sms_codes")[0][0] == 0, how
+        finally:
+            if mode is None:
+                start_standin(platform, "sms-sink", "HGRIP_SMS_ADDRESS")
+            else:
+                requests.post(control, json={"mode": "ok"}, timeout=10)
+        print(f"\n[peer fault] SMS {how}: 503 sms_unavailable in {took:.1f} s, nothing kept")
+    # The gateway that hung delivers its message late (as a real one may): that code was never kept,
+    # so it claims nothing and says so.
+    late = wait_until(lambda: sms_code_for("18600001111"), timeout=15, message="the late SMS")
+    refusal(liu.post("/api/v1/claims", json={**body, "sms_code": late}), 404, "sms_code_not_requested")
 
     sent = liu.post("/api/v1/claims/sms-code", json=body)
     assert sent.status_code == 202, sent.text
-    code = wait_until(lambda: sms_code_for("18600001111"), message="the SMS code")
+    code = wait_until(lambda: (lambda c: c if c != late else None)(sms_code_for("18600001111")),
+                      message="the SMS code")
     claimed = liu.post("/api/v1/claims", json={**body, "sms_code": code})
     assert claimed.status_code == 200 and claimed.json()["count"] >= 1, claimed.text

@@ -1,10 +1,12 @@
 """SMS sink: an HTTP "SMS gateway" that stores every message as a JSON file instead of sending it.
 
 Protocol: docs/protocols/sms-sink.md. Address from HGRIP_SMS_ADDRESS (default 127.0.0.1:8026),
-messages under $HGRIP_VAR/sms/; an inbox page of them at `/`.
+messages under $HGRIP_VAR/sms/; an inbox page of them at `/`. `POST /sms/control` makes it refuse
+(503) or answer late, for fault tests.
 """
 import json
 import re
+import time
 import uuid
 from html import escape
 
@@ -23,10 +25,12 @@ from hgrip_standins.common import (
     utc_now,
     var_path,
 )
+from hgrip_standins.control import Availability
 
 DEFAULT_ADDRESS = "127.0.0.1:8026"
 MOBILE = re.compile(r"1[3-9]\d{9}")   # a mainland-China mobile number, no country code
 MAX_TEXT = 1000
+MODES = ("ok", "down", "slow")   # /sms/send: stores; refused with 503, nothing stored; stores after delay_ms
 
 
 class SmsHandler(JsonHandler):
@@ -35,12 +39,19 @@ class SmsHandler(JsonHandler):
         ("POST", "/sms/send"): "send",
         ("GET", "/sms/messages"): "messages",
         ("GET", "/sms/healthz"): "healthz",
+        ("GET", "/sms/control"): "get_control",
+        ("POST", "/sms/control"): "set_control",
         ("GET", "/"): "page",
         ("GET", "/sms"): "page",
         ("GET", "/sms/"): "page",
     }
 
     def send(self):
+        control = self.server.availability.snapshot()
+        if control["mode"] == "down":
+            raise BadRequest("unavailable", "the SMS sink is down (control mode)", 503)
+        if control["mode"] == "slow":
+            time.sleep(control["delay_ms"] / 1000)
         payload = self.json_body()
         mobile, text, sender = payload.get("mobile"), payload.get("text"), payload.get("sender")
         if not isinstance(mobile, str) or not MOBILE.fullmatch(mobile):
@@ -90,11 +101,19 @@ class SmsHandler(JsonHandler):
     def healthz(self):
         return 200, {"status": "ok", "directory": str(self.server.directory)}
 
+    def get_control(self):
+        return 200, self.server.availability.snapshot()
+
+    def set_control(self):
+        state = self.server.availability.set(self.json_body())
+        log(self.standin_name, f"control: {state}")
+        return 200, state
+
 
 def create_server(host: str = "127.0.0.1", port: int = 8026, directory=None):
     directory = directory or var_path("sms")
     directory.mkdir(parents=True, exist_ok=True)
-    return make_server(SmsHandler, host, port, directory=directory)
+    return make_server(SmsHandler, host, port, directory=directory, availability=Availability(MODES))
 
 
 def main() -> None:

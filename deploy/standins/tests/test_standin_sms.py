@@ -36,3 +36,24 @@ def test_sms_sink_refuses_bad_input(standin, tmp_path):
     assert requests.get(f"{base}/sms/nowhere", timeout=5).status_code == 404
     assert list((tmp_path / "var" / "sms").glob("*.json")) == []
     assert requests.get(f"{base}/sms/healthz", timeout=5).status_code == 200
+
+
+def test_the_control_makes_the_sink_refuse_or_answer_late(standin, tmp_path):
+    import time
+
+    address, _ = standin(["hgrip_standins.sms_sink"], "HGRIP_SMS_ADDRESS")
+    base = f"http://{address}"
+    message = {"mobile": "13912345678", "text": "【HGRIP】验证码 654321"}
+    assert requests.post(f"{base}/sms/control", json={"mode": "down"}, timeout=5).json()["mode"] == "down"
+    refused = requests.post(f"{base}/sms/send", json=message, timeout=5)
+    assert (refused.status_code, refused.json()["error"]) == (503, "unavailable")
+    assert not list((tmp_path / "var" / "sms").glob("*.json"))
+    assert requests.get(f"{base}/sms/healthz", timeout=5).status_code == 200   # health stays answerable
+
+    requests.post(f"{base}/sms/control", json={"mode": "slow", "delay_ms": 700}, timeout=5)
+    started = time.monotonic()
+    assert requests.post(f"{base}/sms/send", json=message, timeout=5).status_code == 201
+    assert time.monotonic() - started >= 0.7
+    requests.post(f"{base}/sms/control", json={"mode": "ok"}, timeout=5)
+    assert requests.get(f"{base}/sms/control", timeout=5).json() == {"mode": "ok", "delay_ms": 0}
+    assert requests.post(f"{base}/sms/control", json={"mode": "sideways"}, timeout=5).status_code == 400
