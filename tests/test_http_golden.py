@@ -115,7 +115,8 @@ class Normaliser:
 
     def header(self, name: str, value: str) -> str:
         if name == "Set-Cookie":
-            value = re.sub(r"^(\w+)=([^;]+)", r"\1=<token>", value)
+            # Every cookie's value (a browser login sets two, joined by ", ": the session, the known device).
+            value = re.sub(r"(^|, )(\w+)=([^;]+)", r"\1\2=<token>", value)
         if name == "Retry-After" and value.isdigit() and 0 < int(value) <= MAX_WAIT:
             return "<seconds>"
         return ASSET.sub(r"/assets/\1-<hash>.\2", self.text(value))

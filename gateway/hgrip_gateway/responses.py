@@ -23,7 +23,11 @@ def json_response(payload, status: int = 200, headers: dict | None = None) -> Re
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     response = Response(body, status=status, content_type=JSON_TYPE)
     for name, value in (headers or {}).items():
-        response.headers[name] = value
+        if isinstance(value, list):   # a header sent more than once (a session's two Set-Cookie)
+            for one in value:
+                response.headers.add(name, one)
+        else:
+            response.headers[name] = value
     return response
 
 

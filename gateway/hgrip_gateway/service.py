@@ -18,7 +18,7 @@ from .calls import call, gather
 from .errors import GatewayError
 from .openapi import build_openapi
 from .routing import HGRG, PUBLIC, Reply, route, routes_of
-from .throttle import Throttled, refused, sent, wrong_password
+from .throttle import DEVICE_COOKIE, DEVICE_COOKIE_PATH, DEVICE_DAYS, Throttled, refused, sent, wrong_password
 from .web import api
 from .webapp import serve_page, web_dist
 
@@ -71,9 +71,12 @@ class GatewayService:
 
     def _log_in(self, request, body) -> dict:
         """identity's login behind the login limits: wrong passwords count per (account, address),
-        per address and per account; a success or an outage counts nothing."""
+        per address and per account (not for a browser holding this account's known-device cookie);
+        a success or an outage counts nothing."""
         username, address = body["username"], self.throttle.address(request)
-        checks = [("login_pair", f"{username}\n{address}"), ("login_address", address), ("login_account", username)]
+        checks = [("login_pair", f"{username}\n{address}"), ("login_address", address)]
+        if not self.throttle.devices.knows(request, username):
+            checks.append(("login_account", username))
         return self.throttle.attempt(
             checks, lambda: call(self.identity.login, username, body["password"], timeout=self.rpc_timeout),
             wrong_password)
@@ -91,21 +94,28 @@ class GatewayService:
         """Exchange an HGRG account's username and password for a bearer token. Wrong passwords lock
         nothing; they are limited (429 rate_limited with Retry-After) per account and client address
         (5 per 15 minutes), per address (30 per 15 minutes) and per account from everywhere (100 an
-        hour). 401 account_inactive: the right password of an account that has left its institution."""
+        hour; not for a browser holding the account's hgrip_device cookie). 401 account_inactive: the right password of an account that has left its institution."""
         return self._log_in(request, body)
 
     @route("POST", f"{PREFIX}/auth/session", auth=PUBLIC, csrf=True, tag="auth",
            summary="Log in the browser: a session cookie instead of a token",
            body=schemas.LoginRequest, response=schemas.Account, errors=(401, 403, 429),
            headers={"Set-Cookie": f"{SESSION_COOKIE}=<token>; HttpOnly; SameSite=Strict; Path=/api/; "
-                                  "Max-Age=<seconds until the token expires>[; Secure over HTTPS]"})
+                                  "Max-Age=<seconds until the token expires>[; Secure over HTTPS], and "
+                                  f"{DEVICE_COOKIE}=<signed>; HttpOnly; SameSite=Strict; Path={DEVICE_COOKIE_PATH}; "
+                                  f"Max-Age={DEVICE_DAYS * 86400}[; Secure over HTTPS] (this browser is known "
+                                  "to the account: its logins skip the per-account limit)"})
     def create_session(self, request, body):
         """Same check and refusals as POST /auth/login, but the token goes into an HttpOnly cookie that
         scripts cannot read, and the body is the account (as GET /me). Needs X-HGRIP-CSRF: 1, like every
-        unsafe request the cookie authenticates, and an Origin (if sent) of this host."""
+        unsafe request the cookie authenticates, and an Origin (if sent) of this host. A second cookie,
+        hgrip_device, makes this browser known to the account: its later logins to it skip the
+        per-account limit, so guessers spread over many addresses cannot keep its owner out."""
         login = self._log_in(request, body)
-        cookie = session_cookie(login["access_token"], login["expires_in"], request_is_https(request))
-        return Reply(login["account"], headers={"Set-Cookie": cookie})
+        secure = request_is_https(request)
+        cookies = [session_cookie(login["access_token"], login["expires_in"], secure),
+                   self.throttle.devices.cookie(body["username"], secure)]
+        return Reply(login["account"], headers={"Set-Cookie": cookies})
 
     @route("GET", f"{PREFIX}/auth/session", auth=PUBLIC, tag="auth",
            summary="Whether this browser is logged in, and as whom", response=schemas.SessionState)

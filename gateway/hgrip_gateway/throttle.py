@@ -9,7 +9,8 @@ Who is slowed, and who is not (OWASP's advice against lockouts):
 - a login counts only wrong passwords, strictly per (account, address) pair, loosely per address and
   very loosely per account (that one bites only a guesser spread over many addresses), so the owner
   logging in from elsewhere is never refused because a stranger guessed; open sessions are never
-  touched;
+  touched; a browser that has logged in to the account before holds a signed "known device" cookie
+  that exempts it from the per-account limit, so not even a distributed guesser keeps its owner out;
 - an attempt refused here is not counted (a refused guesser cannot push the account's counter up
   by hammering);
 - code checks and claims count refusals, code sends count what was sent.
@@ -22,6 +23,7 @@ A fixed window can let up to twice a limit through around a window's edge; the b
 in docs/api.md count that.
 """
 import hashlib
+import hmac
 import ipaddress
 import math
 import time
@@ -148,6 +150,7 @@ class Throttle:
         self.limits = limits
         self.trusted = trusted
         self.clock = clock
+        self.devices: KnownDevices | None = None   # set by Throttled (it needs the token secret)
 
     def address(self, request: Request) -> str:
         return client_address(request, self.trusted)
@@ -210,6 +213,44 @@ class Throttle:
         return (math.floor(now / limit.window) + 1) * limit.window
 
 
+# ---- known devices (OWASP's "device cookies") ----------------------------------------------------
+
+DEVICE_COOKIE = "hgrip_device"
+DEVICE_COOKIE_PATH = "/api/v1/auth/"      # sent to the login routes only
+DEVICE_DAYS = 180
+
+
+class KnownDevices:
+    """A browser that logged in to an account gets a cookie signed for that username; presenting it
+    again exempts a login of that username from the per-account limit (never from the pair's or the
+    address's). It names no account: the signature is checked against the username being tried."""
+
+    def __init__(self, secret: str, days: int = DEVICE_DAYS, clock: Callable[[], float] = time.time):
+        # A key of its own, derived: a device cookie can never pass for anything else signed here.
+        self.key = hmac.new(secret.encode("utf-8"), b"hgrip known-device cookie", hashlib.sha256).digest()
+        self.days = days
+        self.clock = clock
+
+    def cookie(self, username: str, secure: bool) -> str:
+        """The Set-Cookie value after a successful browser login."""
+        max_age = self.days * 86400
+        expires = int(self.clock()) + max_age
+        attributes = [f"{DEVICE_COOKIE}={expires}.{self._signature(username, expires)}", "HttpOnly",
+                      "SameSite=Strict", f"Path={DEVICE_COOKIE_PATH}", f"Max-Age={max_age}"]
+        if secure:
+            attributes.append("Secure")
+        return "; ".join(attributes)
+
+    def knows(self, request: Request, username: str) -> bool:
+        expires, _, signature = (request.cookies.get(DEVICE_COOKIE) or "").partition(".")
+        if not expires.isdigit() or int(expires) < self.clock():
+            return False
+        return hmac.compare_digest(signature, self._signature(username, int(expires)))
+
+    def _signature(self, username: str, expires: int) -> str:
+        return hmac.new(self.key, f"{username}\n{expires}".encode(), hashlib.sha256).hexdigest()
+
+
 # ---- what counts --------------------------------------------------------------------------------
 
 def wrong_password(error: BaseException | None) -> bool:
@@ -246,13 +287,15 @@ def throttle_from_config(config: dict) -> Throttle:
 
 
 class Throttled(DependencyProvider):
-    """One ``Throttle`` per gateway container (its Redis connection pool is shared by the workers)."""
+    """One ``Throttle`` per gateway container (its Redis connection pool is shared by the workers),
+    with the container's ``KnownDevices`` as ``throttle.devices``."""
 
     def __init__(self):
         self.throttle: Throttle | None = None
 
     def setup(self):
         self.throttle = throttle_from_config(self.container.config)
+        self.throttle.devices = KnownDevices(self.container.config["TOKEN_SECRET"])
 
     def get_dependency(self, worker_ctx):
         return self.throttle

@@ -77,13 +77,17 @@ def assert_error(response, status, code):
     return error
 
 
-def cookie_attributes(response) -> dict:
-    name_value, *attributes = [part.strip() for part in response.headers["Set-Cookie"].split(";")]
-    found = {"": name_value}
-    for attribute in attributes:
-        key, _, value = attribute.partition("=")
-        found[key.lower()] = value
-    return found
+def cookie_attributes(response, name="hgrip_session") -> dict:
+    """One Set-Cookie's attributes (a browser login sets two: the session and the known device)."""
+    for header in response.raw.headers.getlist("Set-Cookie"):
+        name_value, *attributes = [part.strip() for part in header.split(";")]
+        if name_value.startswith(f"{name}="):
+            found = {"": name_value}
+            for attribute in attributes:
+                key, _, value = attribute.partition("=")
+                found[key.lower()] = value
+            return found
+    raise AssertionError(f"no Set-Cookie {name}: {response.headers.get('Set-Cookie')}")
 
 
 def test_login_sets_an_httponly_strict_cookie_and_answers_the_account(api):
@@ -94,6 +98,9 @@ def test_login_sets_an_httponly_strict_cookie_and_answers_the_account(api):
     cookie = cookie_attributes(response)
     assert cookie == {"": "hgrip_session=good", "httponly": "", "samesite": "Strict", "path": "/api/",
                       "max-age": "3600"}
+    device = cookie_attributes(response, "hgrip_device")   # throttle.KnownDevices: login routes only
+    assert (device["path"], device["samesite"], device["max-age"]) == ("/api/v1/auth/", "Strict", str(180 * 86400))
+    assert "httponly" in device and "alice" not in device[""]
     assert response.headers["Cache-Control"] == "no-store"
 
 

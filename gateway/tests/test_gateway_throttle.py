@@ -7,12 +7,14 @@ import uuid
 
 import pytest
 import redis
+import requests
 from nameko.rpc import rpc
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from hgrip_gateway.throttle import (
     DEFAULT_REDIS_URL,
+    KnownDevices,
     Limit,
     Throttle,
     client_address,
@@ -137,6 +139,26 @@ def test_the_client_address(peer, forwarded, trusted, expected):
     assert client_address(request_from(peer, forwarded), trusted_networks(trusted)) == expected
 
 
+def test_a_known_device_cookie_is_signed_for_its_username_and_expires():
+    clock = Clock(1_000_000.0)
+    devices = KnownDevices("a-token-secret", days=1, clock=clock)
+    set_cookie = devices.cookie("alice", secure=True)
+    assert "HttpOnly" in set_cookie and "SameSite=Strict" in set_cookie and set_cookie.endswith("; Secure")
+    value = set_cookie.split(";")[0].split("=", 1)[1]
+
+    def holding(cookie):
+        return Request(EnvironBuilder(path="/", headers={"Cookie": f"hgrip_device={cookie}"}).get_environ())
+
+    assert devices.knows(holding(value), "alice")
+    assert not devices.knows(holding(value), "bob")                      # another account: a stranger
+    tampered = value[:-1] + ("1" if value[-1] == "0" else "0")
+    assert not devices.knows(holding(tampered), "alice")
+    assert not KnownDevices("another-secret", clock=clock).knows(holding(value), "alice")
+    assert not devices.knows(request_from("127.0.0.1"), "alice")          # none
+    clock.now += 86400 + 1
+    assert not devices.knows(holding(value), "alice")                     # expired
+
+
 # ---- through two gateways sharing Redis -----------------------------------------------------------
 
 class FakeIdentity:
@@ -216,3 +238,28 @@ def test_every_limited_route_documents_429_and_no_login_route_423():
         assert "429" in paths[path][method]["responses"], path
     assert "423" not in paths["/api/v1/auth/login"]["post"]["responses"]
     assert "423" not in paths["/api/v1/auth/session"]["post"]["responses"]
+
+
+def test_a_known_browser_logs_in_through_a_distributed_guesser(two_gateways):
+    """The per-account limit stops a guesser spread over many addresses; the owner's browser, known to
+    the account from an earlier login, is not stopped by it (nor anyone else's browser known to it)."""
+    first, second = two_gateways
+    browser = first.session   # keeps its cookies: hgrip_session and hgrip_device
+    known = browser.post(first.base_url + "/api/v1/auth/session", json=OWNER, timeout=30,
+                         headers={"X-HGRIP-CSRF": "1", "X-Forwarded-For": "203.0.113.30"})
+    assert known.status_code == 200 and browser.cookies.get("hgrip_device")
+    for n in range(20):   # no cookie jar: strangers' browsers
+        assert cookieless_log_in(two_gateways[n % 2], STRANGER, f"198.51.100.{100 + n}").status_code == 401
+    assert cookieless_log_in(second, OWNER, "203.0.113.31").status_code == 429   # a browser it does not know
+    again = browser.post(second.base_url + "/api/v1/auth/session", json=OWNER, timeout=30,
+                         headers={"X-HGRIP-CSRF": "1", "X-Forwarded-For": "203.0.113.32"})
+    assert again.status_code == 200, again.text
+    stolen_name = requests.Session()   # the cookie is for alice only: with another username it is nothing
+    stolen_name.cookies.set("hgrip_device", browser.cookies.get("hgrip_device"), path="/api/v1/auth/")
+    assert stolen_name.post(first.base_url + "/api/v1/auth/login", json=STRANGER, timeout=30,
+                            headers={"X-Forwarded-For": "198.51.100.250"}).status_code == 401
+
+
+def cookieless_log_in(gateway, body, address):
+    return requests.post(gateway.base_url + "/api/v1/auth/login", json=body, timeout=30,
+                         headers={"X-Forwarded-For": address})

@@ -18,7 +18,7 @@ export interface paths {
          * @description Exchange an HGRG account's username and password for a bearer token. Wrong passwords lock
          *     nothing; they are limited (429 rate_limited with Retry-After) per account and client address
          *     (5 per 15 minutes), per address (30 per 15 minutes) and per account from everywhere (100 an
-         *     hour). 401 account_inactive: the right password of an account that has left its institution.
+         *     hour; not for a browser holding the account's hgrip_device cookie). 401 account_inactive: the right password of an account that has left its institution.
          */
         post: operations["login"];
         delete?: never;
@@ -45,7 +45,9 @@ export interface paths {
          * Log in the browser: a session cookie instead of a token
          * @description Same check and refusals as POST /auth/login, but the token goes into an HttpOnly cookie that
          *     scripts cannot read, and the body is the account (as GET /me). Needs X-HGRIP-CSRF: 1, like every
-         *     unsafe request the cookie authenticates, and an Origin (if sent) of this host.
+         *     unsafe request the cookie authenticates, and an Origin (if sent) of this host. A second cookie,
+         *     hgrip_device, makes this browser known to the account: its later logins to it skip the
+         *     per-account limit, so guessers spread over many addresses cannot keep its owner out.
          */
         post: operations["create_session"];
         /**
@@ -1722,7 +1724,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description hgrip_session=<token>; HttpOnly; SameSite=Strict; Path=/api/; Max-Age=<seconds until the token expires>[; Secure over HTTPS] */
+                    /** @description hgrip_session=<token>; HttpOnly; SameSite=Strict; Path=/api/; Max-Age=<seconds until the token expires>[; Secure over HTTPS], and hgrip_device=<signed>; HttpOnly; SameSite=Strict; Path=/api/v1/auth/; Max-Age=15552000[; Secure over HTTPS] (this browser is known to the account: its logins skip the per-account limit) */
                     "Set-Cookie"?: string;
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
