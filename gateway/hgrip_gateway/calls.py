@@ -1,10 +1,20 @@
 """RPC calls with a deadline: nameko's RpcProxy would otherwise wait forever for a stopped service."""
+import os
 import time
 
 import eventlet
 from nameko.exceptions import RpcTimeout, UnknownService
+from nameko.rpc import RpcProxy
 
 DEFAULT_TIMEOUT = 10.0
+# A request no process took before the caller gave up is dropped by the broker: the client got a 503
+# and may try again, so a service restarted later must not act on it too (a second project, say).
+# Shorter than the timeout, leaving the service time to answer one it took just before.
+REQUEST_EXPIRATION = 0.7 * float(os.environ.get("HGRIP_GATEWAY_RPC_TIMEOUT") or DEFAULT_TIMEOUT)
+
+
+def expiring_proxy(service: str) -> RpcProxy:
+    return RpcProxy(service, expiration=REQUEST_EXPIRATION)
 
 
 def call(method, *args, timeout: float = DEFAULT_TIMEOUT):

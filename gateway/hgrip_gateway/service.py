@@ -3,7 +3,6 @@ decision about accounts, projects and backups is taken by the service that owns 
 import functools
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
 from hgrip_kernel.errors import NotFound, Unauthorized
@@ -14,7 +13,7 @@ from . import institution_schemas as inst
 from . import operator_schemas as ops
 from .auth import SESSION_COOKIE, cleared_session_cookie, request_is_https, session_cookie, session_token
 from .cache import CachedValue
-from .calls import call, gather
+from .calls import call, expiring_proxy, gather
 from .errors import GatewayError
 from .openapi import build_openapi
 from .routing import HGRG, PUBLIC, Reply, route, routes_of
@@ -53,11 +52,11 @@ class GatewayService:
 
     ctx = RequestContext()
     config = Config()
-    identity = RpcProxy("identity")
-    projects = RpcProxy("projects")
-    backups = RpcProxy("backups")
-    verification = RpcProxy("verification")
-    registry_sync = RpcProxy("registry-sync")
+    identity = expiring_proxy("identity")
+    projects = expiring_proxy("projects")
+    backups = expiring_proxy("backups")
+    verification = expiring_proxy("verification")
+    registry_sync = expiring_proxy("registry-sync")
     taxonomy_cache = CachedValue(TAXONOMY_TTL)
     throttle = Throttled()
 
