@@ -85,6 +85,11 @@ class RunnerPlatform(Platform):
         events = [json.loads(line) for line in lines if line.startswith("{")]
         return [json.dumps(e) for e in events if e.get("event") == "service_stopped"]
 
+    def said(self, name: str, event: str, since: int) -> bool:
+        with open(self._log(name), "rb") as log:
+            log.seek(since)
+            return f'"event": "{event}"' in log.read().decode("utf-8", "replace")
+
     def forced_stops(self, since: dict[str, int]) -> list[str]:
         return [line for name in PLATFORM_SERVICES + ("gateway",) for line in self.stop_lines(name, since[name])
                 if json.loads(line).get("forced")]
@@ -186,6 +191,11 @@ def test_sigterm_to_each_process_in_turn_restarts_it_under_load(runner_platform)
         for name in PROCESSES:
             old = platform.pid(name)
             os.kill(old, signal.SIGTERM)
+            time.sleep(0.2)
+            try:
+                os.kill(old, signal.SIGTERM)   # a second one while stopping changes nothing
+            except ProcessLookupError:   # a stand-in may be gone already
+                pass
             deadline = time.monotonic() + STOP_TIMEOUT + 10
             while platform.pid(name) == old:
                 assert time.monotonic() < deadline, f"{name} not restarted:\n{platform.output()[-3000:]}"
@@ -193,6 +203,8 @@ def test_sigterm_to_each_process_in_turn_restarts_it_under_load(runner_platform)
             healthy(platform)
             assert f"{name} exited with code 0" in platform.output()
         assert_every_process_stopped_cleanly(platform, marks)
+        assert all(platform.said(name, "service_already_stopping", marks[name])
+                   for name in (*PLATFORM_SERVICES, "gateway"))
         load.wait_accepted(2)   # the load went on
         reckon(platform, load)
     marks = platform.log_marks()

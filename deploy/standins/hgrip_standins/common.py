@@ -194,4 +194,6 @@ def run_until_signalled(start, stop, name: str) -> None:
         log(name, f"stopping ({signal.Signals(asked[0]).name if asked else 'error'})")
         stop()
         log(name, "stopped")
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):   # stopped: a late one must not
+            signal.signal(signum, signal.SIG_IGN)                       # kill the exit (code -15)
     sys.exit(0)

@@ -36,6 +36,8 @@ def _run(args) -> int:
     # Started: a stop asked for while starting happens now (nameko cannot stop a half-started container).
     eventlet.spawn_n(stop.when_asked)
     runner.wait()
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):   # stopped: a late signal must not
+        signal.signal(signum, signal.SIG_IGN)                       # kill the exit (code -15)
     log.info("service_stopped", service=args.service, forced=stop.forced)
     return 1 if stop.forced else 0
 
