@@ -258,6 +258,15 @@ def test_many_small_json_values_within_the_limit_are_parsed(api):
     assert time.monotonic() - started < 2.0
 
 
+def test_nul_characters_in_any_json_string_are_refused_with_their_paths(api):
+    # Found by schemathesis: a username holding U+0000 reached PostgreSQL, which cannot store it (500).
+    body = json.dumps({"username": "b\u0000", "password": "right", "x": [{"y": "\u0000"}]}).encode()
+    error = send_raw(api, post_json(LOGIN_PATH, body)).error(400, "invalid_input")
+    fields = error["details"]["fields"]
+    assert set(fields) == {"username", "x.0.y"}
+    assert fields["username"][0]["code"] == "control_characters"
+
+
 # ---- 4. headers of every answer; no CORS ------------------------------------------------------------
 
 @pytest.mark.parametrize("method, path, status", [
