@@ -29,7 +29,9 @@ class Drain:
             if self.draining:
                 start_response("503 Service Unavailable", [
                     ("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(_BODY))),
-                    ("Retry-After", str(RETRY_AFTER_SECONDS)), ("Connection", "close")])
+                    ("Retry-After", str(RETRY_AFTER_SECONDS)), ("Connection", "close"),
+                    # what every answer of the gateway carries (docs/api.md), this one included
+                    ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")])
                 return [_BODY]
             self.in_flight += 1
             try:
