@@ -18,7 +18,8 @@ export interface paths {
          * @description Exchange an HGRG account's username and password for a bearer token. Wrong passwords lock
          *     nothing; they are limited (429 rate_limited with Retry-After) per account and client address
          *     (5 per 15 minutes), per address (30 per 15 minutes) and per account from everywhere (100 an
-         *     hour; not for a browser holding the account's hgrip_device cookie). 401 account_inactive: the right password of an account that has left its institution.
+         *     hour; not for a browser holding the account's hgrip_device cookie). 401 account_inactive: the
+         *     right password of an account that has left its institution.
          */
         post: operations["login"];
         delete?: never;
