@@ -105,6 +105,8 @@ def _is_json(request: Request) -> bool:
 def _deeper_than(data: bytes, limit: int) -> bool:
     """Whether brackets nest deeper than ``limit`` (strings skipped): one regex pass over the bytes,
     so a 1 MiB body of ``[[[[`` costs milliseconds, not the parser's recursion."""
+    if data.count(b"[") + data.count(b"{") <= limit:  # every ordinary body: no scan at all
+        return False
     depth = 0
     for token in _JSON_TOKEN.finditer(data):
         first = token.group()[0]
