@@ -107,6 +107,20 @@ LOGIN_PATH = b"/api/v1/auth/login"
 MEMBERS = b"/api/v1/institution/members?name="
 
 
+def test_the_openapi_document_states_these_answers_for_every_operation():
+    from hgrip_gateway.service import openapi_document
+    document = openapi_document()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            assert "400" in operation["responses"], (method, path)  # bad encoding, unknown parameters
+            if "requestBody" in operation:
+                assert {"413", "415"} <= set(operation["responses"]), (method, path)
+    description = document["info"]["description"]
+    assert str(MAX_BODY_BYTES) in description and "unknown" in description and "414" in description
+
+
 # ---- 1. the request target: raw UTF-8 works, bad bytes and controls are 400 ------------------------
 
 def test_raw_utf8_in_the_query_means_what_its_percent_encoding_means(api):
