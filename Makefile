@@ -30,7 +30,7 @@ KERNEL_UNIT_TESTS := $(addprefix kernel/tests/test_kernel_,envelope.py field_err
                                                            memory_store.py)
 UNIT_TESTS = $(KERNEL_UNIT_TESTS) $(wildcard services/*/tests/unit)
 
-.PHONY: setup services run test test-fast test-unit lint bench clean web web-install web-build web-api web-dev web-test \
+.PHONY: setup services run test test-fast test-unit test-faults lint bench clean web web-install web-build web-api web-dev web-test \
         browser
 
 setup: $(STAMP) services
@@ -113,6 +113,11 @@ lint: $(STAMP)
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -q $(UNIT_TESTS) $(PYTEST_ARGS)
+
+# The fault suite alone with a larger load (8 clients instead of 4; docs/reliability.md). make test runs
+# it too, at the small load. Its broker and database are private instances, started and removed here.
+test-faults: setup
+	HGRIP_FAULT_LOAD=large $(BIN)/pytest tests/faults -s $(PYTEST_ARGS)
 
 test-fast: setup
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)

@@ -1,6 +1,11 @@
-"""RPC calls with a deadline: nameko's RpcProxy would otherwise wait forever for a stopped service."""
+"""RPC calls with a deadline: nameko's RpcProxy would otherwise wait forever for a stopped service.
+
+The deadline covers sending the request too: while the broker is away, nameko's publisher keeps
+reconnecting (about 20 s), which would hold the client past the gateway's timeout.
+"""
 import os
 import time
+from contextlib import contextmanager
 
 import eventlet
 from nameko.exceptions import RpcTimeout, UnknownService
@@ -19,8 +24,8 @@ def expiring_proxy(service: str) -> RpcProxy:
 
 def call(method, *args, timeout: float = DEFAULT_TIMEOUT):
     """Call ``proxy.method(*args)``; RpcTimeout if no answer in time, UnknownService if no such service."""
-    reply = method.call_async(*args)
-    return _wait(reply, timeout)
+    with deadline(timeout):
+        return method.call_async(*args).result()
 
 
 def gather(methods: dict, timeout: float) -> dict:
@@ -28,18 +33,22 @@ def gather(methods: dict, timeout: float) -> dict:
 
     Returns {name: ("ok", result) | ("unavailable" | "timeout" | "error", None)}.
     """
-    deadline = time.monotonic() + timeout
+    end = time.monotonic() + timeout
     replies, outcomes = {}, {}
     for name, method in methods.items():
         try:
-            replies[name] = method.call_async()
+            with deadline(max(0.0, end - time.monotonic())):
+                replies[name] = method.call_async()
         except UnknownService:
             outcomes[name] = ("unavailable", None)
+        except RpcTimeout:
+            outcomes[name] = ("timeout", None)
         except Exception:  # broker trouble: this service cannot be asked
             outcomes[name] = ("error", None)
     for name, reply in replies.items():
         try:
-            outcomes[name] = ("ok", _wait(reply, max(0.0, deadline - time.monotonic())))
+            with deadline(max(0.0, end - time.monotonic())):
+                outcomes[name] = ("ok", reply.result())
         except RpcTimeout:
             outcomes[name] = ("timeout", None)
         except Exception:
@@ -47,10 +56,12 @@ def gather(methods: dict, timeout: float) -> dict:
     return {name: outcomes[name] for name in methods}
 
 
-def _wait(reply, timeout: float):
+@contextmanager
+def deadline(timeout: float):
+    """RpcTimeout if the block takes longer than ``timeout`` seconds (only our own timer is translated)."""
     timer = eventlet.Timeout(timeout)
     try:
-        return reply.result()
+        yield
     except eventlet.Timeout as exc:
         if exc is not timer:  # somebody else's timeout: not ours to translate
             raise

@@ -1,10 +1,15 @@
 """The fault suite's fixtures: private servers (servers.py) and a platform running on them.
 
+HGRIP_FAULT_KEEP=1 keeps the platform's logs (the path is printed) for a look after a failure.
+
 ``harness`` and ``servers`` are plain modules beside this file; the directory is put on sys.path so
 the cases import them by name (pytest's importlib mode adds nothing to it).
 """
 import importlib.util
+import os
+import shutil
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -46,7 +51,7 @@ def private_servers():
 
 
 @pytest.fixture(scope="module")
-def fault_platform(private_servers, tmp_path_factory):
+def fault_platform(private_servers):
     """The whole platform on the private servers, for one module of cases."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -64,8 +69,14 @@ def fault_platform(private_servers, tmp_path_factory):
         upgrade(service, url)
         return url
 
-    running = _e2e_launch()(make_database, lambda: rabbit.make_vhost(), tmp_path_factory.mktemp("faults"))
+    # Not under pytest's basetemp: other runs on this machine rotate it away, logs and all.
+    var = Path(tempfile.mkdtemp(prefix="hgrip-faults-"))
+    running = _e2e_launch()(make_database, lambda: rabbit.make_vhost(), var)
     admin.dispose()
     running.pg, running.rabbit = pg, rabbit
     yield running
     running.stop_all()
+    if os.environ.get("HGRIP_FAULT_KEEP"):
+        print(f"\nfault platform's logs kept in {var / 'logs'}")
+    else:
+        shutil.rmtree(var, ignore_errors=True)

@@ -285,7 +285,9 @@ class Load:
     def __enter__(self) -> "Load":
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, *_) -> None:
+        if kind is not None:  # the test failed already: do not keep it waiting for the clients
+            self.abandon.set()
         if not self.stopping.is_set():
             self.stop()
 
@@ -339,6 +341,9 @@ def count(platform, load: Load, timeout: float = 90.0, explained=lambda dead_let
           recover_since: float | None = None) -> Figures:
     """The reckoning after a fault (call after ``load.stop()``). See the module's docstring."""
     problems = list(load.failures) + list(load.errors)
+    exited = [key for key, process in platform.processes.items() if process.poll() is not None]
+    if exited:  # a fault must not take a process with it (kill -9 cases restart theirs)
+        problems.append(f"processes exited: {exited}")
     accepted = dict(load.accepted)
     numbers = list(accepted.values())
 

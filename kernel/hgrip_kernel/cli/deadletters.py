@@ -1,11 +1,16 @@
-"""``hgrip deadletters list | replay MESSAGE_ID | replay --all``."""
+"""``hgrip deadletters list | replay MESSAGE_ID | replay --all``.
+
+kombu is imported when a command runs, not with the CLI: ``hgrip serve`` monkey-patches eventlet only
+once the CLI is loaded, and kombu imported before that keeps the blocking ``time.sleep`` for its
+reconnection back-off — every green thread of the process froze while the broker was away.
+"""
 import os
 
 from ..config import DEFAULT_AMQP_URI
-from ..dead_letters import list_dead_letters, replay
 
 
 def _list(args) -> int:
+    from ..dead_letters import list_dead_letters
     letters = list_dead_letters(args.amqp_uri)
     if not letters:
         print("no dead letters")
@@ -22,6 +27,7 @@ def _replay(args) -> int:
     if not args.all and not args.message_id:
         print("name a message id, or --all")
         return 2
+    from ..dead_letters import replay
     done = replay(args.amqp_uri, None if args.all else args.message_id)
     for letter in done:
         print(f"replayed {letter.message_id} to {letter.queue}")

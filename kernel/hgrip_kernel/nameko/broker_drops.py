@@ -1,0 +1,55 @@
+"""A broker connection that drops must not kill the service that was using it.
+
+nameko 2.14 kills the whole container (and `hgrip serve` exits) when the broker goes away at two
+moments, both seen in the fault suite:
+- settling a message: QueueConsumer.ack_message/requeue_message ignore amqp's ConnectionError but
+  not the socket's own (ConnectionResetError), which escapes into the consumer's managed thread — the
+  gateway acks every RPC reply, so a RabbitMQ restart could take it down;
+- answering an RPC: a worker that finishes while the broker is away cannot publish its reply; the
+  error escapes from the worker's result handler.
+Neither needs more than letting go: the broker gives an unacked message back to its queue when the
+connection closes (a request is then served again; an RPC's caller has meanwhile answered 503 at its
+deadline). nameko is frozen at 2.14, so the fix is applied to its classes, once, when
+hgrip_kernel.nameko is imported.
+"""
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from kombu.exceptions import OperationalError as BrokerError
+from nameko.messaging import QueueConsumer
+from nameko.rpc import RpcConsumer
+
+from ..logging import get_logger
+
+log = get_logger("hgrip.broker")
+
+DROPPED = (OSError, AmqpConnectionError, BrokerError)
+
+
+def _tolerant(settle):
+    def settle_unless_dropped(self, message):
+        try:
+            settle(self, message)
+        except DROPPED as exc:
+            log.warning("broker_connection_lost_while_settling", action=settle.__name__, error=repr(exc))
+    settle_unless_dropped.__name__ = settle.__name__
+    settle_unless_dropped.hgrip_tolerant = True
+    return settle_unless_dropped
+
+
+def _reply_unless_dropped(handle_result):
+    def handle_result_unless_dropped(self, message, result, exc_info):
+        try:
+            return handle_result(self, message, result, exc_info)
+        except DROPPED as exc:  # reply and ack both need the broker: the request stays unacked
+            log.warning("broker_connection_lost_while_replying", error=repr(exc))
+            return result, exc_info
+    handle_result_unless_dropped.hgrip_tolerant = True
+    return handle_result_unless_dropped
+
+
+def tolerate_broker_drops() -> None:
+    for name in ("ack_message", "requeue_message"):
+        settle = getattr(QueueConsumer, name)
+        if not getattr(settle, "hgrip_tolerant", False):
+            setattr(QueueConsumer, name, _tolerant(settle))
+    if not getattr(RpcConsumer.handle_result, "hgrip_tolerant", False):
+        RpcConsumer.handle_result = _reply_unless_dropped(RpcConsumer.handle_result)
