@@ -127,8 +127,12 @@ class ApiClient:
         """One submission, start to end."""
         label = f"fault-{self.username}-{n}-{time.time_ns()}"
         project = self.call("project", "POST", "/api/v1/projects", until=until, json={**PROJECT, "name": label})
-        expect(project, 201, "project")
-        backup = self.call("backup", "POST", f"/api/v1/projects/{project.json()['id']}/backups", until=until,
+        if project.status_code == 409 and error_code(project) == "project_name_taken":
+            project_id = self.project_named(label, until)  # our first try went through; its answer was lost
+        else:
+            expect(project, 201, "project")
+            project_id = project.json()["id"]
+        backup = self.call("backup", "POST", f"/api/v1/projects/{project_id}/backups", until=until,
                            json={"name": label, "categories": ["wgs"]})
         expect(backup, 201, "backup")
         backup_id = backup.json()["id"]
@@ -147,6 +151,14 @@ class ApiClient:
             expect(submitted, 200, "submit")
         self.load.accept(backup_id, number)
 
+    def project_named(self, name: str, until=None) -> str:
+        answer = self.call("read", "GET", "/api/v1/projects", until=until)
+        expect(answer, 200, "projects")
+        found = [p["id"] for p in answer.json()["items"] if p["name"] == name]
+        if not found:
+            raise Refused(f"project {name}: 409 project_name_taken, yet not in the list")
+        return found[0]
+
     def read(self, backup_id: str, until=None) -> dict:
         answer = self.call("read", "GET", f"/api/v1/backups/{backup_id}", until=until)
         expect(answer, 200, "read")
@@ -156,6 +168,13 @@ class ApiClient:
 def expect(answer, status: int, step: str) -> None:
     if answer.status_code != status:
         raise Refused(f"{step}: {answer.status_code} {answer.text[:300]}")
+
+
+def error_code(answer) -> str | None:
+    try:
+        return answer.json()["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def retry_after(answer) -> float:
