@@ -36,6 +36,7 @@ def private_servers():
     reason = servers.unavailable_reason()
     if reason:
         pytest.skip(reason)
+    servers.reap_orphans()
     pg = rabbit = None
     try:
         pg = servers.PrivatePostgres()

@@ -54,7 +54,43 @@ def unavailable_reason() -> str | None:
 def _owned_dir(prefix: str, user: str) -> Path:
     path = Path(tempfile.mkdtemp(prefix=prefix))
     shutil.chown(path, user, user)
+    (path / "owner.pid").write_text(str(os.getpid()))  # the test run that started it (reap_orphans)
     return path
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_orphans() -> list[str]:
+    """Stop and remove private servers whose test run died before its teardown (pytest-timeout ends a
+    hung run with os._exit): only those under our own prefixes, whose owner.pid is no longer alive."""
+    reaped = []
+    for path in Path(tempfile.gettempdir()).glob("hgrip-fault-*-*"):
+        try:
+            owner = int((path / "owner.pid").read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(owner):
+            continue
+        if path.name.startswith("hgrip-fault-pg-") and (path / "data" / "postmaster.pid").exists():
+            subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(path / "data"),
+                            "-m", "immediate", "stop"], capture_output=True, timeout=60)
+        elif path.name.startswith("hgrip-fault-rabbit-"):
+            for node in (path / "mnesia").glob("*@localhost.pid"):
+                subprocess.run(["runuser", "-u", "rabbitmq", "--", str(RABBIT_BIN / "rabbitmqctl"), "-n",
+                                node.name.removesuffix(".pid"), "stop"], cwd=RABBIT_HOME, capture_output=True,
+                               env={**os.environ, "HOME": RABBIT_HOME,
+                                    "RABBITMQ_CONF_ENV_FILE": str(path / "rabbitmq-env.conf")}, timeout=60)
+        shutil.rmtree(path, ignore_errors=True)
+        reaped.append(path.name)
+    return reaped
 
 
 class PrivatePostgres:
