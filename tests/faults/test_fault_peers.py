@@ -4,7 +4,7 @@ a request that needs a peer that is down is refused with a clear bilingual 503 a
 nothing is half-done, and once the peer is back the same request works.
 
 The platform is tests/conftest.py's (the shared servers: only the peers misbehave here); the load and
-the count after it are harness.py's. Figures: docs/reliability-peers.md."""
+the count after it are harness.py's. Figures: docs/reliability.md (Peers)."""
 import socket
 import subprocess
 import sys
