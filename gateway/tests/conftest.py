@@ -97,3 +97,33 @@ def _health_stub(service_name: str):
 def health_stub():
     """``health_stub(name) -> service class`` answering only health()."""
     return _health_stub
+
+
+def _fake_identity(account: dict):
+    """A stand-in identity: password "right" logs in (user "left" has left), token "good" is ``account``."""
+    from hgrip_kernel.errors import Unauthorized
+
+    class FakeIdentity:
+        name = "identity"
+
+        @rpc
+        def login(self, username, password):
+            if username == "left":
+                raise Unauthorized("account_inactive", "This account has left.", "该账号已离开所属单位。")
+            if password != "right":
+                raise Unauthorized("invalid_credentials", "Wrong username or password.", "用户名或密码错误。")
+            return {"access_token": "good", "token_type": "bearer", "expires_in": 3600, "account": account}
+
+        @rpc
+        def authenticate(self, token):
+            if token != "good":
+                raise Unauthorized("invalid_token", "bad token", "令牌无效")
+            return account
+
+    return FakeIdentity
+
+
+@pytest.fixture
+def fake_identity():
+    """``fake_identity(account) -> service class`` for the gateway's login and token checks."""
+    return _fake_identity

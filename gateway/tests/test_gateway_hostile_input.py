@@ -16,7 +16,6 @@ import requests
 from nameko.rpc import rpc
 
 from hgrip_gateway.limits import MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_REQUEST_LINE_BYTES
-from hgrip_kernel.errors import Unauthorized
 
 ACCOUNT = {"id": "acc-1", "username": "alice", "name": "Alice", "role": "legal_person",
            "mobile": "138****0000", "institution": {"code": "I1", "name": "Inst", "foreign": False},
@@ -25,22 +24,6 @@ ACCOUNT = {"id": "acc-1", "username": "alice", "name": "Alice", "role": "legal_p
 QUERIES: list = []
 AUTH = "Authorization: Bearer good\r\n"
 LOGIN = {"username": "alice", "password": "right"}
-
-
-class FakeIdentity:
-    name = "identity"
-
-    @rpc
-    def login(self, username, password):
-        if password != "right":
-            raise Unauthorized("invalid_credentials", "Wrong username or password.", "用户名或密码错误。")
-        return {"access_token": "good", "token_type": "bearer", "expires_in": 3600, "account": ACCOUNT}
-
-    @rpc
-    def authenticate(self, token):
-        if token != "good":
-            raise Unauthorized("invalid_token", "bad token", "令牌无效")
-        return ACCOUNT
 
 
 class FakeBackups:
@@ -53,9 +36,9 @@ class FakeBackups:
 
 
 @pytest.fixture
-def api(start_service, service_config, start_gateway):
+def api(start_service, service_config, start_gateway, fake_identity):
     QUERIES.clear()
-    start_service(FakeIdentity, service_config("identity"))
+    start_service(fake_identity(ACCOUNT), service_config("identity"))
     start_service(FakeBackups, service_config("backups"))
     return start_gateway(GATEWAY_RPC_TIMEOUT=5)
 

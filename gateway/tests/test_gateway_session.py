@@ -7,8 +7,6 @@ import pytest
 import requests
 from nameko.rpc import rpc
 
-from hgrip_kernel.errors import Unauthorized
-
 ACCOUNT = {"id": "acc-1", "username": "alice", "name": "Alice", "role": "natural_person",
            "mobile": "138****0000", "institution": {"code": "I1", "name": "Inst", "foreign": False},
            "unit": None, "real_name_verified": True, "authorised": True, "authorised_at": None,
@@ -20,24 +18,6 @@ CALLS: list = []
 CSRF = {"X-HGRIP-CSRF": "1"}
 LOGIN = {"username": "alice", "password": "right"}
 BODY = {"name": "n", "pi_name": "p", "pi_email": "p@big.ac.cn", "consent": True}
-
-
-class FakeIdentity:
-    name = "identity"
-
-    @rpc
-    def login(self, username, password):
-        if username == "left":
-            raise Unauthorized("account_inactive", "This account has left.", "该账号已离开所属单位。")
-        if password != "right":
-            raise Unauthorized("invalid_credentials", "Wrong username or password.", "用户名或密码错误。")
-        return {"access_token": "good", "token_type": "bearer", "expires_in": 3600, "account": ACCOUNT}
-
-    @rpc
-    def authenticate(self, token):
-        if token != "good":
-            raise Unauthorized("invalid_token", "bad token", "令牌无效")
-        return ACCOUNT
 
 
 class FakeProjects:
@@ -55,9 +35,9 @@ class FakeProjects:
 
 
 @pytest.fixture
-def api(start_service, service_config, start_gateway):
+def api(start_service, service_config, start_gateway, fake_identity):
     CALLS.clear()
-    start_service(FakeIdentity, service_config("identity"))
+    start_service(fake_identity(ACCOUNT), service_config("identity"))
     start_service(FakeProjects, service_config("projects"))
     return start_gateway(GATEWAY_RPC_TIMEOUT=5)
 

@@ -8,7 +8,6 @@ import uuid
 import pytest
 import redis
 import requests
-from nameko.rpc import rpc
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
@@ -161,25 +160,9 @@ def test_a_known_device_cookie_is_signed_for_its_username_and_expires():
 
 # ---- through two gateways sharing Redis -----------------------------------------------------------
 
-class FakeIdentity:
-    name = "identity"
-
-    @rpc
-    def login(self, username, password):
-        if password != "right":
-            raise Unauthorized("invalid_credentials", "Wrong username or password.", "用户名或密码错误。")
-        return {"access_token": "good", "token_type": "bearer", "expires_in": 3600, "account": ACCOUNT}
-
-    @rpc
-    def authenticate(self, token):
-        if token != "good":
-            raise Unauthorized("invalid_token", "bad token", "令牌无效")
-        return ACCOUNT
-
-
 @pytest.fixture
-def two_gateways(start_service, service_config, start_gateway):
-    start_service(FakeIdentity, service_config("identity"))
+def two_gateways(start_service, service_config, start_gateway, fake_identity):
+    start_service(fake_identity(ACCOUNT), service_config("identity"))
     namespace = uuid.uuid4().hex   # the two share it (as they would share their vhost), no other test does
     return [start_gateway(GATEWAY_TRUSTED_PROXIES="127.0.0.1", RATE_LIMIT_NAMESPACE=namespace,
                           RATE_LIMITS="login_pair=5/900,login_address=8/900,login_account=20/3600")
