@@ -26,7 +26,7 @@ HAS_WEB := $(wildcard $(WEB)/package.json)
 
 # The fast inner loop (make test-unit): domain and application tests with in-memory fakes, and the
 # kernel's tests that need no server. No broker, no database; under 30 seconds together.
-KERNEL_UNIT_TESTS := $(addprefix kernel/tests/test_kernel_,envelope.py field_errors.py field_rules.py masking.py \
+KERNEL_UNIT_TESTS := $(addprefix kernel/tests/test_kernel_,envelope.py field_errors.py field_rules.py masking.py personal_data.py \
                                                            memory_store.py)
 UNIT_TESTS = $(KERNEL_UNIT_TESTS) $(wildcard services/*/tests/unit)
 
