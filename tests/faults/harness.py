@@ -465,3 +465,17 @@ def history_problems(backup_id: str, number: str, answer) -> list[str]:
         problems.append(f"history of {backup_id} names {submitted[0]['details'].get('backup_number')}, "
                         f"not {number}")
     return problems
+
+
+def survive(platform, name: str, fault, before: int = 8, after: int = 8) -> Figures:
+    """One fault case: load until ``before`` submissions are accepted, ``fault()`` (it returns once the
+    part is back), load until ``after`` more; then the count, its figures printed under ``name``."""
+    with Load(platform) as load:
+        load.wait_accepted(before)
+        load.mark("fault")
+        fault()
+        back = load.mark("back")
+        load.wait_accepted(after, timeout=90)
+    figures = count(platform, load, recover_since=back)
+    print(f"\nFAULT {name}: {figures.row()} | statuses {figures.statuses}")
+    return figures
