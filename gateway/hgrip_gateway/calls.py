@@ -1,31 +1,29 @@
-"""RPC calls with a deadline: nameko's RpcProxy would otherwise wait forever for a stopped service.
+"""The gateway's RPC calls: its own timeout and request expiration on the kernel's deadline (deadline_rpc).
 
 The deadline covers sending the request too: while the broker is away, nameko's publisher keeps
 reconnecting (about 20 s), which would hold the client past the gateway's timeout.
 """
 import os
 import time
-from contextlib import contextmanager
 
-import eventlet
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.rpc import RpcProxy
 
+from hgrip_kernel.nameko import deadline_rpc
+from hgrip_kernel.nameko.deadline_rpc import EXPIRATION_SHARE, deadline
+
 DEFAULT_TIMEOUT = 10.0
-# A request no process took before the caller gave up is dropped by the broker: the client got a 503
-# and may try again, so a service restarted later must not act on it too (a second project, say).
-# Shorter than the timeout, leaving the service time to answer one it took just before.
-REQUEST_EXPIRATION = 0.7 * float(os.environ.get("HGRIP_GATEWAY_RPC_TIMEOUT") or DEFAULT_TIMEOUT)
+# A request no process took before the gateway gave up expires in the broker (deadline_rpc explains why).
+REQUEST_EXPIRATION = EXPIRATION_SHARE * float(os.environ.get("HGRIP_GATEWAY_RPC_TIMEOUT") or DEFAULT_TIMEOUT)
 
 
 def expiring_proxy(service: str) -> RpcProxy:
-    return RpcProxy(service, expiration=REQUEST_EXPIRATION)
+    return deadline_rpc.expiring_proxy(service, REQUEST_EXPIRATION)
 
 
 def call(method, *args, timeout: float = DEFAULT_TIMEOUT):
     """Call ``proxy.method(*args)``; RpcTimeout if no answer in time, UnknownService if no such service."""
-    with deadline(timeout):
-        return method.call_async(*args).result()
+    return deadline_rpc.call(method, *args, timeout=timeout)
 
 
 def gather(methods: dict, timeout: float) -> dict:
@@ -55,16 +53,3 @@ def gather(methods: dict, timeout: float) -> dict:
             outcomes[name] = ("error", None)
     return {name: outcomes[name] for name in methods}
 
-
-@contextmanager
-def deadline(timeout: float):
-    """RpcTimeout if the block takes longer than ``timeout`` seconds (only our own timer is translated)."""
-    timer = eventlet.Timeout(timeout)
-    try:
-        yield
-    except eventlet.Timeout as exc:
-        if exc is not timer:  # somebody else's timeout: not ours to translate
-            raise
-        raise RpcTimeout(f"no reply within {timeout:.1f}s") from None
-    finally:
-        timer.cancel()

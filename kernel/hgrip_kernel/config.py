@@ -8,6 +8,9 @@ from .personal_data import local_keys
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 SERVICES = ("identity", "projects", "backups", "verification", "registry-sync")
 SEALING_SERVICES = ("identity",)   # the only ones given HGRIP_PERSONAL_DATA_KEYS (they keep mobiles)
+# A service's deadline on its peers (hgrip_kernel.nameko.deadline_rpc): shorter than the gateway's
+# (HGRIP_GATEWAY_RPC_TIMEOUT, 10 s), so that the service's own answer still reaches the gateway in time.
+DEFAULT_PEER_RPC_TIMEOUT = 7.0
 
 
 def var_dir() -> Path:
@@ -78,6 +81,7 @@ def service_config(service: str, **overrides) -> dict:
         "RELAY_ENABLED": os.environ.get("HGRIP_RELAY_ENABLED", "1") not in ("0", "false", "no"),
         "MAX_DELIVERY_ATTEMPTS": int(os.environ.get("HGRIP_MAX_DELIVERY_ATTEMPTS", "5")),
         "RETRY_DELAY_MS": int(os.environ.get("HGRIP_RETRY_DELAY_MS", "1000")),
+        "PEER_RPC_TIMEOUT": float(os.environ.get("HGRIP_PEER_RPC_TIMEOUT") or DEFAULT_PEER_RPC_TIMEOUT),
         "serializer": "json",
     }
     if service in SERVICES:

@@ -7,10 +7,10 @@ store, read models, peers and secret as ``Ports`` and the request (its log and i
 kernel's ``Request``: the nameko ``RequestContext`` (``self.ctx``).
 """
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 
 from hgrip_kernel.health import health_report
-from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consumer, refusing_rpc
+from hgrip_kernel.nameko import EventStoreProvider, PeerProxy, RequestContext, event_consumer, refusing_rpc
 
 from ..adapters import legacy_store, members, queries, read_models
 from ..adapters.peers import IdentityPeer, ProjectsPeer, VerificationPeer
@@ -27,9 +27,9 @@ class BackupsService:
     store = EventStoreProvider()
     ctx = RequestContext()
     config = Config()
-    projects = RpcProxy("projects")
-    verification = RpcProxy("verification")
-    identity = RpcProxy("identity")
+    projects = PeerProxy("projects")
+    verification = PeerProxy("verification")
+    identity = PeerProxy("identity")
 
     # --- wiring --------------------------------------------------------------------------------
     def _ports(self) -> Ports:

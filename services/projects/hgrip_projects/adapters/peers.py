@@ -2,7 +2,7 @@
 
 
 class IdentityOverRpc:
-    """The ``Identity`` port on the service's ``RpcProxy("identity")``; refusals pass through."""
+    """The ``Identity`` port on the service's ``PeerProxy("identity")`` (a deadline); refusals pass through."""
 
     def __init__(self, proxy):
         self.proxy = proxy

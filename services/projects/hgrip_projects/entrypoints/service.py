@@ -4,11 +4,11 @@ projects to another owner with a delegation transfer (委托调整).
 Thin: each RPC loads its payload with a schema, calls a use case (``app/``) with the service's
 ``Ports`` and the request (``self.ctx``), and encodes the answer.
 """
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 
 from hgrip_kernel.errors import Conflict
 from hgrip_kernel.health import health_report
-from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consumer, refusing_rpc
+from hgrip_kernel.nameko import EventStoreProvider, PeerProxy, RequestContext, event_consumer, refusing_rpc
 
 from ..adapters.peers import IdentityOverRpc
 from ..adapters.read_models import SqlDatabase
@@ -23,7 +23,7 @@ class ProjectsService:
 
     store = EventStoreProvider()
     ctx = RequestContext()
-    identity = RpcProxy("identity")
+    identity = PeerProxy("identity")
 
     @rpc
     def health(self):

@@ -7,10 +7,10 @@ the answer. A code exists only in memory and in the mail or text message: the da
 events keep the expiry, logs keep neither. The clear mobile is kept nowhere (events and answers mask it).
 """
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 
 from hgrip_kernel.health import health_report
-from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consumer, refusing_rpc
+from hgrip_kernel.nameko import EventStoreProvider, PeerProxy, RequestContext, event_consumer, refusing_rpc
 
 from ..adapters.accounts import IdentityAccounts
 from ..adapters.notices import SqlNoticeRecords
@@ -45,7 +45,7 @@ class VerificationService:
     repositories = RepositoryClientProvider()
     mailer = MailerProvider()
     sms = SmsClientProvider()
-    identity = RpcProxy("identity")
+    identity = PeerProxy("identity")
 
     @rpc
     def health(self):
