@@ -35,6 +35,37 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "slow: end-to-end or fault tests that start processes")
 
 
+def _report_hangs() -> None:
+    """pytest-timeout's thread method dumps the OS threads' stacks, but under eventlet every green
+    thread shares one OS thread whose stack is just the hub's loop. Add each green thread's stack, and
+    name the test last: a CI log often keeps only its tail."""
+    import gc
+    import traceback
+
+    import greenlet
+    import pytest_timeout
+
+    dump_threads, timer = pytest_timeout.dump_stacks, pytest_timeout.timeout_timer
+    running = {}
+
+    def dump_stacks(terminal):
+        dump_threads(terminal)
+        for thread in gc.get_objects():
+            if isinstance(thread, greenlet.greenlet) and thread.gr_frame is not None:
+                terminal.sep("~", title=f"Stack of green thread {thread!r:.80}")
+                terminal.write("".join(traceback.format_stack(thread.gr_frame)))
+        terminal.sep("+", title=f"Timeout in {running.get('nodeid', 'an unknown test')}")
+
+    def timeout_timer(item, settings):
+        running["nodeid"] = item.nodeid
+        timer(item, settings)
+
+    pytest_timeout.dump_stacks, pytest_timeout.timeout_timer = dump_stacks, timeout_timer
+
+
+_report_hangs()
+
+
 def pytest_unconfigure(config):
     server = getattr(config, "_hgrip_rabbit", None)
     if server:
