@@ -1,6 +1,7 @@
 """``hgrip contracts export DIR [--check]``: JSON Schemas of the published events (docs/events.md)."""
 from ..contracts.export import drift, export
 from ..contracts.published import CATALOGUE
+from .parsers import add_command
 
 
 def _export(args) -> int:
@@ -26,11 +27,18 @@ def _list(args) -> int:
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("contracts", help="the published event contract (JSON Schemas)")
-    actions = parser.add_subparsers(dest="action", required=True)
-    export_parser = actions.add_parser("export", help="write one JSON Schema per published event")
+    parser = add_command(
+        commands, "contracts", "the published event contract (JSON Schemas)",
+        "The events downstream systems (HGRG first) read from the exchange hgrip.published, as JSON "
+        "Schemas generated from the code (docs/events.md).")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    export_parser = add_command(actions, "export", "write one JSON Schema per published event",
+                                "Writes DIRECTORY/<event>.v<version>.json for every published event; "
+                                "with --check, writes nothing and tells whether DIRECTORY is up to date.")
     export_parser.add_argument("directory", help="e.g. contracts/jsonschema")
     export_parser.add_argument("--check", action="store_true",
                                help="write nothing; exit 1 if DIR differs from what would be written")
     export_parser.set_defaults(handler=_export)
-    actions.add_parser("list", help="published and planned events").set_defaults(handler=_list)
+    add_command(actions, "list", "list the published and planned events",
+                "Prints each event's routing key, contract version and status (published or planned), "
+                "from the catalogue in the code; touches no server.").set_defaults(handler=_list)

@@ -7,6 +7,8 @@ reconnection back-off — every green thread of the process froze while the brok
 import os
 
 from ..config import DEFAULT_AMQP_URI
+from ..messaging.topology import DEAD_LETTER_QUEUE
+from .parsers import add_command
 
 
 def _list(args) -> int:
@@ -38,11 +40,24 @@ def _replay(args) -> int:
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("deadletters", help="inspect and replay dead-lettered messages")
-    parser.add_argument("--amqp-uri", default=os.environ.get("HGRIP_AMQP_URI", DEFAULT_AMQP_URI))
-    actions = parser.add_subparsers(dest="action", required=True)
-    actions.add_parser("list").set_defaults(handler=_list)
-    replay_parser = actions.add_parser("replay")
-    replay_parser.add_argument("message_id", nargs="?")
-    replay_parser.add_argument("--all", action="store_true")
+    parser = add_command(
+        commands, "deadletters", "inspect and replay dead-lettered messages",
+        f"An event a consumer failed to handle after its last attempt is parked in the RabbitMQ queue "
+        f"{DEAD_LETTER_QUEUE}, with the queue it failed in, its attempts and the error. Nothing there is "
+        f"lost; replay it once its cause is fixed.")
+    parser.add_argument("--amqp-uri", default=os.environ.get("HGRIP_AMQP_URI", DEFAULT_AMQP_URI),
+                        help="the broker holding the dead letters (default: $HGRIP_AMQP_URI, else the local broker)")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add_command(actions, "list", "list the dead letters",
+                f"Lists every message in the RabbitMQ queue {DEAD_LETTER_QUEUE} of the broker at --amqp-uri: "
+                "its message id, event type, the consumer queue it failed in, its attempts, when it failed "
+                "and the last error (personal data masked). Read-only: the messages stay in the queue."
+                ).set_defaults(handler=_list)
+    replay_parser = add_command(
+        actions, "replay", "send dead letters back to the queue they failed in",
+        "Re-publishes a dead letter to the consumer queue it failed in, with its attempt count reset, and "
+        "removes it from the dead letters only once the broker confirmed the re-publication. Consumers "
+        "are idempotent (their inbox), so a replay never applies an event twice.")
+    replay_parser.add_argument("message_id", nargs="?", help="the dead letter's message id (from `list`)")
+    replay_parser.add_argument("--all", action="store_true", help="replay every dead letter")
     replay_parser.set_defaults(handler=_replay)

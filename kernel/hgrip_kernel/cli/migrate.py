@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ..config import database_url
+from .parsers import add_command
 
 
 def migration_locations() -> dict[str, str]:
@@ -51,6 +52,11 @@ def _run(args) -> int:
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("migrate", help="upgrade service databases to the newest schema")
-    parser.add_argument("services", nargs="*", help="services to migrate (default: all)")
+    parser = add_command(
+        commands, "migrate", "upgrade service databases to the newest schema",
+        "Runs each service's Alembic migrations up to head on its own database "
+        "($HGRIP_<SERVICE>_DATABASE_URL, else SQLite under $HGRIP_VAR/db), creating a missing PostgreSQL "
+        "database first. Safe to repeat. Run it before starting a new version of a service.")
+    parser.add_argument("services", nargs="*", metavar="SERVICE",
+                        help=f"services to migrate (default: all: {', '.join(sorted(migration_locations()))})")
     parser.set_defaults(handler=_run)

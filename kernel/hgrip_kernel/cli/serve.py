@@ -3,6 +3,8 @@ import os
 import signal
 from importlib.metadata import entry_points
 
+from .parsers import add_command
+
 
 def _run(args) -> int:
     import warnings
@@ -113,7 +115,15 @@ def _safe(uri: str) -> str:
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("serve", help="run one service")
-    parser.add_argument("service")
-    parser.add_argument("--log-level", default="INFO")
+    services = sorted(ep.name for ep in entry_points(group="hgrip.services"))
+    parser = add_command(
+        commands, "serve", "run one service",
+        "Runs one service process in the foreground, logging JSON lines to standard output, until "
+        "SIGTERM or SIGINT stops it gracefully (work in flight finishes; $HGRIP_STOP_TIMEOUT seconds of "
+        "grace, default 10). Start several processes of a service to share its load: they compete for "
+        "its queues. Configuration comes from the environment (docs/operations.md).")
+    parser.add_argument("service", choices=services, metavar="SERVICE",
+                        help=f"the service to run: {', '.join(services)}")
+    parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                        help="the least severe log lines written (default: %(default)s)")
     parser.set_defaults(handler=_run)

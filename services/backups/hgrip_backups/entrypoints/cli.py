@@ -8,6 +8,8 @@ some of its records are wrong (each problem is printed), 2 the command was used 
 """
 import sys
 
+from hgrip_kernel.cli.parsers import add_command
+
 SERVICE = "backups"
 
 
@@ -41,10 +43,16 @@ def _import(args) -> int:
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("legacy", help="legacy backups of the old platform")
-    actions = parser.add_subparsers(dest="action", required=True)
-    importer = actions.add_parser(
-        "import", help="import the old platform's export (checked whole first; idempotent)")
+    parser = add_command(commands, "legacy", "legacy backups of the old platform",
+                         "Backups made on the old platform, kept so that their owners and institutions "
+                         "can claim them (docs/legacy-import.md).")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    importer = add_command(
+        actions, "import", "import the old platform's export (checked whole first; idempotent)",
+        "Reads the old platform's export (docs/legacy-import.md) and checks every record before writing "
+        "any: a wrong file changes nothing and each problem is printed. Then each legacy backup is "
+        "recorded as events in the backups database ($HGRIP_BACKUPS_DATABASE_URL, else SQLite under "
+        "$HGRIP_VAR); the service need not run. Importing the same file again adds nothing.")
     importer.add_argument("file", help="the export: JSON or CSV (docs/legacy-import.md)")
     importer.add_argument("--format", choices=("json", "csv"),
                           help="the file's format (default: from its extension)")

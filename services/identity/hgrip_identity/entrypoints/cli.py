@@ -7,6 +7,8 @@ under ``$HGRIP_VAR``) with the keys of the environment (HGRIP_PERSONAL_DATA_KEYS
 Exit status: 0 done, 1 a key is missing or wrong (nothing half-done: each batch commits whole), 2 the
 command was used wrongly.
 """
+from hgrip_kernel.cli.parsers import add_command
+
 SERVICE = "identity"
 
 
@@ -51,12 +53,18 @@ def _new_key(args) -> int:
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("identity", help="identity's personal data keys")
-    actions = parser.add_subparsers(dest="action", required=True)
-    rotate = actions.add_parser(
-        "rotate-keys", help="reseal every kept mobile under the first key of HGRIP_PERSONAL_DATA_KEYS")
+    parser = add_command(commands, "identity", "identity's personal data keys",
+                         "Mobile numbers are kept sealed with the keys of HGRIP_PERSONAL_DATA_KEYS "
+                         "(docs/security.md): make a new key, then reseal under it.")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    rotate = add_command(
+        actions, "rotate-keys", "reseal every kept mobile under the first key of HGRIP_PERSONAL_DATA_KEYS",
+        "Put the new key first in HGRIP_PERSONAL_DATA_KEYS (older keys after it, still able to open), run "
+        "this, then drop the old keys. Safe to repeat and to run while identity serves.")
     rotate.add_argument("--database-url", help="the identity database (default: as hgrip migrate)")
     rotate.set_defaults(handler=_rotate)
-    new_key = actions.add_parser("new-key", help="print a fresh id:key entry for HGRIP_PERSONAL_DATA_KEYS")
+    new_key = add_command(actions, "new-key", "print a fresh id:key entry for HGRIP_PERSONAL_DATA_KEYS",
+                          "Prints a new random key with its id, to be placed first in "
+                          "HGRIP_PERSONAL_DATA_KEYS; stores nothing.")
     new_key.add_argument("key_id", help="the new key's id (letters, digits, - or _; e.g. 2027-01)")
     new_key.set_defaults(handler=_new_key)
