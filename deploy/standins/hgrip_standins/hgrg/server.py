@@ -1,5 +1,6 @@
 """The HGRG side that receives backup numbers from the platform (POST /hgrg/api/v1/backups), and
-the changes of their owners (POST /hgrg/api/v1/backups/{number}/owner, see owners.py).
+the changes of their owners (POST /hgrg/api/v1/backups/{number}/owner, see owners.py), one by one
+or many in a batch with a signed receipt (POST /hgrg/api/v1/batches, see batches.py).
 
 Receipts are idempotent by backup number (owner changes by change id) and survive restarts
 (JSON lines under $HGRIP_VAR/hgrg/).
@@ -16,13 +17,22 @@ from urllib.parse import unquote
 
 from hgrip_kernel.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from hgrip_standins.common import BadRequest, JsonHandler, Response, iso, log, make_server, utc_now
+from hgrip_standins.hgrg.batches import (
+    BATCH_PATH,
+    check_batch,
+    item_parts,
+    refused,
+    request_sha256,
+    signed_receipt,
+)
 from hgrip_standins.hgrg.filings import FilingBook, FilingsFull, notify_platform
 from hgrip_standins.hgrg.journal import Journal
 from hgrip_standins.hgrg.owners import OwnerBook, check_owner_change
 
 MODES = ("ok", "down", "slow", "error500", "malformed")
-# What `malformed` answers instead of the real body (the receipt is kept all the same).
-MALFORMED_BODIES = ("not_json", "wrong_shape", "other_number")
+# What `malformed` answers instead of the real body (the receipt is kept all the same); `unsigned`
+# and `tampered` spoil only a batch's signed receipt (single answers carry no signature).
+MALFORMED_BODIES = ("not_json", "wrong_shape", "other_number", "unsigned", "tampered")
 OWNER_PATH = re.compile(r"/hgrg/api/v1/backups/(?P<number>[^/]+)/owner")
 
 
@@ -52,6 +62,18 @@ class ReceiptBook:
     def all(self) -> list[dict]:
         with self._lock:
             return list(self._by_number.values())
+
+
+class ConnectionCount:
+    """TCP connections accepted so far: shows whether a client keeps its connection alive."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self.count += 1
 
 
 class FailureControl:
@@ -101,6 +123,7 @@ class HgrgHandler(JsonHandler):
     standin_name = "hgrg"
     routes = {
         ("POST", "/hgrg/api/v1/backups"): "receive_backup",
+        ("POST", BATCH_PATH): "receive_batch",
         ("GET", "/hgrg/api/v1/backups"): "list_backups",
         ("POST", "/hgrg/control/fail"): "set_failure",
         ("GET", "/hgrg/control/fail"): "get_failure",
@@ -108,6 +131,10 @@ class HgrgHandler(JsonHandler):
         ("GET", "/hgrg/control/filings"): "list_filings",
         ("GET", "/hgrg/healthz"): "healthz",
     }
+
+    def setup(self):
+        super().setup()   # once per connection: its requests follow one another on it (keep-alive)
+        self.server.connections.add()
 
     def resolve(self, method, path):
         exact = super().resolve(method, path)
@@ -130,19 +157,26 @@ class HgrgHandler(JsonHandler):
         if behaviour["mode"] == "slow":
             time.sleep(behaviour["delay_ms"] / 1000)
 
-    def _answer(self, status: int, answer: dict):
-        """The answer to a handled signed request, spoilt as `error500` or `malformed` asks."""
+    def _answer(self, status: int, answer: dict, signed: bool = False):
+        """The answer to a handled signed request, spoilt as `error500` or `malformed` asks; a batch's
+        receipt (``signed``) carries HGRG's signature (batches.py)."""
         mode = self.behaviour["mode"]
         if mode == "error500":
             raise BadRequest("internal_error", "HGRG stand-in failed after handling (control mode)", 500)
-        if mode != "malformed":
-            return status, answer
-        body = self.behaviour["body"]
+        body = self.behaviour["body"] if mode == "malformed" else None
         if body == "not_json":   # e.g. a proxy's error page
             return status, Response(b"<html><body>Bad Gateway</body></html>", "text/html; charset=utf-8")
         if body == "wrong_shape":
             return status, [answer.get("status"), answer.get("backup_number")]
-        return status, {**answer, "backup_number": "BF" + "0" * 13}   # other_number
+        if body == "other_number":   # a confused HGRG: it names (and signs) another number
+            answer = _other_number(answer)
+        if not signed or body == "unsigned":
+            return status, answer
+        status, receipt = signed_receipt(self.server.secret, status, answer)
+        if body == "tampered":   # changed on the way after HGRG signed it
+            receipt = Response(receipt.body.replace(b'"duplicate"', b'"received"').replace(b"}", b" }", 1),
+                               receipt.content_type, receipt.headers)
+        return status, receipt
 
     def _signed_json(self) -> dict:
         """The body of a signed API request, after the control mode and the signature (§1) let it in."""
@@ -153,15 +187,38 @@ class HgrgHandler(JsonHandler):
         return self.json_body()
 
     def receive_backup(self):
-        payload = self._signed_json()
+        created, answer = self._take_backup(self._signed_json(), self.headers.get("X-Request-Id"))
+        return self._answer(201 if created else 200, answer)
+
+    def _take_backup(self, payload: dict, request_id: str | None) -> tuple[bool, dict]:
         number = payload.get("backup_number")
         if not isinstance(number, str) or not number.strip():
             raise BadRequest("invalid_backup_number", "backup_number must be a non-empty string")
-        created, record = self.server.book.receive(payload, self.headers.get("X-Request-Id"))
+        created, record = self.server.book.receive(payload, request_id)
         log("hgrg", f"backup number {number} {'received' if created else 'duplicate'}")
-        answer = {"status": "received" if created else "duplicate", "backup_number": number,
-                  "received_at": record["received_at"]}
-        return self._answer(201 if created else 200, answer)
+        return created, {"status": "received" if created else "duplicate", "backup_number": number,
+                         "received_at": record["received_at"]}
+
+    def receive_batch(self):
+        """Every item taken as its single endpoint takes it, in order; one signed receipt (§6)."""
+        batch_id, items = check_batch(self._signed_json())
+        header_id = self.headers.get("X-Request-Id")
+        answers = [self._take_item(item, header_id) for item in items]
+        log("hgrg", f"batch {batch_id} of {len(items)}: " + ", ".join(
+            f"{status} {sum(1 for a in answers if a['status'] == status)}"
+            for status in ("received", "duplicate", "refused")))
+        return self._answer(200, {"batch_id": batch_id, "request_sha256": request_sha256(self.body),
+                                  "items": answers}, signed=True)
+
+    def _take_item(self, item, header_id: str | None) -> dict:
+        try:
+            kind, body, request_id = item_parts(item)
+            if kind == "backup":
+                return {"kind": kind, **self._take_backup(body, request_id or header_id)[1]}
+            return {"kind": kind, **self._take_owner_change(body.get("backup_number"), body,
+                                                            request_id or header_id)[1]}
+        except BadRequest as error:   # this item only: the others are taken all the same
+            return refused(item, error)
 
     def list_backups(self):
         self._apply_failure()
@@ -169,13 +226,18 @@ class HgrgHandler(JsonHandler):
         return 200, {"items": items, "count": len(items)}
 
     def receive_owner_change(self, number):
-        body = check_owner_change(number, self._signed_json())
-        created, record = self.server.owners.receive(body, self.headers.get("X-Request-Id"))
+        created, answer = self._take_owner_change(number, self._signed_json(), self.headers.get("X-Request-Id"))
+        return self._answer(201 if created else 200, answer)
+
+    def _take_owner_change(self, number, body: dict, request_id: str | None) -> tuple[bool, dict]:
+        if not isinstance(number, str) or not number.strip():
+            raise BadRequest("invalid_owner_change", "backup_number must be a non-empty string")
+        body = check_owner_change(number, body)
+        created, record = self.server.owners.receive(body, request_id)
         log("hgrg", f"owner change {record['change_id']} of {number} "
                     f"(sequence {record['payload']['sequence']}) {'received' if created else 'duplicate'}")
-        return self._answer(201 if created else 200, {"status": "received" if created else "duplicate",
-                                                      "change_id": record["change_id"], "backup_number": number,
-                                                      "received_at": record["received_at"]})
+        return created, {"status": "received" if created else "duplicate", "change_id": record["change_id"],
+                         "backup_number": number, "received_at": record["received_at"]}
 
     def get_owner(self, number):
         self._apply_failure()
@@ -224,11 +286,22 @@ class HgrgHandler(JsonHandler):
 
     def healthz(self):
         return 200, {"status": "ok", "mode": self.server.failure.snapshot()["mode"],
-                     "received": len(self.server.book.all()), "owner_changes": self.server.owners.count()}
+                     "received": len(self.server.book.all()), "owner_changes": self.server.owners.count(),
+                     "connections": self.server.connections.count}
+
+
+OTHER_NUMBER = "BF" + "0" * 13
+
+
+def _other_number(answer: dict) -> dict:
+    """The answer naming another backup number (each item's, for a batch's receipt)."""
+    if isinstance(answer.get("items"), list):
+        return {**answer, "items": [{**item, "backup_number": OTHER_NUMBER} for item in answer["items"]]}
+    return {**answer, "backup_number": OTHER_NUMBER}
 
 
 def create_server(host: str, port: int, secret: str, directory: Path):
     return make_server(HgrgHandler, host, port, secret=secret,
                        book=ReceiptBook(directory / "received.jsonl"), failure=FailureControl(),
                        filings=FilingBook(directory / "filings.jsonl"),
-                       owners=OwnerBook(directory / "owner_changes.jsonl"))
+                       owners=OwnerBook(directory / "owner_changes.jsonl"), connections=ConnectionCount())
