@@ -23,7 +23,7 @@ ALL = list(commands(build_parser()))
 def test_the_plugins_commands_are_there_too():
     names = {" ".join(path) for path, _ in ALL}
     assert {"hgrip serve", "hgrip deadletters list", "hgrip deadletters replay", "hgrip migrate",
-            "hgrip contracts export", "hgrip legacy import", "hgrip identity rotate-keys",
+            "hgrip contracts export", "hgrip health", "hgrip legacy import", "hgrip identity rotate-keys",
             "hgrip identity new-key"} <= names
 
 
@@ -60,3 +60,11 @@ def test_help_never_prints_the_brokers_password(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         main(["deadletters", "--help"])
     assert "s3cret-pass" not in capsys.readouterr().out
+
+
+def test_health_says_what_it_checks(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["health", "--help"])
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "SELECT 1" in text and "broker" in text and "exits 1" in text and "gateway" in text
