@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
 from .errors import InvalidInput
+from .ids import canonical_id
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,35 @@ class EnvelopeSchema(Schema):
 
 _schema = EnvelopeSchema()
 
+# The schema's rules, compiled once for the hot paths (every append, every message consumed): each
+# field's own validators run on the plain values, without marshmallow's (de)serialisation round trip
+# (~0.2 ms an envelope). Anything the fast check doubts goes through the schema itself, which then
+# refuses it with its usual messages: the rules stay written once, in ``EnvelopeSchema``.
+_TYPES: dict[type, type | tuple[type, ...]] = {
+    fields.UUID: str, fields.String: str, fields.Integer: int, fields.AwareDateTime: datetime,
+    fields.Dict: dict}
+_CHECKS = [(name, field.required, field.allow_none, _TYPES[type(field)], tuple(field.validators))
+           for name, field in _schema.fields.items()]
+
+
+def _plainly_valid(values: dict) -> bool:
+    for name, required, allow_none, kind, validators in _CHECKS:
+        value = values.get(name)
+        if value is None:
+            if required or not allow_none and name in values:
+                return False
+            continue
+        if type(value) is bool or not isinstance(value, kind):
+            return False
+        try:
+            for check in validators:
+                check(value)
+        except ValidationError:
+            return False
+    event_id, occurred_at = values["event_id"], values["occurred_at"]
+    return (occurred_at.utcoffset() is not None and canonical_id(event_id) == event_id
+            and all(type(key) is str for key in values["data"]))
+
 
 def dump_envelope(envelope: Envelope) -> dict:
     """JSON-ready dict (ISO timestamps) of a valid envelope."""
@@ -68,6 +98,10 @@ def dump_envelope(envelope: Envelope) -> dict:
 
 def load_envelope(raw: dict) -> Envelope:
     """Validate a JSON dict and return an Envelope, or raise InvalidInput naming the bad fields."""
+    if isinstance(raw, dict):
+        envelope = _fast_load(raw)
+        if envelope is not None:
+            return envelope
     try:
         return _schema.load(raw)
     except ValidationError as exc:
@@ -75,13 +109,36 @@ def load_envelope(raw: dict) -> Envelope:
                            "事件信封格式无效。", exc.normalized_messages()) from exc
 
 
-def check_envelope(envelope: Envelope) -> dict:
-    """The JSON form of an envelope about to be written, refused if a reader would refuse it."""
+_FIELDS = frozenset(_schema.fields)
+
+
+def _fast_load(raw: dict) -> Envelope | None:
+    """The envelope of a plainly valid message (what our relay sends), else None (the schema decides)."""
+    occurred_at = raw.get("occurred_at")
+    if type(occurred_at) is not str:
+        return None
+    try:
+        moment = datetime.fromisoformat(occurred_at)
+    except ValueError:
+        return None
+    values = {name: raw[name] for name in _FIELDS if name in raw}
+    values["occurred_at"] = moment
+    values.setdefault("actor", None)
+    values.setdefault("causation_id", None)
+    values.setdefault("position", None)
+    if not _plainly_valid(values):
+        return None
+    return Envelope(**values)
+
+
+def check_envelope(envelope: Envelope) -> None:
+    """Refuse an envelope about to be written if a reader would refuse it."""
+    if _plainly_valid(envelope.__dict__):
+        return
     raw = _schema.dump(envelope)
     errors = _schema.validate(raw)
     if errors:
         raise InvalidInput("invalid_envelope", "The event envelope is invalid.", "事件信封格式无效。", errors)
-    return raw
 
 
 def validate_envelope(envelope: Envelope) -> Envelope:

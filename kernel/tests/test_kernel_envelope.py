@@ -83,3 +83,44 @@ def test_domain_errors_rebuild_from_their_args_with_json_types():
     assert type(rebuilt) is TooManyRequests and rebuilt.code == "code_resend_too_soon"
     assert rebuilt.details == {"retry_after_seconds": 241, "files": [{"n": 1, "x": None}]}
     assert rebuilt.message_zh == "太快了。"
+
+
+# --- the compiled fast path agrees with the schema --------------------------------------------------------
+from hgrip_kernel.envelope import EnvelopeSchema, check_envelope  # noqa: E402
+from hgrip_kernel.ids import time_ordered_id  # noqa: E402
+
+
+@pytest.mark.parametrize("change", [
+    {},                                                              # what the relay sends
+    {"event_id": str(uuid.uuid4()).upper()},                         # not canonical: the schema canonicalises
+    {"occurred_at": "2026-01-02T03:04:05Z"},
+    {"occurred_at": "2026-01-02T11:04:05+08:00"},
+    {"schema_version": "1"},                                         # the schema coerces, the fast path defers
+    {"actor": None, "causation_id": "evt-0"},
+    {"extra_envelope_field": "newer producer"},
+    {"position": 42},
+])
+def test_load_gives_what_the_schema_gives(change):
+    raw = {**dump_envelope(envelope()), **change}
+    assert load_envelope(raw) == EnvelopeSchema().load(raw)
+
+
+@pytest.mark.parametrize("field,value", [
+    ("event_type", "has space"), ("stream_version", -1), ("stream_id", ""), ("actor", "a" * 201),
+    ("correlation_id", ""), ("occurred_at", datetime(2026, 1, 2)),
+    ("event_id", "not-a-uuid"), ("schema_version", 0),
+])
+def test_check_refuses_what_a_reader_would_refuse(field, value):
+    with pytest.raises(InvalidInput) as caught:
+        check_envelope(envelope(**{field: value}))
+    assert caught.value.code == "invalid_envelope" and caught.value.message_zh
+
+
+def test_time_ordered_ids_are_uuid7_in_creation_order():
+    import time
+    first = time_ordered_id()
+    time.sleep(0.002)
+    later = [time_ordered_id() for _ in range(100)]
+    assert all(uuid.UUID(i).version == 7 and str(uuid.UUID(i)) == i for i in [first, *later])
+    assert all(first < i for i in later)  # text order is creation order across milliseconds
+    assert len(set(later)) == 100

@@ -15,19 +15,28 @@ from ..errors import InvalidInput
 class EventRegistry:
     def __init__(self):
         self._schemas: dict[tuple[str, str, int], type[Schema]] = {}
+        # One instance per contract, built on first use: building a schema (its fields deep-copied,
+        # nested schemas built again) cost more than validating with it, on every append and message.
+        self._instances: dict[tuple[str, str, int], Schema | None] = {}
         self._loaded = False
 
     def register(self, source: str, event_type: str, version: int = 1):
         """Class decorator: ``@registry.register("projects", "ProjectCreated", 1)``."""
         def decorate(schema_cls: type[Schema]) -> type[Schema]:
             self._schemas[(source, event_type, version)] = schema_cls
+            self._instances.pop((source, event_type, version), None)
             return schema_cls
         return decorate
 
     def schema_for(self, source: str, event_type: str, version: int) -> Schema | None:
-        self._load_all()
-        cls = self._schemas.get((source, event_type, version))
-        return cls() if cls else None
+        key = (source, event_type, version)
+        try:
+            return self._instances[key]
+        except KeyError:
+            self._load_all()
+            cls = self._schemas.get(key)
+            schema = self._instances[key] = cls() if cls else None
+            return schema
 
     def known(self) -> list[tuple[str, str, int]]:
         self._load_all()

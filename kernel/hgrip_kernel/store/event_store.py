@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import faults
 from ..contracts import registry as default_registry
-from ..envelope import Envelope, check_envelope, utcnow, validate_envelope
+from ..envelope import Envelope, check_envelope, utcnow
 from ..errors import ConcurrencyError
 from ..events import DomainEvent
+from ..ids import time_ordered_id
 from ..logging import get_logger
 from ..unit_of_work import AggregateUnitOfWork
 from .engine import write_lock
@@ -25,6 +26,7 @@ log = get_logger("hgrip.store")
 
 
 def _row_to_envelope(row) -> Envelope:
+    """A stored event as written: checked on append (``check_envelope``), so not checked again here."""
     return Envelope(
         event_id=row.event_id, event_type=row.event_type, schema_version=row.schema_version,
         source=row.source, stream_type=row.stream_type, stream_id=row.stream_id,
@@ -36,7 +38,7 @@ def _row_to_envelope(row) -> Envelope:
 def read_stream(connection, stream_id: str) -> list[Envelope]:
     rows = connection.execute(
         select(events).where(events.c.stream_id == stream_id).order_by(events.c.stream_version))
-    return [validate_envelope(_row_to_envelope(row)) for row in rows]
+    return [_row_to_envelope(row) for row in rows]
 
 
 class UnitOfWork(AggregateUnitOfWork):
@@ -68,7 +70,7 @@ class UnitOfWork(AggregateUnitOfWork):
         stored = []
         for offset, event in enumerate(new_events, start=1):
             envelope = Envelope(
-                event_id=str(uuid.uuid4()), event_type=event.type, schema_version=event.schema_version,
+                event_id=time_ordered_id(), event_type=event.type, schema_version=event.schema_version,
                 source=self.store.source, stream_type=stream_type, stream_id=stream_id,
                 stream_version=expected_version + offset, occurred_at=now, actor=self.actor,
                 correlation_id=self.correlation_id, causation_id=self.causation_id, data=event.data)
@@ -191,4 +193,4 @@ class EventStore:
             rows = connection.execute(
                 select(events).where(events.c.position > after_position)
                 .order_by(events.c.position).limit(limit))
-            return [validate_envelope(_row_to_envelope(row)) for row in rows]
+            return [_row_to_envelope(row) for row in rows]

@@ -12,6 +12,7 @@ from ..contracts import registry as default_registry
 from ..envelope import Envelope, check_envelope, utcnow
 from ..errors import ConcurrencyError
 from ..events import DomainEvent
+from ..ids import time_ordered_id
 from ..unit_of_work import AggregateUnitOfWork
 
 
@@ -42,7 +43,7 @@ class InMemoryUnitOfWork(AggregateUnitOfWork):
         stored = []
         for offset, event in enumerate(new_events, start=1):
             envelope = Envelope(
-                event_id=str(uuid.uuid4()), event_type=event.type, schema_version=event.schema_version,
+                event_id=time_ordered_id(), event_type=event.type, schema_version=event.schema_version,
                 source=self.store.source, stream_type=stream_type, stream_id=stream_id,
                 stream_version=expected_version + offset, occurred_at=utcnow(), actor=self.actor,
                 correlation_id=self.correlation_id, causation_id=self.causation_id, data=event.data)
