@@ -125,5 +125,10 @@ test-fast: setup
 bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# py-spy profile of every platform process under a steady submission load (PROFILE_ARGS="--rate 50").
+.PHONY: profile
+profile: setup
+	$(BIN)/python -m bench profile $(PROFILE_ARGS)
+
 clean:
 	rm -rf $(VENV) var $(WEB)/dist $(WEB)/node_modules
