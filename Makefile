@@ -81,13 +81,27 @@ endif
 browser:
 	@deploy/scripts/ensure-browser.sh
 
+# The Kubernetes manifests' checkers (tests/deploy): kubectl for its kustomize, and kubernetes-validate
+# and checkov in a virtualenv of their own (their many dependencies would fight requirements.txt).
+DEPLOY_VENV := .venv-deploy
+DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
+.PHONY: deploy-tools
+deploy-tools: $(DEPLOY_STAMP)
+	@deploy/k8s/ensure-kubectl.sh
+
+$(DEPLOY_STAMP): deploy/k8s/tools-requirements.txt
+	@test -x $(DEPLOY_VENV)/bin/python || $(STEP) "creating the virtualenv $(DEPLOY_VENV)" $(PYTHON) -m venv $(DEPLOY_VENV)
+	@$(STEP) "installing checkov and kubernetes-validate ($(DEPLOY_VENV))" \
+		$(DEPLOY_VENV)/bin/pip --disable-pip-version-check --no-input install $(PIP_QUIET) -r deploy/k8s/tools-requirements.txt
+	@touch $@
+
 # --- the two commands -------------------------------------------------------------------------------
 run: setup web-build
 	@$(BIN)/hgrip-run $(RUN_ARGS)
 
 # Lint, Vitest, then pytest last so that its summary ends the output; every part runs, and the run
 # fails if any of them failed.
-test: setup web-build browser
+test: setup web-build browser deploy-tools
 	@lint=0; web=0; py=0; \
 	$(MAKE) --no-print-directory lint || lint=$$?; \
 	if [ -n "$(HAS_WEB)" ]; then $(MAKE) --no-print-directory web-test || web=$$?; fi; \
