@@ -1,8 +1,8 @@
 """Creating a project (manual "创建项目信息")."""
-import uuid
 from typing import Any
 
 from hgrip_kernel.envelope import Envelope, utcnow
+from hgrip_kernel.ids import time_ordered_id
 from hgrip_kernel.ports import Request, UnitOfWork
 
 from ..domain import Project, ProjectDetails
@@ -18,7 +18,7 @@ def create_project(ports: Ports, request: Request, actor_id: str, details: Proje
     """
     # The account as identity knows it now: role, real name, authorisation, institution.
     account = ports.identity.get_account(actor_id)
-    project_id = str(uuid.uuid4())
+    project_id = time_ordered_id()  # a new stream: its keys land at the indexes' right edge
 
     def work(uow: UnitOfWork) -> tuple[Envelope, dict[str, Any] | None]:
         records = ports.db.within(uow)
