@@ -30,6 +30,8 @@ class HgrgStandin:
     # of one may land after another's message (each message itself is one append-mode write).
     ACCESS = re.compile(r'"POST /hgrg/api/v1/backups HTTP/1\.1" (\d{3})')
     RECEIPT = re.compile(r"hgrg backup number (BF\d+) (received|duplicate)")
+    BATCH_ACCESS = re.compile(r'"POST /hgrg/api/v1/batches HTTP/1\.1" (\d{3})')
+    BATCH = re.compile(r"hgrg batch \S+ of (\d+):")
     OWNER_ACCESS = re.compile(r'"POST /hgrg/api/v1/backups/BF\d+/owner HTTP/1\.1" (\d{3})')
     OWNER_RECEIPT = re.compile(r"hgrg owner change ([0-9a-f-]{36}) of BF\d+ \(sequence \d+\) "
                                r"(received|duplicate)")
@@ -104,6 +106,18 @@ class HgrgStandin:
     def post_statuses(self) -> list[int]:
         """The status of every POST of a backup number HGRG answered: its request count."""
         return [int(match.group(1)) for match in self.ACCESS.finditer(self._log_text())]
+
+    def batch_statuses(self) -> list[int]:
+        """The status of every batch HGRG answered (the pusher's requests): its request count."""
+        return [int(match.group(1)) for match in self.BATCH_ACCESS.finditer(self._log_text())]
+
+    def batch_sizes(self) -> list[int]:
+        """The number of items of every batch HGRG handled (not those refused whole, e.g. while down)."""
+        return [int(match.group(1)) for match in self.BATCH.finditer(self._log_text())]
+
+    def connections(self) -> int:
+        """TCP connections HGRG accepted so far (its health check's own included)."""
+        return requests.get(f"{self.base_url}/healthz", timeout=5).json()["connections"]
 
     def answers(self, kind: str) -> list[str]:
         """Backup numbers answered ``received`` or ``duplicate``, one entry per answer."""

@@ -5,12 +5,15 @@ of ``HgrgUnavailable``. The pusher treats it like any failure — the number sta
 is retried with backoff, never dropped, since fixing the secret or clock makes it go through —
 while the distinct type lets the log say it needs an operator (logged as an error).
 """
+import hashlib
+import json
 import time
 
 import pytest
-import requests
 
-from hgrip_registry_sync.adapters.hgrg_client import HgrgClient, HgrgRefused, HgrgUnavailable
+from hgrip_kernel.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_headers
+from hgrip_registry_sync.adapters.hgrg_client import Answer, HgrgClient, HgrgRefused, HgrgUnavailable
+from hgrip_registry_sync.app.ports import BatchItem, ItemReceipt
 
 SECRET = "registry-sync-test-hgrg-secret"   # the conftest's stand-in secret
 
@@ -84,10 +87,8 @@ def test_nobody_listening_is_unavailable(backup_payload):
 
 def test_a_200_that_is_not_hgrgs_confirmation_of_this_number_does_not_count(backup_payload):
     """A proxy's or portal's 200 page must never mark a backup synced that HGRG has not got."""
-    def answer(status: int, body: bytes) -> requests.Response:
-        response = requests.Response()
-        response.status_code, response._content = status, body
-        return response
+    def answer(status: int, body: bytes) -> Answer:
+        return Answer(status, body, {})
 
     number = backup_payload()["backup_number"]
     outcome = HgrgClient._outcome
@@ -148,10 +149,8 @@ def test_an_owner_change_is_signed_over_its_own_path_and_checked_by_hgrg(hgrg, o
 
 
 def test_only_hgrgs_confirmation_of_this_very_change_counts():
-    def answer(status: int, body: bytes) -> requests.Response:
-        response = requests.Response()
-        response.status_code, response._content = status, body
-        return response
+    def answer(status: int, body: bytes) -> Answer:
+        return Answer(status, body, {})
 
     number, change = "BF2026011500042", "2f1d6c1e-0a4b-4c3d-9e8f-7a6b5c4d3e2f"
     good = b'{"status": "received", "change_id": "%s", "backup_number": "%s"}' % (change.encode(), number.encode())
@@ -160,3 +159,86 @@ def test_only_hgrgs_confirmation_of_this_very_change_counts():
     with pytest.raises(HgrgUnavailable) as caught:
         HgrgClient._outcome(answer(201, other), number, change)
     assert caught.value.reason.startswith(f"unexpected answer to owner change {change} of {number}")
+
+
+# --- batches (docs/protocols/hgrg.md §6) --------------------------------------------------------------
+def items_of(*payloads, request_id="req-batch"):
+    return [BatchItem("backup", payload, request_id) for payload in payloads]
+
+
+def test_a_batch_is_taken_item_by_item_and_a_resent_batch_is_duplicates(hgrg, backup_payload, owner_events):
+    client = HgrgClient(hgrg.base_url, SECRET, timeout=5)
+    payloads = [backup_payload() for _ in range(3)]
+    change = owner_events.body("2f1d6c1e-0a4b-4c3d-9e8f-7a6b5c4d3e2f",
+                               owner_events.claimed("4b3f3c5e-8f0e-4a51-9d55-1f6f2b8a9e01", "BF20190312001", 2))
+    items = [*items_of(*payloads), BatchItem("owner_change", change, "req-claim")]
+    assert client.push_batch(items) == [ItemReceipt(status="received")] * 4
+    # Sent again (its receipt lost, say): in effect at HGRG once, each item a duplicate.
+    assert client.push_batch(items) == [ItemReceipt(status="duplicate")] * 4
+    assert [(r["backup_number"], r["payload"], r["request_id"]) for r in hgrg.received()] == [
+        (p["backup_number"], p, "req-batch") for p in payloads]
+    assert [(c["change_id"], c["request_id"]) for c in hgrg.owner_changes()] == [(change["change_id"], "req-claim")]
+    assert hgrg.batch_statuses() == [200, 200]
+
+
+def test_one_refused_item_does_not_poison_the_batch(hgrg, backup_payload, owner_events):
+    client = HgrgClient(hgrg.base_url, SECRET, timeout=5)
+    good, other = backup_payload(), backup_payload()
+    change = owner_events.body("2f1d6c1e-0a4b-4c3d-9e8f-7a6b5c4d3e2f",
+                               owner_events.delegated("4b3f3c5e-8f0e-4a51-9d55-1f6f2b8a9e01", "BF2026011500042", 3))
+    receipts = client.push_batch([*items_of(good), BatchItem("owner_change", {**change, "sequence": 0}, None),
+                                  *items_of(other)])
+    assert [r.status for r in receipts] == ["received", None, "received"]
+    assert receipts[1].refusal.startswith("refused: invalid_owner_change: ") and "sequence" in receipts[1].refusal
+    assert sorted(hgrg.received_numbers()) == sorted([good["backup_number"], other["backup_number"]])
+
+
+@pytest.mark.parametrize("body, said", [
+    ("unsigned", "(receipt not signed by HGRG)"), ("tampered", "(receipt not signed by HGRG)"),
+    ("not_json", "(body is not JSON)"), ("wrong_shape", "(body is not a JSON object)"),
+    ("other_number", "(item 1 confirms status 'received', backup_number 'BF0000000000000')")])
+def test_a_receipt_that_is_not_hgrgs_signed_word_on_this_batch_accepts_nothing(hgrg, backup_payload, body, said):
+    client = HgrgClient(hgrg.base_url, SECRET, timeout=5)
+    payloads = [backup_payload(), backup_payload()]
+    hgrg.control("malformed", body=body, count=1)
+    with pytest.raises(HgrgUnavailable) as caught:
+        client.push_batch(items_of(*payloads))
+    assert not isinstance(caught.value, HgrgRefused)
+    assert caught.value.reason == f"unexpected answer to batch of 2: HTTP 200 {said}"
+    # HGRG did keep them: the retry (a new batch) is answered, duplicates, and taken.
+    assert client.push_batch(items_of(*payloads)) == [ItemReceipt(status="duplicate")] * 2
+
+
+def test_a_receipt_of_another_batch_or_request_is_refused(backup_payload):
+    """A receipt replayed from another batch, or signed with another secret, accepts nothing."""
+    client = HgrgClient("http://127.0.0.1:9/hgrg", SECRET)
+    items = items_of(backup_payload())
+    sent = b'{"batch_id": "mine"}'
+
+    def receipt(batch_id="mine", digest=hashlib.sha256(sent).hexdigest(), secret=SECRET, status="received"):
+        body = json.dumps({"batch_id": batch_id, "request_sha256": digest, "items": [
+            {"kind": "backup", "backup_number": items[0].body["backup_number"], "status": status}]}).encode()
+        headers = signed_headers(secret, "RECEIPT", "/hgrg/api/v1/batches", body)
+        return Answer(200, body, {TIMESTAMP_HEADER: headers[TIMESTAMP_HEADER],
+                                  SIGNATURE_HEADER: headers[SIGNATURE_HEADER]})
+
+    assert client._batch_outcome(receipt(), "mine", sent, items) == [ItemReceipt(status="received")]
+    for spoilt, said in [(receipt(batch_id="theirs"), "(a receipt of another batch)"),
+                         (receipt(digest="0" * 64), "(a receipt of another batch)"),
+                         (receipt(secret="not-the-shared-secret"), "(receipt not signed by HGRG)"),
+                         (receipt(status="kept"), "(item 1 confirms status 'kept', backup_number ")]:
+        with pytest.raises(HgrgUnavailable) as caught:
+            client._batch_outcome(spoilt, "mine", sent, items)
+        assert said in caught.value.reason
+    with pytest.raises(HgrgRefused):   # the whole batch refused (bad signature, invalid batch): 4xx
+        client._batch_outcome(Answer(401, b'{"error": "bad_signature"}', {}), "mine", sent, items)
+
+
+def test_batches_go_over_one_kept_alive_connection(hgrg, backup_payload):
+    client = HgrgClient(hgrg.base_url, SECRET, timeout=5)
+    before = hgrg.connections()
+    for _ in range(5):
+        client.push_batch(items_of(backup_payload()))
+    client.push_backup(backup_payload())   # the single endpoint shares the pool
+    assert hgrg.connections() == before + 2   # the pusher's one, and this health check's own
+    client.close()

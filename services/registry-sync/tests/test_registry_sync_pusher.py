@@ -135,7 +135,7 @@ def test_a_failed_push_is_recorded_then_retried_after_the_backoff(store, hgrg, b
         ("SyncAttemptFailed", "pusher-a", "req-outage"), ("BackupSynced", "pusher-a", "req-outage")]
     assert stream[-1].data == {"backup_number": number, "attempt": 3,
                                "synced_at": clock.now.isoformat(), "hgrg_status": "received"}
-    assert hgrg.post_statuses() == [503, 503, 201]
+    assert hgrg.batch_statuses() == [503, 503, 200]
 
 
 def test_a_late_outcome_for_a_synced_number_is_dropped(store, hgrg, backup_payload):
@@ -143,10 +143,10 @@ def test_a_late_outcome_for_a_synced_number_is_dropped(store, hgrg, backup_paylo
     pusher = make_pusher(store, hgrg, clock)
     payload = backup_payload()
     request_sync(store, payload)
-    [claim] = pusher.claim(limit=1)
-    assert pusher.record(claim, Outcome(hgrg_status="received"))["attempt"] == 1
+    claims = pusher.claim(limit=1)
+    assert pusher.record(claims, [Outcome(hgrg_status="received")])[0]["attempt"] == 1
     # A stalled pusher whose lease ran out reports afterwards: nothing more is recorded.
-    assert pusher.record(claim, Outcome(error="no answer within 2 s")) is None
+    assert pusher.record(claims, [Outcome(error="no answer within 2 s")]) == [None]
     assert row(store, payload["backup_number"])["state"] == "synced"
     with store.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(events)).scalar() == 2
@@ -166,7 +166,7 @@ def test_an_owner_change_is_claimed_pushed_retried_and_synced_like_a_number(
     assert claim == Claim(change_id, body, "req-delegate", 1, "owner_change")
     assert claim.backup_number == number
     assert owner_row(store, change_id)["next_attempt_at"] == T0 + timedelta(seconds=10)   # leased
-    pusher.process(claim)
+    pusher.process([claim])
     state = owner_row(store, change_id)
     assert (state["state"], state["attempts"], state["version"]) == ("failing", 1, 2)
     assert state["last_error"] == "HTTP 503 unavailable: HGRG stand-in is down (control mode)"
@@ -191,7 +191,7 @@ def test_an_owner_change_is_claimed_pushed_retried_and_synced_like_a_number(
     assert stream[-1].data == {"change_id": change_id, "backup_number": number, "attempt": 2,
                                "synced_at": clock.now.isoformat(), "hgrg_status": "received"}
     # A stalled pusher's late outcome for a synced change is dropped, as for numbers.
-    assert pusher.record(claim, Outcome(error="no answer within 2 s")) is None
+    assert pusher.record([claim], [Outcome(error="no answer within 2 s")]) == [None]
 
 
 def test_the_queues_take_turns_so_neither_starves_the_other(store, hgrg, backup_payload, owner_events):
@@ -269,3 +269,39 @@ def test_skip_locked_lets_a_second_claimer_pass_a_claim_in_progress(make_databas
         assert [r.key for r in other] == numbers[2:]
     finally:
         engine.dispose()
+
+
+def test_a_batch_is_recorded_in_one_unit_of_work_each_push_under_its_own_request(store, hgrg, backup_payload,
+                                                                                  owner_events):
+    clock = Clock(T0)
+    pusher = make_pusher(store, hgrg, clock)
+    payloads = [backup_payload() for _ in range(3)]
+    for index, payload in enumerate(payloads):
+        request_sync(store, payload, correlation_id=f"req-submit-{index}")
+    body = request_owner_change(store, owner_events.delegated(payloads[0]["backup_id"],
+                                                              payloads[0]["backup_number"], 2))
+    assert pusher.push_due() == 4
+    assert hgrg.batch_sizes() == [4] and hgrg.batch_statuses() == [200]   # one request for them all
+    for index, payload in enumerate(payloads):
+        assert [(e.event_type, e.correlation_id) for e in store.read_stream(f"sync-{payload['backup_number']}")] \
+            == [("SyncRequested", f"req-submit-{index}"), ("BackupSynced", f"req-submit-{index}")]
+        assert row(store, payload["backup_number"])["state"] == "synced"
+    assert owner_row(store, body["change_id"])["state"] == "synced"
+    assert [(r["backup_number"], r["request_id"]) for r in hgrg.received()] == [
+        (p["backup_number"], f"req-submit-{i}") for i, p in enumerate(payloads)]
+    # Sent again (a pusher that died before recording), the batch is all duplicates at HGRG.
+    claims = [Claim(p["backup_number"], p, f"req-submit-{i}", 1) for i, p in enumerate(payloads)]
+    assert [o.hgrg_status for o in pusher.push(claims)] == ["duplicate"] * 3
+    assert len(hgrg.received()) == 3
+
+
+def test_a_row_that_cannot_be_recorded_does_not_keep_the_others_unrecorded(store, hgrg, backup_payload):
+    pusher = make_pusher(store, hgrg, Clock(T0))
+    payloads = [backup_payload() for _ in range(2)]
+    for payload in payloads:
+        request_sync(store, payload)
+    claims = pusher.claim(limit=10)
+    ghost = Claim("BF2026011599998", {**payloads[0], "backup_number": "BF2026011599998"}, "req-ghost", 1)
+    recorded = pusher.process([*claims, ghost])   # no row for the ghost: the batch's unit of work fails
+    assert [r and r["hgrg_status"] for r in recorded] == ["received", "received", None]
+    assert {row(store, p["backup_number"])["state"] for p in payloads} == {"synced"}

@@ -67,7 +67,8 @@ def test_every_submitted_number_reaches_hgrg_once_within_a_second(
                message="every state synced")
     received = {r["backup_number"]: r for r in hgrg.received()}
     assert sorted(received) == sorted(numbers)
-    assert hgrg.answers("duplicate") == [] and hgrg.post_statuses() == [201] * 12   # one push each
+    assert hgrg.answers("duplicate") == [] and sorted(hgrg.answers("received")) == sorted(numbers)   # once each
+    assert set(hgrg.batch_statuses()) == {200} and sum(hgrg.batch_sizes()) == 12
     for index, payload in enumerate(payloads):
         record = received[payload["backup_number"]]
         assert record["payload"] == payload                     # the BackupSubmitted payload, as is
@@ -137,7 +138,7 @@ def test_the_same_event_twice_and_the_same_number_twice_give_one_state_and_one_r
         (payload["backup_number"], payload["backup_id"])]                 # …to one state, the first
     assert sync_rows(sync_db, "SELECT count(*) FROM events WHERE event_type = 'SyncRequested'")[0][0] == 1
     eventlet.sleep(0.5)   # time for any wrongly scheduled second push to show
-    assert hgrg.post_statuses() == [201]
+    assert hgrg.answers("received") == [payload["backup_number"]] and hgrg.answers("duplicate") == []
     with Connection(amqp_uri) as connection:
         assert connection.default_channel.queue_declare(DEAD_LETTER_QUEUE, passive=True).message_count == 0
 
@@ -166,4 +167,4 @@ def test_a_malformed_payload_is_dead_lettered_and_nothing_is_recorded(
     wait_until(lambda: dead_letters() == 1, message="the malformed event to be dead-lettered")
     assert sync_rows(sync_db, "SELECT count(*) FROM sync_states")[0][0] == 0
     assert sync_rows(sync_db, "SELECT count(*) FROM events")[0][0] == 0
-    assert hgrg.post_statuses() == []
+    assert hgrg.batch_statuses() == []

@@ -5,7 +5,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Table, func, insert, select, update
+from sqlalchemy import Column, Table, bindparam, func, insert, select, update
 
 from hgrip_kernel.envelope import Envelope, utcnow
 from hgrip_kernel.ports import UnitOfWork
@@ -17,7 +17,7 @@ from ..domain import OPEN_STATES
 from .tables import QUEUE_TABLES, owner_changes, sync_states
 
 __all__ = ["SqlPushRows", "apply", "claim_due", "exists", "get", "owner_changes", "owner_changes_of",
-           "sql_ports", "sql_pusher", "summary", "sync_states"]
+           "rows_of", "sql_ports", "sql_pusher", "summary", "sync_states"]
 
 
 def _key(table: Table) -> Column:
@@ -42,33 +42,54 @@ def claim_due(connection: Any, now: datetime, lease_until: datetime, limit: int,
               table: Table = sync_states) -> list:
     """Rows of one queue due for a push, leased until ``lease_until`` so no one else takes them
     meanwhile; each with ``key`` (its primary key), ``payload``, ``correlation_id``, ``attempts``.
+    One statement: UPDATE … WHERE key IN (the oldest due, FOR UPDATE SKIP LOCKED) RETURNING.
 
     SKIP LOCKED lets several instances claim at once without waiting on each other or taking the
     same row (PostgreSQL); SQLite ignores it, where BEGIN IMMEDIATE serialises claims instead.
     """
     key = _key(table)
+    due = (select(key).where(table.c.state.in_(OPEN_STATES), table.c.next_attempt_at <= now)
+           .order_by(table.c.next_attempt_at, key).limit(limit).with_for_update(skip_locked=True))
     rows = connection.execute(
-        select(key.label("key"), table.c.payload, table.c.correlation_id, table.c.attempts)
-        .where(table.c.state.in_(OPEN_STATES), table.c.next_attempt_at <= now)
-        .order_by(table.c.next_attempt_at, key)
-        .limit(limit).with_for_update(skip_locked=True)).all()
-    if rows:
-        connection.execute(update(table).where(key.in_([row.key for row in rows]))
-                           .values(next_attempt_at=lease_until))
-    return rows
+        update(table).where(key.in_(due.scalar_subquery())).values(next_attempt_at=lease_until)
+        .returning(key.label("key"), table.c.payload, table.c.correlation_id, table.c.attempts)).all()
+    return sorted(rows, key=lambda row: row.key)   # (RETURNING keeps no order; any order will do)
 
 
-def _change(connection: Any, change: RowChange) -> None:
-    table = QUEUE_TABLES[change.queue]
-    if change.new:
-        connection.execute(insert(table).values(**change.values))
-    else:
-        connection.execute(update(table).where(_key(table) == change.key).values(**change.values))
+def rows_of(connection: Any, keys: Sequence[str], table: Table = sync_states) -> dict[str, Mapping]:
+    """The rows of several pushes of one queue by key, locked until the transaction ends."""
+    if not keys:
+        return {}
+    key = _key(table)
+    return {row[key.name]: row for row in connection.execute(
+        select(table).where(key.in_(list(keys))).order_by(key).with_for_update()).mappings()}
+
+
+def _apply_all(connection: Any, changes: Sequence[RowChange]) -> None:
+    """Several changes, alike ones (same queue and columns) in one executemany; a row changed twice
+    (an attempt and BackupSyncOverdue) gets both, the later values winning, in one statement."""
+    merged: dict[tuple[str, str], RowChange] = {}
+    for change in changes:
+        earlier = merged.get((change.queue, change.key))
+        merged[(change.queue, change.key)] = change if earlier is None else RowChange(
+            change.queue, change.key, {**earlier.values, **change.values}, earlier.new)
+    alike: dict[tuple[str, bool, tuple[str, ...]], list[RowChange]] = {}
+    for change in merged.values():
+        alike.setdefault((change.queue, change.new, tuple(sorted(change.values))), []).append(change)
+    for (queue, new, columns), group in alike.items():
+        table = QUEUE_TABLES[queue]
+        if new:
+            connection.execute(insert(table), [change.values for change in group])
+            continue
+        statement = (update(table).where(_key(table) == bindparam("key_"))
+                     .values({column: bindparam(f"v_{column}") for column in columns}))
+        connection.execute(statement, [{"key_": change.key, **{f"v_{c}": v for c, v in change.values.items()}}
+                                       for change in group])
 
 
 def apply(connection: Any, envelope: Envelope) -> None:
     """Fold one stored event into its row; the events' correlation id is the original request's."""
-    _change(connection, row_change(envelope))
+    _apply_all(connection, [row_change(envelope)])
 
 
 def owner_changes_of(connection: Any, backup_number: str) -> Sequence[Mapping]:
@@ -123,14 +144,11 @@ class SqlPushRows:
                                 for row in rows]
         return claimed
 
-    def row(self, uow: UnitOfWork, queue: str, key: str) -> Mapping[str, Any]:
-        row = get(uow.connection, key, for_update=True, table=QUEUE_TABLES[queue])
-        if row is None:
-            raise LookupError(f"no {queue} row {key}")
-        return row
+    def rows(self, uow: UnitOfWork, queue: str, keys: Sequence[str]) -> Mapping[str, Mapping[str, Any]]:
+        return rows_of(uow.connection, keys, QUEUE_TABLES[queue])
 
-    def apply(self, uow: UnitOfWork, change: RowChange) -> None:
-        _change(uow.connection, change)
+    def apply(self, uow: UnitOfWork, changes: Sequence[RowChange]) -> None:
+        _apply_all(uow.connection, changes)
 
     def number_known(self, uow: UnitOfWork, backup_number: str) -> bool:
         return exists(uow.connection, backup_number)

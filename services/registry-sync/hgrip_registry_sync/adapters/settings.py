@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 DEFAULT_HGRG_URL = "http://127.0.0.1:8030/hgrg"
+MAX_BATCH = 500   # what HGRG takes in one batch (docs/protocols/hgrg.md §6)
 
 
 @dataclass(frozen=True)
@@ -10,9 +11,10 @@ class SyncSettings:
     secret: str
     timeout: float        # per connect and per read of one push
     poll_interval: float  # how often due retries are looked for when nothing wakes the pusher
-    concurrency: int      # pushes in flight at once per instance
+    concurrency: int      # batches in flight at once per instance
     lease: float          # how long a claimed row stays invisible to other pushers
     overdue: float = 3600.0   # a number not at HGRG this long after its request is reported (once)
+    batch_size: int = 200     # at most this many pushes in one request to HGRG
 
     @classmethod
     def from_config(cls, config: dict) -> "SyncSettings":
@@ -29,5 +31,6 @@ class SyncSettings:
             raise ValueError("HGRG_SHARED_SECRET is not configured")
         return cls(hgrg_url=config.get("HGRG_URL") or DEFAULT_HGRG_URL, secret=secret,
                    timeout=timeout, poll_interval=float(config.get("SYNC_POLL_INTERVAL", 0.25)),
-                   concurrency=max(1, int(config.get("SYNC_CONCURRENCY", 4))), lease=lease,
-                   overdue=float(config.get("SYNC_OVERDUE_SECONDS") or 3600))
+                   concurrency=max(1, int(config.get("SYNC_CONCURRENCY", 1))), lease=lease,
+                   overdue=float(config.get("SYNC_OVERDUE_SECONDS") or 3600),
+                   batch_size=min(MAX_BATCH, max(1, int(config.get("SYNC_BATCH_SIZE", 200)))))

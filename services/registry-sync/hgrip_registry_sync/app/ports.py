@@ -32,14 +32,27 @@ class HgrgRefused(HgrgUnavailable):
     backoff and never drops the number — but a distinct type, so that it is logged as an error."""
 
 
+@dataclass(frozen=True)
+class BatchItem:
+    """One thing in a batch pushed to HGRG (docs/protocols/hgrg.md §6)."""
+    kind: str                  # "backup" | "owner_change"
+    body: dict                 # sent as is
+    request_id: str | None     # the correlation id of the request behind it; HGRG keeps it
+
+
+@dataclass(frozen=True)
+class ItemReceipt:
+    """HGRG's word on one item of a verified batch receipt: it has it, or it refused this item."""
+    status: str | None = None   # "received" | "duplicate"; None when refused
+    refusal: str | None = None  # why HGRG refused this item (it goes on refusing until someone fixes it)
+
+
 class HgrgReceipts(Protocol):
-    """HGRG's receipts (docs/protocols/hgrg.md §3, §5), idempotent by backup number and by change id."""
+    """HGRG's receipts (docs/protocols/hgrg.md §3, §5, §6), idempotent by backup number and by change id."""
 
-    def push_backup(self, payload: dict, request_id: str | None = None) -> str:
-        """``"received"`` (first receipt) or ``"duplicate"`` (already there); raise HgrgUnavailable."""
-
-    def push_owner_change(self, body: dict, request_id: str | None = None) -> str:
-        """``"received"`` or ``"duplicate"`` (that change id is already there); raise HgrgUnavailable."""
+    def push_batch(self, items: Sequence[BatchItem]) -> list[ItemReceipt]:
+        """One receipt per item, in order, from HGRG's signed batch receipt; raise HgrgUnavailable
+        when there is no verified receipt (then nothing is taken as accepted)."""
 
 
 # --- the push queues -------------------------------------------------------------------------------------
@@ -70,11 +83,11 @@ class PushRows(Protocol):
         """Up to ``limit`` due rows, from the queues in the order given, leased until ``lease_until``
         in one transaction so that no other pusher takes them meanwhile."""
 
-    def row(self, uow: UnitOfWork, queue: str, key: str) -> Mapping[str, Any]:
-        """The row of one push, locked until the unit of work ends."""
+    def rows(self, uow: UnitOfWork, queue: str, keys: Sequence[str]) -> Mapping[str, Mapping[str, Any]]:
+        """The rows of these pushes by key (one statement), locked until the unit of work ends."""
 
-    def apply(self, uow: UnitOfWork, change: RowChange) -> None:
-        """Insert or update a row as ``change`` says."""
+    def apply(self, uow: UnitOfWork, changes: Sequence[RowChange]) -> None:
+        """Insert or update rows as ``changes`` say (alike changes in one statement)."""
 
     def number_known(self, uow: UnitOfWork, backup_number: str) -> bool:
         """Whether a sync of this backup number was already requested."""

@@ -1,15 +1,19 @@
-"""The pusher's use case: one push of one thing to HGRG — a backup number or an owner change: claim
-it, POST it, record how it went.
+"""The pusher's use case: push a batch of due things to HGRG — backup numbers and owner changes — and
+record how each went.
 
 Three steps, and no database transaction is open while HGRG is being asked:
 1. claim — one short transaction takes due rows of every queue (FOR UPDATE SKIP LOCKED) and leases
    them by moving ``next_attempt_at`` to now + lease, so no other pusher (thread or instance) takes
    them meanwhile;
-2. push — the HTTP call, outside any transaction, bounded by the client's time-out (< lease);
-3. record — one unit of work appends the attempt's event (failed or synced) and updates the row.
-A pusher that dies between 1 and 3 leaves the row leased; when the lease runs out the row is due
-again and someone pushes it again — HGRG's idempotence (by backup number, by change id) makes that
-harmless.
+2. push — one HTTP request carries the whole batch (docs/protocols/hgrg.md §6), outside any
+   transaction, bounded by the client's time-out (< lease). HGRG's signed receipt says of each item
+   whether it has it or refused it; without a verified receipt every item of the batch failed;
+3. record — one unit of work appends each item's event (failed or synced), each carrying its own
+   request's correlation id, and updates the rows. Should that fail, each item is recorded in a
+   unit of work of its own, so one bad row cannot keep the others' outcomes from being recorded.
+A pusher that dies between 1 and 3 leaves the rows leased; when the lease runs out they are due
+again and someone pushes them again — HGRG's idempotence (by backup number, by change id) makes
+that harmless.
 
 The queues (``queues.py``) say what differs between the kinds of push; the store, the database behind
 the queues (a ``PushRows`` port) and the clock are the service's ``Ports``, HGRG an ``HgrgReceipts``
@@ -17,17 +21,17 @@ port: everything here runs on fakes as well. The pusher serves no request (see `
 """
 import random
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from hgrip_kernel.context import bind_request_context, clear_request_context
 from hgrip_kernel.logging import get_logger
 
 from ..domain import BackoffPolicy, SyncState
-from .ports import HgrgReceipts, HgrgRefused, HgrgUnavailable, Ports
+from .ports import BatchItem, HgrgReceipts, HgrgRefused, HgrgUnavailable, Ports, RowChange
 from .queues import NUMBERS, QUEUES
-from .writing import save_push
+from .writing import saved
 
 log = get_logger("registry-sync.pusher")
 DEFAULT_POLICY = BackoffPolicy()
@@ -50,8 +54,8 @@ class Claim:
 class Outcome:
     hgrg_status: str | None = None   # "received" | "duplicate" when HGRG has it
     error: str | None = None
-    refused: bool = False            # HGRG answered 4xx: needs someone's attention
-    duration_ms: float = 0.0
+    refused: bool = False            # HGRG refused it (4xx, or this item): needs someone's attention
+    duration_ms: float = 0.0         # of the batch's request
 
 
 class Pusher:
@@ -77,67 +81,102 @@ class Pusher:
         due = self.rows.claim_due(queues[self._first:] + queues[:self._first], now, now + self.lease, limit)
         return [Claim(row.key, row.payload, row.correlation_id, row.attempts + 1, row.queue) for row in due]
 
-    def push(self, claim: Claim) -> Outcome:
+    def push(self, claims: Sequence[Claim]) -> list[Outcome]:
+        """One request for the whole batch; an outcome per claim, in order."""
         started = time.monotonic()
+        items = [BatchItem(QUEUES[claim.queue].kind, claim.payload, claim.correlation_id) for claim in claims]
         try:
-            status = QUEUES[claim.queue].send(self.client, claim.payload, claim.correlation_id)
-            outcome = Outcome(hgrg_status=status)
-        except HgrgUnavailable as exc:
-            outcome = Outcome(error=exc.reason, refused=isinstance(exc, HgrgRefused))
-        return Outcome(outcome.hgrg_status, outcome.error, outcome.refused,
-                       round((time.monotonic() - started) * 1000, 1))
+            outcomes = [Outcome(hgrg_status=receipt.status) if receipt.status
+                        else Outcome(error=receipt.refusal, refused=True)
+                        for receipt in self.client.push_batch(items)]
+        except HgrgUnavailable as exc:   # no verified receipt: nothing of this batch is taken as accepted
+            outcomes = [Outcome(error=exc.reason, refused=isinstance(exc, HgrgRefused))] * len(claims)
+        took = round((time.monotonic() - started) * 1000, 1)
+        return [replace(outcome, duration_ms=took) for outcome in outcomes]
 
-    def record(self, claim: Claim, outcome: Outcome) -> dict | None:
-        """Append the outcome and update the row; None if the push was already recorded synced."""
-        queue = QUEUES[claim.queue]
-        with self.store.unit_of_work(actor=self.instance, correlation_id=claim.correlation_id) as uow:
-            push = queue.restore(self.rows.row(uow, queue.name, claim.key))
-            if push.synced:   # only after a lease ran out under a stalled pusher: nothing to add
-                return None
+    def record(self, claims: Sequence[Claim], outcomes: Sequence[Outcome]) -> list[dict | None]:
+        """Append every outcome and update the rows in one unit of work; per claim the attempt's event
+        data, or None if the push was already recorded synced (a late outcome: dropped)."""
+        with self.store.unit_of_work(actor=self.instance) as uow:
             now = self.clock()
-            if outcome.hgrg_status:
-                push.succeeded(outcome.hgrg_status, now)
-            else:
-                push.attempt_failed(outcome.error or "", now, self.policy, self.rand)
-            event = save_push(self.ports, uow, push)
-            if (self.overdue_after is not None and isinstance(push, SyncState)
-                    and push.report_overdue(now, self.overdue_after, outcome.error or "")):
-                overdue = save_push(self.ports, uow, push)
-                log.warning("hgrg_sync_overdue", since=overdue.data["since"], attempts=overdue.data["attempts"],
-                            threshold_s=overdue.data["threshold_seconds"])
-        return event.data
+            rows = {queue: self.rows.rows(uow, queue, [c.key for c in claims if c.queue == queue])
+                    for queue in {claim.queue for claim in claims}}
+            recorded: list[dict | None] = []
+            changes: list[RowChange] = []
+            for claim, outcome in zip(claims, outcomes, strict=True):
+                push = QUEUES[claim.queue].restore(rows[claim.queue][claim.key])
+                if push.synced:   # only after a lease ran out under a stalled pusher: nothing to add
+                    recorded.append(None)
+                    continue
+                if outcome.hgrg_status:
+                    push.succeeded(outcome.hgrg_status, now)
+                else:
+                    push.attempt_failed(outcome.error or "", now, self.policy, self.rand)
+                    if self.overdue_after is not None and isinstance(push, SyncState):
+                        push.report_overdue(now, self.overdue_after, outcome.error or "")
+                stored, changed = saved(uow, push, claim.correlation_id)
+                changes += changed
+                recorded.append(stored[0].data)
+                for overdue in stored[1:]:   # BackupSyncOverdue, recorded once
+                    log.warning("hgrg_sync_overdue", correlation_id=claim.correlation_id, backup_number=claim.key,
+                                since=overdue.data["since"], attempts=overdue.data["attempts"],
+                                threshold_s=overdue.data["threshold_seconds"])
+            self.rows.apply(uow, changes)
+        return recorded
 
-    def process(self, claim: Claim) -> dict | None:
-        """Push one claimed row and record the outcome, logging the attempt under its request's id."""
-        queue = QUEUES[claim.queue]
-        bind_request_context(claim.correlation_id, push=queue.name,
-                             **{"backup_number": claim.backup_number, queue.key: claim.key},
-                             attempt=claim.attempt, pusher=self.instance)
+    def process(self, claims: Sequence[Claim]) -> list[dict | None]:
+        """Push a batch of claimed rows and record the outcomes; log the batch and each failure."""
+        outcomes = self.push(claims)
         try:
-            outcome = self.push(claim)
-            recorded = self.record(claim, outcome)
-            _log_attempt(outcome, recorded)
-            return recorded
-        finally:
-            clear_request_context()
+            recorded: list[dict | None | Exception] = list(self.record(claims, outcomes))
+        except Exception as exc:
+            if len(claims) == 1:
+                raise
+            log.warning("sync_batch_record_failed", items=len(claims), error=repr(exc))
+            recorded = [self._record_alone(claim, outcome) for claim, outcome in zip(claims, outcomes, strict=True)]
+        _log_batch(claims, outcomes, recorded, self.instance)
+        return [entry if isinstance(entry, dict) else None for entry in recorded]
 
-    def push_due(self, limit: int = 10) -> int:
-        """Claim and process up to ``limit`` due rows one after the other; how many were claimed."""
+    def _record_alone(self, claim: Claim, outcome: Outcome) -> dict | None | Exception:
+        try:
+            return self.record([claim], [outcome])[0]
+        except Exception as exc:   # its lease runs out, then it is due again
+            return exc
+
+    def push_due(self, limit: int = 200) -> int:
+        """Claim up to ``limit`` due rows and process them as one batch; how many were claimed."""
         claims = self.claim(limit)
-        for claim in claims:
-            self.process(claim)
+        if claims:
+            self.process(claims)
         return len(claims)
 
 
-def _log_attempt(outcome: Outcome, recorded: dict | None) -> None:
-    if recorded is None:
-        log.warning("hgrg_push_outcome_dropped", reason="already synced", duration_ms=outcome.duration_ms,
-                    hgrg_status=outcome.hgrg_status, error=outcome.error)
-    elif outcome.hgrg_status:
-        log.info("hgrg_push_succeeded", hgrg_status=outcome.hgrg_status,
-                 duration_ms=outcome.duration_ms, synced_at=recorded["synced_at"])
-    else:
-        # A refusal will not go away by itself (secret, clock, payload): an error, not a warning.
-        (log.error if outcome.refused else log.warning)(
-            "hgrg_push_failed", error=outcome.error, duration_ms=outcome.duration_ms,
-            next_attempt_at=recorded["next_attempt_at"])
+def _log_batch(claims: Sequence[Claim], outcomes: Sequence[Outcome], recorded: Sequence, pusher: str) -> None:
+    """One line for what HGRG took; one line per other attempt, under the correlation id of the
+    request behind it."""
+    took = [(c, o) for c, o, r in zip(claims, outcomes, recorded, strict=True) if o.hgrg_status and isinstance(r, dict)]
+    if took:
+        log.info("hgrg_push_succeeded", items=len(took), pusher=pusher, duration_ms=took[0][1].duration_ms,
+                 received=sum(1 for _, o in took if o.hgrg_status == "received"),
+                 backup_numbers=[c.backup_number for c, _ in took if c.queue == NUMBERS.name],
+                 change_ids=[c.key for c, _ in took if c.queue != NUMBERS.name])
+    for claim, outcome, entry in zip(claims, outcomes, recorded, strict=True):
+        if outcome.hgrg_status and isinstance(entry, dict):
+            continue
+        queue = QUEUES[claim.queue]
+        bind_request_context(claim.correlation_id, push=queue.name,
+                             **{"backup_number": claim.backup_number, queue.key: claim.key},
+                             attempt=claim.attempt, pusher=pusher)
+        try:
+            if isinstance(entry, Exception):   # outcome not recorded: the lease runs out, then it is due again
+                log.error("sync_record_failed", error=repr(entry), hgrg_status=outcome.hgrg_status)
+            elif entry is None:
+                log.warning("hgrg_push_outcome_dropped", reason="already synced", duration_ms=outcome.duration_ms,
+                            hgrg_status=outcome.hgrg_status, error=outcome.error)
+            else:
+                # A refusal will not go away by itself (secret, clock, payload): an error, not a warning.
+                (log.error if outcome.refused else log.warning)(
+                    "hgrg_push_failed", error=outcome.error, duration_ms=outcome.duration_ms,
+                    next_attempt_at=entry["next_attempt_at"])
+        finally:
+            clear_request_context()

@@ -1,6 +1,6 @@
 """The two push queues — backup numbers and owner changes — and what differs between them: what a row
-is keyed by, how the aggregate is restored from its row (a snapshot), which HGRG call sends it, and
-how each stored event changes its row (``row_change``: the fold both the database and the fakes use).
+is keyed by, how the aggregate is restored from its row (a snapshot), what kind of item HGRG gets it
+as in a batch, and how each stored event changes its row (``row_change``: the fold both the database and the fakes use).
 """
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -10,7 +10,7 @@ from typing import Any
 from hgrip_kernel.envelope import Envelope
 
 from ..domain import FAILING, PENDING, SYNCED, OwnerChange, PushState, SyncState
-from .ports import HgrgReceipts, RowChange
+from .ports import RowChange
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class PushQueue:
     name: str                                                   # in claims and logs
     key: str                                                    # what a row is keyed by, bound in logs
     restore: Callable[[Mapping[str, Any]], PushState]           # the aggregate, from its row (a snapshot)
-    send: Callable[[HgrgReceipts, dict, str | None], str]         # (client, payload, request id) → HGRG status
+    kind: str                                                   # the item's kind in a batch (hgrg.md §6)
     requested: Callable[[dict], dict]                           # the row's own columns, from the request
 
 
@@ -35,14 +35,14 @@ NUMBERS = PushQueue(
     lambda row: SyncState.restore(row["backup_number"], row["state"], row["attempts"], row["version"],
                                   backup_id=row.get("backup_id"), requested_at=_requested_at(row),
                                   overdue_reported=row.get("overdue_at") is not None),
-    lambda client, payload, request_id: client.push_backup(payload, request_id=request_id),
+    "backup",
     lambda data: {"backup_number": data["backup_number"], "backup_id": data["backup_id"],
                   "requested_at": datetime.fromisoformat(data["requested_at"])})
 OWNER_CHANGES = PushQueue(
     "owner_change", "change_id",
     lambda row: OwnerChange.restore(row["change_id"], row["backup_number"], row["state"],
                                     row["attempts"], row["version"]),
-    lambda client, payload, request_id: client.push_owner_change(payload, request_id=request_id),
+    "owner_change",
     lambda data: {"change_id": data["change_id"], "backup_number": data["backup_number"],
                   "backup_id": data["payload"]["backup_id"], "reason": data["reason"],
                   "owner_username": data["payload"]["owner_username"], "sequence": data["sequence"]})

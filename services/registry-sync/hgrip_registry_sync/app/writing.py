@@ -1,16 +1,27 @@
 """Writing, written once: "save the aggregate and its read-model row" in the same transaction — a
-push's new event and its queue row. (No "write with retries" here: each push has one writer at a
+push's new events and its queue row. (No "write with retries" here: each push has one writer at a
 time, its lease's holder, and a consumer's unit of work is retried whole by redelivery.)"""
 from hgrip_kernel.envelope import Envelope
 from hgrip_kernel.ports import UnitOfWork
 
 from ..domain import PushState
-from .ports import Ports
+from .ports import Ports, RowChange
 from .queues import row_change
 
 
-def save_push(ports: Ports, uow: UnitOfWork, push: PushState) -> Envelope:
-    """The push's new event and the row of its queue, in the unit of work's transaction; the stored event."""
-    [stored] = uow.save(push)
-    ports.rows.apply(uow, row_change(stored))
+def saved(uow: UnitOfWork, push: PushState,
+          correlation_id: str | None = None) -> tuple[list[Envelope], list[RowChange]]:
+    """Append the push's new events and say what they do to its row (the caller applies it, several
+    pushes' at once if it likes). ``correlation_id``: the request's behind this push, when one unit of
+    work records several pushes (a batch) — each push's events carry its own request's id."""
+    if correlation_id is not None:
+        uow.correlation_id = correlation_id   # type: ignore[attr-defined]  # read by the next append
+    stored = uow.save(push)
+    return stored, [row_change(envelope) for envelope in stored]
+
+
+def save_push(ports: Ports, uow: UnitOfWork, push: PushState) -> list[Envelope]:
+    """The push's new events and the row of its queue, in the unit of work's transaction; the stored events."""
+    stored, changes = saved(uow, push)
+    ports.rows.apply(uow, changes)
     return stored

@@ -1,9 +1,11 @@
 """Runs the pusher beside the service's workers, the way EventStoreProvider runs the outbox relay.
 
-One dispatcher loop claims as many due rows (numbers and owner changes alike) as there are free
-push slots and hands each to a green thread. A new row wakes it at once (``wake()``), so a fresh
-backup number or owner change reaches HGRG within milliseconds; otherwise it looks for due retries
-every SYNC_POLL_INTERVAL.
+One dispatcher loop claims due rows (numbers and owner changes alike), up to SYNC_BATCH_SIZE, as one
+batch whenever a batch slot is free (SYNC_CONCURRENCY, default 1), and hands it to a green thread.
+A new row wakes it at once (``wake()``), so when the pusher is idle a fresh backup number or owner
+change reaches HGRG within milliseconds; under load, whatever came in while a batch was on its way
+goes in the next one (batches form by themselves, no waiting to fill them). Otherwise it looks for
+due retries every SYNC_POLL_INTERVAL.
 """
 import os
 import socket
@@ -39,13 +41,15 @@ class SyncPusherProvider(DependencyProvider):
         # wait for the file lock inside C, blocking every green thread.
         store = next(dep.store for dep in self.container.dependencies
                      if isinstance(dep, EventStoreProvider))
-        client = HgrgClient(self.settings.hgrg_url, self.settings.secret, self.settings.timeout)
+        client = HgrgClient(self.settings.hgrg_url, self.settings.secret, self.settings.timeout,
+                            connections=self.settings.concurrency)
         self.pusher = sql_pusher(store, client, self.settings.lease, instance=self.instance,
                                  overdue_after=timedelta(seconds=self.settings.overdue))
         self._pool = GreenPool(self.settings.concurrency)
         self._dispatcher = self.container.spawn_managed_thread(self._dispatch, "sync_pusher")
         log.info("sync_pusher_started", instance=self.instance, hgrg_url=self.settings.hgrg_url,
-                 concurrency=self.settings.concurrency, lease_s=self.settings.lease,
+                 concurrency=self.settings.concurrency, batch_size=self.settings.batch_size,
+                 lease_s=self.settings.lease,
                  overdue_s=self.settings.overdue)
 
     def wake(self) -> None:
@@ -56,13 +60,10 @@ class SyncPusherProvider(DependencyProvider):
         failures = 0
         while not self._stopping:
             self._wake.clear()   # before the pass: a wake during it triggers another at once
-            slots = self._pool.free()
-            claimed = 0
-            if slots:
+            full = False
+            if self._pool.free():
                 try:
-                    for claim in self.pusher.claim(slots):
-                        self._pool.spawn_n(self._process, claim)
-                        claimed += 1
+                    claims = self.pusher.claim(self.settings.batch_size)
                     failures = 0
                 except Exception as exc:   # database away: nothing was claimed, try again later
                     failures += 1
@@ -70,16 +71,18 @@ class SyncPusherProvider(DependencyProvider):
                     log.warning("sync_claim_failed", error=repr(exc), retry_in=retry_in)
                     self._wake.wait(retry_in)   # not a plain sleep: stop() must not wait it out
                     continue
-            if claimed < slots or not slots:
+                if claims:
+                    self._pool.spawn_n(self._process, claims)
+                full = len(claims) == self.settings.batch_size
+            if not (full and self._pool.free()):   # more may be due at once only after a full batch
                 self._wake.wait(self.settings.poll_interval)
 
-    def _process(self, claim):
+    def _process(self, claims):
         try:
-            self.pusher.process(claim)
-        except Exception as exc:   # outcome not recorded: the row's lease runs out, then it is due again
-            log.error("sync_record_failed", push=claim.queue, key=claim.key,
-                      backup_number=claim.backup_number, error=repr(exc),
-                      retry_after_s=self.settings.lease)
+            self.pusher.process(claims)
+        except Exception as exc:   # outcome not recorded: the rows' leases run out, then they are due again
+            log.error("sync_record_failed", items=len(claims), keys=[claim.key for claim in claims],
+                      error=repr(exc), retry_after_s=self.settings.lease)
         finally:
             self._wake.set()   # a slot is free, and more rows may be due
 

@@ -14,7 +14,7 @@ from hgrip_kernel.envelope import Envelope
 from hgrip_kernel.events import DomainEvent
 from hgrip_kernel.testing.fakes import FakeLog, FakeRequest
 from hgrip_kernel.testing.memory_store import InMemoryEventStore
-from hgrip_registry_sync.app.ports import DueRow, HgrgRefused, HgrgUnavailable, Ports
+from hgrip_registry_sync.app.ports import DueRow, HgrgRefused, HgrgUnavailable, ItemReceipt, Ports
 from hgrip_registry_sync.app.pushing import Pusher
 from hgrip_registry_sync.domain import OPEN_STATES
 
@@ -38,14 +38,15 @@ class FakePushRows:
                 claimed.append(DueRow(queue, key, row["payload"], row["correlation_id"], row["attempts"]))
         return claimed
 
-    def row(self, uow, queue, key):
-        return dict(self.tables[queue][key])
+    def rows(self, uow, queue, keys):
+        return {key: dict(self.tables[queue][key]) for key in keys}
 
-    def apply(self, uow, change):
-        if change.new:
-            self.tables[change.queue][change.key] = {"last_error": None, "synced_at": None, **change.values}
-        else:
-            self.tables[change.queue][change.key].update(change.values)
+    def apply(self, uow, changes):
+        for change in changes:
+            if change.new:
+                self.tables[change.queue][change.key] = {"last_error": None, "synced_at": None, **change.values}
+            else:
+                self.tables[change.queue][change.key].update(change.values)
 
     def number_known(self, uow, backup_number):
         return backup_number in self.tables["number"]
@@ -73,29 +74,37 @@ def _fake_summary(tables):
 
 
 class FakeHgrg:
-    """HGRG's receipts: ``mode`` "ok" (received, then duplicate), "down" (503) or "refusing" (401)."""
+    """HGRG's batch receipts: ``mode`` "ok" (received, then duplicate), "down" (503) or "refusing"
+    (401); a key in ``refuse`` is refused alone, the rest of its batch taken."""
 
     def __init__(self):
         self.mode = "ok"
         self.received: list[tuple[str, dict, str | None]] = []   # (kind, body, request id)
+        self.batches: list[int] = []                             # the size of every batch taken
+        self.refuse: set[str] = set()
         self._seen: set[str] = set()
 
-    def _take(self, kind, key, body, request_id):
+    def push_batch(self, items):
         if self.mode == "down":
             raise HgrgUnavailable("HTTP 503 unavailable: HGRG is down", 503)
         if self.mode == "refusing":
             raise HgrgRefused("refused: HTTP 401 bad_signature", 401)
-        self.received.append((kind, body, request_id))
+        self.batches.append(len(items))
+        return [self._take(item) for item in items]
+
+    def _take(self, item):
+        key = item.body["change_id"] if item.kind == "owner_change" else item.body["backup_number"]
+        if key in self.refuse:
+            return ItemReceipt(refusal="refused: invalid_item: not this one")
+        self.received.append((item.kind, item.body, item.request_id))
         if key in self._seen:
-            return "duplicate"
+            return ItemReceipt(status="duplicate")
         self._seen.add(key)
-        return "received"
+        return ItemReceipt(status="received")
 
-    def push_backup(self, payload, request_id=None):
-        return self._take("number", payload["backup_number"], payload, request_id)
-
-    def push_owner_change(self, body, request_id=None):
-        return self._take("owner_change", body["change_id"], body, request_id)
+    def push_backup(self, payload, request_id=None):   # (an earlier push, outside the pusher)
+        from hgrip_registry_sync.app.ports import BatchItem
+        return self._take(BatchItem("backup", payload, request_id)).status
 
 
 @dataclass

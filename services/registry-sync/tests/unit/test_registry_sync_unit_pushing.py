@@ -6,9 +6,9 @@ from hgrip_registry_sync.app import intake
 from hgrip_registry_sync.app.pushing import Claim, Outcome
 
 
-def request_sync(sync, delivered, payload):
+def request_sync(sync, delivered, payload, correlation_id="req-submit"):
     envelope = delivered("BackupSubmitted", payload)
-    assert intake.request_sync(sync.ports, sync.request("req-submit"), envelope, payload["backup_number"],
+    assert intake.request_sync(sync.ports, sync.request(correlation_id), envelope, payload["backup_number"],
                                payload["backup_id"])
     return envelope
 
@@ -20,7 +20,7 @@ def test_a_number_is_pushed_once_and_recorded_synced(sync, delivered, backup_pay
     pusher = sync.pusher()
     start = sync.now
     assert pusher.push_due() == 1
-    assert sync.hgrg.received == [("number", payload, "req-submit")]
+    assert sync.hgrg.received == [("backup", payload, "req-submit")]
     row = sync.rows.sync_state(number)
     assert (row["state"], row["attempts"], row["next_attempt_at"], row["synced_at"], row["version"]) == \
         ("synced", 1, None, start, 2)
@@ -67,10 +67,10 @@ def test_a_refusal_is_retried_like_an_outage_but_flagged(sync, delivered, backup
     request_sync(sync, delivered, payload)
     pusher = sync.pusher()
     sync.hgrg.mode = "refusing"
-    [claim] = pusher.claim(limit=1)
-    outcome = pusher.push(claim)
+    claims = pusher.claim(limit=1)
+    [outcome] = pusher.push(claims)
     assert (outcome.refused, outcome.error) == (True, "refused: HTTP 401 bad_signature")
-    assert pusher.record(claim, outcome)["attempt"] == 1
+    assert pusher.record(claims, [outcome])[0]["attempt"] == 1
     assert sync.rows.sync_state(payload["backup_number"])["state"] == "failing"
 
 
@@ -88,9 +88,9 @@ def test_a_claim_is_leased_until_it_runs_out(sync, delivered, backup_payload):
 def test_a_late_outcome_for_a_synced_number_is_dropped(sync, delivered, backup_payload):
     request_sync(sync, delivered, backup_payload())
     pusher = sync.pusher()
-    [claim] = pusher.claim(limit=1)
-    assert pusher.record(claim, Outcome(hgrg_status="received"))["attempt"] == 1
-    assert pusher.record(claim, Outcome(error="no answer within 2 s")) is None
+    claims = pusher.claim(limit=1)
+    assert pusher.record(claims, [Outcome(hgrg_status="received")])[0]["attempt"] == 1
+    assert pusher.record(claims, [Outcome(error="no answer within 2 s")]) == [None]
     assert len(sync.store.read_all()) == 2
 
 
@@ -116,3 +116,34 @@ def test_the_queues_take_turns(sync, delivered, backup_payload, owner_events):
     taken = [pusher.claim(limit=1)[0].queue for _ in range(4)]
     assert sorted(taken) == ["number", "number", "owner_change", "owner_change"]
     assert taken[0] != taken[1]
+
+
+def test_due_rows_go_in_one_batch_and_one_refused_item_fails_alone(sync, delivered, backup_payload):
+    payloads = [backup_payload() for _ in range(4)]
+    for index, payload in enumerate(payloads):
+        request_sync(sync, delivered, payload, correlation_id=f"req-{index}")
+    bad = payloads[2]["backup_number"]
+    sync.hgrg.refuse = {bad}
+    pusher = sync.pusher()
+    assert pusher.push_due() == 4
+    assert sync.hgrg.batches == [4]                 # one request for all four
+    states = {p["backup_number"]: sync.rows.sync_state(p["backup_number"]) for p in payloads}
+    assert {n: s["state"] for n, s in states.items()} == {
+        **{p["backup_number"]: "synced" for p in payloads}, bad: "failing"}
+    assert states[bad]["last_error"] == "refused: invalid_item: not this one"
+    # Each push's events carry the correlation id of its own request, one unit of work or not.
+    for index, payload in enumerate(payloads):
+        stream = sync.store.read_stream(f"sync-{payload['backup_number']}")
+        assert {e.correlation_id for e in stream} == {f"req-{index}"}
+    sync.hgrg.refuse = set()
+    sync.wait(seconds=0.5)
+    assert pusher.push_due() == 1 and sync.hgrg.batches == [4, 1]
+    assert sync.rows.sync_state(bad)["state"] == "synced"
+
+
+def test_a_batch_is_capped_and_the_rest_waits_for_the_next(sync, delivered, backup_payload):
+    for _ in range(5):
+        request_sync(sync, delivered, backup_payload())
+    pusher = sync.pusher()
+    assert pusher.push_due(limit=3) == 3 and pusher.push_due(limit=3) == 2
+    assert sync.hgrg.batches == [3, 2]
