@@ -1,14 +1,15 @@
 """Who is calling: a bearer token, or the browser's session cookie holding the same token.
 
-The token is checked by identity on every request (no local cache, so a revoked or expired token
-stops working at once). A cookie is an ambient credential — the browser attaches it to requests
+The token is checked in the gateway and the account behind it comes from identity, kept while the
+revocation feed is connected (accounts.py): an account that leaves or changes is asked about again at
+its next request, on every gateway. A cookie is an ambient credential — the browser attaches it to requests
 other sites cause — so a request authenticated by it that changes something must also prove it
 comes from our own pages (``check_csrf``); a bearer token is never sent by the browser on its own
 and needs no such proof.
 """
 from werkzeug.wrappers import Request
 
-from .calls import call
+from .accounts import Accounts
 from .errors import GatewayError
 
 CHALLENGE = 'Bearer realm="hgrip"'
@@ -37,11 +38,11 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE) or None
 
 
-def authenticate(identity, request: Request, timeout: float) -> dict:
+def authenticate(accounts: Accounts, identity, request: Request, timeout: float) -> dict:
     """The account behind the request: ``Authorization: Bearer`` first, else the session cookie.
 
-    An unsafe request authenticated by the cookie must pass ``check_csrf`` before identity is even
-    asked, so a forged request learns nothing and costs nothing.
+    An unsafe request authenticated by the cookie must pass ``check_csrf`` before the token is even
+    looked at, so a forged request learns nothing and costs nothing.
     """
     if request.headers.get("Authorization", "").strip():
         token = bearer_token(request)
@@ -51,10 +52,7 @@ def authenticate(identity, request: Request, timeout: float) -> dict:
             raise GatewayError("unauthenticated")
         if request.method in UNSAFE_METHODS:
             check_csrf(request)
-    account = call(identity.authenticate, token, timeout=timeout)
-    if not account:
-        raise GatewayError("invalid_token")
-    return account
+    return accounts.account_for(identity, token, timeout)
 
 
 def check_csrf(request: Request) -> None:

@@ -76,7 +76,7 @@ def route(method: str, rule: str, *, summary: str, tag: str, auth: str | None = 
                 if csrf:
                     check_csrf(request)
                 if auth == BEARER:
-                    kwargs["account"] = authenticate(self.identity, request, self.rpc_timeout)
+                    kwargs["account"] = authenticate(self.accounts, self.identity, request, self.rpc_timeout)
                 elif auth == HGRG:
                     verify_hgrg_request(request, self.config.get("HGRG_SHARED_SECRET"))
                 if body_schema is not None:

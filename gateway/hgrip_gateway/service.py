@@ -11,6 +11,7 @@ from hgrip_kernel.nameko import RequestContext
 from . import export, schemas
 from . import institution_schemas as inst
 from . import operator_schemas as ops
+from .accounts import AccountCache
 from .auth import SESSION_COOKIE, cleared_session_cookie, request_is_https, session_cookie, session_token
 from .cache import CachedValue
 from .calls import call, expiring_proxy, gather
@@ -58,6 +59,7 @@ class GatewayService:
     verification = expiring_proxy("verification")
     registry_sync = expiring_proxy("registry-sync")
     taxonomy_cache = CachedValue(TAXONOMY_TTL)
+    accounts = AccountCache()  # tokens checked here, accounts kept while identity's feed is connected
     throttle = Throttled()
 
     _openapi = None  # built once per process from the route declarations
@@ -126,8 +128,8 @@ class GatewayService:
         if token is None:
             return {"authenticated": False, "account": None}
         try:
-            account = call(self.identity.authenticate, token, timeout=self.rpc_timeout)
-        except Unauthorized:
+            account = self.accounts.account_for(self.identity, token, self.rpc_timeout)
+        except (Unauthorized, GatewayError):  # identity's refusal, or the gateway's invalid_token
             account = None
         if not account:
             return Reply({"authenticated": False, "account": None},

@@ -6,6 +6,7 @@ client here is plain ``requests`` against the port the gateway really bound.
 """
 import json
 
+import jwt
 import pytest
 import requests
 from nameko.rpc import rpc
@@ -71,6 +72,7 @@ def start_gateway(start_service, service_config):
         config = service_config("gateway", **extra)
         container = start_service(GatewayService, config)
         client = ApiClient(f"http://127.0.0.1:{bound_port(container)}", config["HGRG_SHARED_SECRET"])
+        client.container = container
         clients.append(client)
         return client
 
@@ -99,8 +101,17 @@ def health_stub():
     return _health_stub
 
 
+# TOKEN_SECRET of the kernel's service_config fixture: the gateway checks tokens' signatures itself.
+FAKE_TOKEN_SECRET = "test-token-secret-of-at-least-32-bytes"
+
+
+def _signed_token(account_id: str) -> str:
+    return jwt.encode({"sub": account_id, "iat": 0, "exp": 2**32, "jti": "good"}, FAKE_TOKEN_SECRET, algorithm="HS256")
+
+
 def _fake_identity(account: dict):
-    """A stand-in identity: password "right" logs in (user "left" has left), token "good" is ``account``."""
+    """A stand-in identity: password "right" logs in (user "left" has left), any token signed with
+    FAKE_TOKEN_SECRET is ``account``."""
     from hgrip_kernel.errors import Unauthorized
 
     class FakeIdentity:
@@ -112,15 +123,24 @@ def _fake_identity(account: dict):
                 raise Unauthorized("account_inactive", "This account has left.", "该账号已离开所属单位。")
             if password != "right":
                 raise Unauthorized("invalid_credentials", "Wrong username or password.", "用户名或密码错误。")
-            return {"access_token": "good", "token_type": "bearer", "expires_in": 3600, "account": account}
+            return {"access_token": _signed_token(account["id"]), "token_type": "bearer", "expires_in": 3600,
+                    "account": account}
 
         @rpc
         def authenticate(self, token):
-            if token != "good":
-                raise Unauthorized("invalid_token", "bad token", "令牌无效")
+            try:
+                jwt.decode(token, FAKE_TOKEN_SECRET, algorithms=["HS256"])
+            except jwt.PyJWTError:
+                raise Unauthorized("invalid_token", "bad token", "令牌无效") from None
             return account
 
     return FakeIdentity
+
+
+@pytest.fixture
+def token_for():
+    """``token_for(account_id) -> token`` signed as identity signs them (with FAKE_TOKEN_SECRET)."""
+    return _signed_token
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ results and refusals. What the real services decide is tested with them (and end
 import time
 
 import eventlet
+import jwt
 import pytest
 from nameko.rpc import RpcProxy, rpc
 
@@ -17,11 +18,16 @@ from hgrip_kernel.errors import (
     Unauthorized,
 )
 
+# A token signed with the kernel fixture's TOKEN_SECRET: the gateway checks signatures itself.
+GOOD_TOKEN = jwt.encode({"sub": "acc-1", "iat": 0, "exp": 2**32, "jti": "good"},
+                        "test-token-secret-of-at-least-32-bytes", algorithm="HS256")
+BOB_TOKEN = jwt.encode({"sub": "acc-2", "iat": 0, "exp": 2**32, "jti": "bob"},
+                       "test-token-secret-of-at-least-32-bytes", algorithm="HS256")
 ACCOUNTS = {
-    "good": {"id": "acc-1", "username": "alice", "name": "Alice", "role": "natural_person"},
-    "bob": {"id": "acc-2", "username": "bob", "name": "Bob", "role": "natural_person"},
+    GOOD_TOKEN: {"id": "acc-1", "username": "alice", "name": "Alice", "role": "natural_person"},
+    BOB_TOKEN: {"id": "acc-2", "username": "bob", "name": "Bob", "role": "natural_person"},
 }
-GOOD = {"Authorization": "Bearer good"}
+GOOD = {"Authorization": f"Bearer {GOOD_TOKEN}"}
 NUMBER = "BF2024060300001"       # submitted, and registry-sync has its state
 NUMBER_NEW = "BF2024060300002"   # submitted a moment ago: registry-sync has no state yet
 FILE = {"id": "f-1", "detailed_type": "raw_sequencing", "repository": "GSA-Human", "cases": 120,
@@ -238,7 +244,7 @@ def test_create_backup_passes_the_actor_and_the_validated_body(api):
 
 
 def test_the_actor_is_whoever_the_token_belongs_to(api):
-    ok(api.get("/api/v1/backups/b-1", headers={"Authorization": "Bearer bob"}))
+    ok(api.get("/api/v1/backups/b-1", headers={"Authorization": f"Bearer {BOB_TOKEN}"}))
     assert called() == [("backups.get_backup", ("acc-2", "b-1"))]
 
 

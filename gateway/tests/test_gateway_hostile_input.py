@@ -1,6 +1,6 @@
 """Whatever a client sends, the gateway answers with its JSON error body and the right status.
 
-Real gateway over real RabbitMQ against a fake identity (token "good") and a fake backups service
+Real gateway over real RabbitMQ against a fake identity (token GOOD_TOKEN) and a fake backups service
 that records the queries it is given. Requests are written byte by byte on a socket where a client
 library would encode or refuse them (raw UTF-8, bad framing, oversized lines).
 """
@@ -17,12 +17,15 @@ from nameko.rpc import rpc
 
 from hgrip_gateway.limits import MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_REQUEST_LINE_BYTES
 
+# A token signed with the kernel fixture's TOKEN_SECRET: the gateway checks signatures itself.
+GOOD_TOKEN = jwt.encode({"sub": "acc-1", "iat": 0, "exp": 2**32, "jti": "good"},
+                        "test-token-secret-of-at-least-32-bytes", algorithm="HS256")
 ACCOUNT = {"id": "acc-1", "username": "alice", "name": "Alice", "role": "legal_person",
            "mobile": "138****0000", "institution": {"code": "I1", "name": "Inst", "foreign": False},
            "unit": None, "real_name_verified": True, "authorised": True, "authorised_at": None,
            "employed": True}
 QUERIES: list = []
-AUTH = "Authorization: Bearer good\r\n"
+AUTH = f"Authorization: Bearer {GOOD_TOKEN}\r\n"
 LOGIN = {"username": "alice", "password": "right"}
 
 
@@ -206,7 +209,7 @@ def chunked(body: bytes, size: int = 65536) -> bytes:
 def test_chunked_bodies_are_read_and_bounded_while_read(api):
     headers = "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
     answer = send_raw(api, request("POST", LOGIN_PATH, headers, chunked(json.dumps(LOGIN).encode(), 7)))
-    assert answer.status == 200 and json.loads(answer.body)["access_token"] == "good"
+    assert answer.status == 200 and json.loads(answer.body)["access_token"] == GOOD_TOKEN
     huge = b'{"username": "' + b"a" * (MAX_BODY_BYTES + 10) + b'"}'
     error = send_raw(api, request("POST", LOGIN_PATH, headers, chunked(huge))).error(413, "payload_too_large")
     assert error["details"]["params"] == {"limit_bytes": MAX_BODY_BYTES}
@@ -270,8 +273,8 @@ def test_nul_characters_in_any_json_string_are_refused_with_their_paths(api):
     ("GET", "/api/v1/me", 200), ("GET", "/api/v1/me?x=1", 400), ("GET", "/api/v1/projects", 401),
     ("GET", "/api/v1/nope", 404), ("DELETE", "/api/v1/me", 405), ("POST", "/api/v1/auth/login", 400)])
 def test_every_api_answer_is_nosniff_and_no_store(api, method, path, status):
-    response = requests.request(method, api.base_url + path, timeout=10,
-                                headers={"Authorization": "Bearer good"} if path.startswith("/api/v1/me") else {})
+    headers = {"Authorization": f"Bearer {GOOD_TOKEN}"} if path.startswith("/api/v1/me") else {}
+    response = requests.request(method, api.base_url + path, timeout=10, headers=headers)
     assert response.status_code == status, response.text
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
@@ -290,7 +293,7 @@ def test_no_cross_origin_request_is_answered(api):
         "Access-Control-Request-Headers": "authorization"})
     assert preflight.status_code == 405 and preflight.json()["error"]["code"] == "method_not_allowed"
     simple = requests.get(api.base_url + "/api/v1/me", timeout=10,
-                          headers={"Origin": evil, "Authorization": "Bearer good"})
+                          headers={"Origin": evil, "Authorization": f"Bearer {GOOD_TOKEN}"})
     for response in (preflight, simple):
         assert not [name for name in response.headers if name.lower().startswith("access-control-")]
 
@@ -313,7 +316,7 @@ def test_unsigned_and_tampered_tokens_are_refused(make_database, service_config,
     config = service_config("identity", make_database("identity"))
     config["TOKEN_SECRET"] = TOKEN_SECRET
     start_service(IdentityService, config)
-    api = start_gateway(GATEWAY_RPC_TIMEOUT=10)
+    api = start_gateway(GATEWAY_RPC_TIMEOUT=10, TOKEN_SECRET=TOKEN_SECRET)
     assert api.hgrg_put("/api/v1/hgrg/institutions/I1", INSTITUTION).status_code == 200
     assert api.hgrg_put("/api/v1/hgrg/accounts/liuxiaohan", RESEARCHER).status_code == 200
     token = api.login("liuxiaohan", "Secret2023").json()["access_token"]

@@ -26,7 +26,7 @@ def platform(make_database, service_config, start_service, start_gateway, health
         config["TOKEN_SECRET"] = TOKEN_SECRET
         start_service(cls, config)
     stand_ins = {name: start_service(health_stub(name), service_config(name)) for name in STAND_INS}
-    return start_gateway(GATEWAY_HEALTH_TIMEOUT=1), stand_ins
+    return start_gateway(GATEWAY_HEALTH_TIMEOUT=1, TOKEN_SECRET=TOKEN_SECRET), stand_ins
 
 
 @pytest.fixture

@@ -1,12 +1,16 @@
 """The browser's session: a cookie beside bearer tokens, the CSRF proof it needs, logout.
 
-Real gateway over real RabbitMQ against a fake identity (which accepts the token "good") and a fake
+Real gateway over real RabbitMQ against a fake identity (which accepts GOOD_TOKEN) and a fake
 projects service that records every call, so "refused, nothing done" is seen, not assumed.
 """
+import jwt
 import pytest
 import requests
 from nameko.rpc import rpc
 
+# A token signed with the kernel fixture's TOKEN_SECRET: the gateway checks signatures itself.
+GOOD_TOKEN = jwt.encode({"sub": "acc-1", "iat": 0, "exp": 2**32, "jti": "good"},
+                        "test-token-secret-of-at-least-32-bytes", algorithm="HS256")
 ACCOUNT = {"id": "acc-1", "username": "alice", "name": "Alice", "role": "natural_person",
            "mobile": "138****0000", "institution": {"code": "I1", "name": "Inst", "foreign": False},
            "unit": None, "real_name_verified": True, "authorised": True, "authorised_at": None,
@@ -74,9 +78,9 @@ def test_login_sets_an_httponly_strict_cookie_and_answers_the_account(api):
     response = send(api, "POST", "/api/v1/auth/session", json=LOGIN, headers=CSRF)
     assert response.status_code == 200, response.text
     assert response.json() == ACCOUNT  # as GET /me: the page knows who logged in
-    assert "good" not in response.text  # the token is never in the body
+    assert GOOD_TOKEN not in response.text  # the token is never in the body
     cookie = cookie_attributes(response)
-    assert cookie == {"": "hgrip_session=good", "httponly": "", "samesite": "Strict", "path": "/api/",
+    assert cookie == {"": f"hgrip_session={GOOD_TOKEN}", "httponly": "", "samesite": "Strict", "path": "/api/",
                       "max-age": "3600"}
     device = cookie_attributes(response, "hgrip_device")   # throttle.KnownDevices: login routes only
     assert (device["path"], device["samesite"], device["max-age"]) == ("/api/v1/auth/", "Strict", str(180 * 86400))
@@ -113,7 +117,7 @@ def test_the_session_routes_need_the_csrf_proof(api):
 
 
 def test_the_cookie_authenticates_reads_without_csrf(api):
-    response = send(api, "GET", "/api/v1/me", cookie="good")
+    response = send(api, "GET", "/api/v1/me", cookie=GOOD_TOKEN)
     assert response.status_code == 200 and response.json()["username"] == "alice"
     assert response.headers["Cache-Control"] == "no-store"
 
@@ -136,28 +140,28 @@ def test_unsafe_requests_by_cookie_need_the_header_and_a_same_origin(api):
         {**CSRF, "Origin": origin + "1"},                     # another port
     ]
     for headers in refused:
-        assert_error(send(api, "POST", "/api/v1/projects", cookie="good", json=BODY, headers=headers),
+        assert_error(send(api, "POST", "/api/v1/projects", cookie=GOOD_TOKEN, json=BODY, headers=headers),
                      403, "csrf_rejected")
     # A forged request with a bad cookie is refused as forged (nothing asked of identity either).
     assert_error(send(api, "POST", "/api/v1/projects", cookie="expired", json=BODY), 403, "csrf_rejected")
     assert CALLS == []
     for headers in (CSRF, {**CSRF, "Origin": origin}):
-        response = send(api, "POST", "/api/v1/projects", cookie="good", json=BODY, headers=headers)
+        response = send(api, "POST", "/api/v1/projects", cookie=GOOD_TOKEN, json=BODY, headers=headers)
         assert response.status_code == 201, response.text
     assert CALLS == [("create_project", "acc-1")] * 2
 
 
 def test_bearer_tokens_need_no_csrf_proof_and_win_over_the_cookie(api):
-    headers = {"Authorization": "Bearer good", "Origin": "http://elsewhere.example"}
+    headers = {"Authorization": f"Bearer {GOOD_TOKEN}", "Origin": "http://elsewhere.example"}
     response = send(api, "POST", "/api/v1/projects", json=BODY, headers=headers)
     assert response.status_code == 201, response.text
     # The bearer token decides, even when a valid cookie is sent too.
-    assert_error(send(api, "GET", "/api/v1/me", cookie="good", headers={"Authorization": "Bearer expired"}),
+    assert_error(send(api, "GET", "/api/v1/me", cookie=GOOD_TOKEN, headers={"Authorization": "Bearer expired"}),
                  401, "invalid_token")
 
 
 def test_logout_clears_the_cookie_with_or_without_one(api):
-    for cookie in ("good", "expired", None):
+    for cookie in (GOOD_TOKEN, "expired", None):
         response = send(api, "DELETE", "/api/v1/auth/session", cookie=cookie, headers=CSRF)
         assert response.status_code == 204 and response.content == b""
         assert "Content-Type" not in response.headers
@@ -181,7 +185,7 @@ def test_the_session_question_is_answered_without_an_error(api):
     nobody = send(api, "GET", "/api/v1/auth/session")
     assert nobody.status_code == 200 and nobody.json() == {"authenticated": False, "account": None}
     assert "Set-Cookie" not in nobody.headers
-    someone = send(api, "GET", "/api/v1/auth/session", cookie="good")
+    someone = send(api, "GET", "/api/v1/auth/session", cookie=GOOD_TOKEN)
     assert someone.status_code == 200 and someone.json() == {"authenticated": True, "account": ACCOUNT}
     assert someone.headers["Cache-Control"] == "no-store"
     # An expired or forged cookie is answered "not logged in" and cleared.

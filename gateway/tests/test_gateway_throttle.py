@@ -5,6 +5,7 @@ Each test counts under a namespace of its own, so runs side by side never share 
 """
 import uuid
 
+import jwt
 import pytest
 import redis
 import requests
@@ -24,6 +25,9 @@ from hgrip_gateway.throttle import (
 )
 from hgrip_kernel.errors import InvalidInput, TooManyRequests, Unauthorized
 
+# A token signed with the kernel fixture's TOKEN_SECRET: the gateway checks signatures itself.
+GOOD_TOKEN = jwt.encode({"sub": "acc-1", "iat": 0, "exp": 2**32, "jti": "good"},
+                        "test-token-secret-of-at-least-32-bytes", algorithm="HS256")
 ACCOUNT = {"id": "acc-1", "username": "alice", "name": "Alice", "role": "natural_person",
            "mobile": "138****0000", "institution": {"code": "I1", "name": "Inst", "foreign": False},
            "unit": None, "real_name_verified": True, "authorised": True, "authorised_at": None,
@@ -189,7 +193,7 @@ def test_the_pair_limit_stops_the_stranger_not_the_owner_elsewhere(two_gateways)
     # The owner from elsewhere logs in, as often as needed, through either gateway; the open session works.
     for gateway in (first, second, first):
         assert log_in(gateway, OWNER, "203.0.113.20").status_code == 200
-    assert second.get("/api/v1/me", token="good").status_code == 200
+    assert second.get("/api/v1/me", token=GOOD_TOKEN).status_code == 200
 
 
 def test_the_address_limit_spans_accounts_and_gateways(two_gateways):

@@ -3,12 +3,16 @@ timeouts and correlation ids, independent of what the real services decide."""
 import time
 
 import eventlet
+import jwt
 import pytest
 from nameko.rpc import rpc
 
 from hgrip_kernel.errors import NotFound, Unauthorized
 from hgrip_kernel.nameko import RequestContext
 
+# A token signed with the kernel fixture's TOKEN_SECRET: the gateway checks signatures itself.
+GOOD_TOKEN = jwt.encode({"sub": "acc-1", "iat": 0, "exp": 2**32, "jti": "good"},
+                        "test-token-secret-of-at-least-32-bytes", algorithm="HS256")
 ACCOUNT = {"id": "acc-1", "username": "alice", "name": "Alice", "role": "natural_person",
            "mobile": "138****0000", "institution": {"code": "I1", "name": "Inst", "foreign": False},
            "unit": None, "real_name_verified": True, "authorised": True, "authorised_at": None,
@@ -17,14 +21,14 @@ SEEN_CORRELATION_IDS = []
 
 
 class FakeIdentity:
-    """Accepts the token "good"; remembers the correlation id each call arrived with."""
+    """Accepts GOOD_TOKEN; remembers the correlation id each call arrived with."""
     name = "identity"
     ctx = RequestContext()
 
     @rpc
     def authenticate(self, token):
         SEEN_CORRELATION_IDS.append(self.ctx.correlation_id)
-        if token != "good":
+        if token != GOOD_TOKEN:
             raise Unauthorized("invalid_token", "bad token", "令牌无效")
         return {**ACCOUNT, "password_hash": "must never reach a client"}
 
@@ -53,7 +57,7 @@ class FakeProjects:
         eventlet.sleep(10)  # never answers in time
 
 
-GOOD = {"Authorization": "Bearer good"}
+GOOD = {"Authorization": f"Bearer {GOOD_TOKEN}"}
 
 
 @pytest.fixture(autouse=True)
@@ -126,8 +130,14 @@ def test_missing_and_bad_tokens_are_401_with_a_challenge(api):
     assert_error(response, 401, "invalid_token")
     response = api.get("/api/v1/me", headers={"Authorization": "Bearer nope"})
     error = assert_error(response, 401, "invalid_token")
-    assert error["message_zh"] == "令牌无效"  # identity's own words, passed through
+    assert error["message_zh"] == "访问令牌无效或已过期。" and not SEEN_CORRELATION_IDS  # refused here
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    # A token the gateway cannot fault but identity refuses (an account it no longer knows):
+    refused = jwt.encode({"sub": "acc-9", "iat": 0, "exp": 2**32, "jti": "gone"},
+                         "test-token-secret-of-at-least-32-bytes", algorithm="HS256")
+    response = api.get("/api/v1/me", headers={"Authorization": f"Bearer {refused}"})
+    error = assert_error(response, 401, "invalid_token")
+    assert error["message_zh"] == "令牌无效"  # identity's own words, passed through
 
 
 def test_responses_are_shaped_by_their_schema(api):
