@@ -62,3 +62,18 @@ def test_request_lines_and_reprs_lose_mobiles_addresses_and_codes():
         assert secret not in masked, secret
     assert "z***@ngdc-demo.example.cn" in masked and "138****5678" in masked
     assert mask_text("backup BF2021031500012 of 张晓寒") == "backup BF2021031500012 of 张晓寒"
+
+
+def test_the_quick_gate_never_skips_what_a_pattern_would_mask(monkeypatch):
+    """mask_text skips plain values after one search: whatever any pattern masks must pass the gate."""
+    import re
+
+    import hgrip_kernel.masking as masking
+    samples = ["sent 验证码: 482913", "CODE is 123456", "Token=abc", "passwd: x", "SECRET: y",
+               "bearer abc.def", "eyJa.eyJb.c", "+86 13812345678", "8613812345678", "zhangxx@big.ac.cn",
+               "zhangxx%40big.ac.cn", "Code为：123456", "backup 2026-12-02T10:00:00+00:00 took 12.5 ms",
+               "01a2371b-0d66-70fe-8714-7c90815af7b6", "verification.on_backup_submitted", "张晓寒", "ok", ""]
+    gated = [mask_text(text) for text in samples]
+    monkeypatch.setattr(masking, "_MAYBE_SENSITIVE", re.compile(""))   # matches everything: no gate
+    assert gated == [mask_text(text) for text in samples]
+    assert gated[-6:] == samples[-6:]   # plain values come back as they were

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager, nullcontext
 
-from sqlalchemy import Insert, bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -102,15 +102,7 @@ class UnitOfWork(AggregateUnitOfWork):
         A concurrent duplicate blocks on the primary key until the first commits, then sees it.
         """
         values = {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()}
-        dialect = self.connection.dialect.name
-        statement: Insert
-        if dialect == "postgresql":
-            statement = postgresql.insert(inbox).values(**values).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            statement = sqlite.insert(inbox).values(**values).on_conflict_do_nothing()
-        else:  # pragma: no cover - other backends are not supported
-            raise NotImplementedError(dialect)
-        return self.connection.execute(statement).rowcount == 1
+        return self.connection.execute(_FIRST_TIME[self.connection.dialect.name], values).rowcount == 1
 
 
 _EVENT_COLUMNS = [c.name for c in events.columns if c.name != "position"]
@@ -130,6 +122,10 @@ def _event_with_outbox_statement():
 
 _EVENT_WITH_OUTBOX = _event_with_outbox_statement()
 _INSERT_EVENT = insert(events)
+# Built once, not per message: constructing and cache-keying a statement cost more than running it.
+_FIRST_TIME = {name: dialect.insert(inbox).values(
+    {c: bindparam(c, type_=inbox.c[c].type) for c in ("consumer", "event_id", "processed_at")}).on_conflict_do_nothing()
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 _INSERT_OUTBOX = insert(outbox)
 
 
