@@ -10,7 +10,7 @@ events carry them.
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 
 from hgrip_kernel.contracts.identity import upcast_account
 
@@ -78,9 +78,12 @@ def _time(value):
 
 
 # --- reading ------------------------------------------------------------------------------------
+_MEMBER_BY_ID = (select(*MEMBER_COLUMNS).select_from(MEMBER_FROM)   # built once: every view asks it
+                 .where(members.c.account_id == bindparam("account_id")))
+
+
 def get_member(connection, account_id: str):
-    query = select(*MEMBER_COLUMNS).select_from(MEMBER_FROM).where(members.c.account_id == account_id)
-    return connection.execute(query).mappings().first()
+    return connection.execute(_MEMBER_BY_ID, {"account_id": account_id}).mappings().first()
 
 
 def find_member(connection, username: str):

@@ -3,9 +3,10 @@
 The tables are in tables.py; here their writes and reads: known projects, each backup aggregate
 as its rows (``write_backup``: rows equal to the folded stream), its files and filings.
 """
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from ..app.views import backup_view as _backup_view
 from ..app.views import file_view as _file_view
@@ -34,8 +35,28 @@ def _time(value: str | None):
     return datetime.fromisoformat(value) if value else None
 
 
-def write_backup(connection, backup) -> None:
-    """Make the rows of ``backup`` (a saved Backup aggregate) equal to its state."""
+# Events that change only the backup's own row: saving them leaves its files and filings alone
+# (any other event, or an unknown set, rewrites those too). Not BackupClaimed: a legacy backup
+# gets its rows, files included, only when it is claimed (adapters/legacy_store.py writes none).
+ROW_ONLY_EVENTS = frozenset({"BackupCreated", "BackupRenamed", "BackupCategoriesChanged",
+                             "BackupSubmitted", "BackupDelegated"})
+
+# The hot statements, built once: no per-call construction or cache-key walk.
+_UPDATE_BACKUP = (update(backups).where(backups.c.id == bindparam("backup_id"))
+                  .returning(*backups.c))
+_INSERT_BACKUP = insert(backups).returning(*backups.c)
+_OWNED_BACKUP = select(backups).where(backups.c.id == bindparam("backup_id"),
+                                      backups.c.owner_id == bindparam("owner_id"))
+_FILES_OF = (select(data_files).where(data_files.c.backup_id == bindparam("backup_id"))
+             .order_by(data_files.c.position))
+_FILINGS_OF = (select(filings).where(filings.c.backup_id == bindparam("backup_id"))
+               .order_by(filings.c.filed_at, filings.c.filing_number))
+
+
+def write_backup(connection, backup, changed: Collection[str] | None = None):
+    """Make the rows of ``backup`` (a saved Backup aggregate) equal to its state and answer its
+    ``backups`` row as stored. ``changed``: the types of the events just saved; when all are in
+    ROW_ONLY_EVENTS the files and filings are not even read (None: rewrite everything)."""
     row = {
         "project_id": backup.project_id, "owner_id": backup.owner_id, "name": backup.name,
         "categories": list(backup.categories), "status": backup.status,
@@ -45,11 +66,13 @@ def write_backup(connection, backup) -> None:
         "unit_code": backup.unit_code, "pi_name": backup.pi_name, "pi_email": backup.pi_email,
         "project_name": backup.project_name, "version": backup.version, "origin": backup.origin,
     }
-    done = connection.execute(update(backups).where(backups.c.id == backup.backup_id).values(**row))
-    if done.rowcount == 0:
-        connection.execute(insert(backups).values(id=backup.backup_id, **row))
-    _write_files(connection, backup)
-    _write_filings(connection, backup)
+    stored = connection.execute(_UPDATE_BACKUP, {"backup_id": backup.backup_id, **row}).mappings().first()
+    if stored is None:
+        stored = connection.execute(_INSERT_BACKUP, {"id": backup.backup_id, **row}).mappings().one()
+    if changed is None or not ROW_ONLY_EVENTS.issuperset(changed):
+        _write_files(connection, backup)
+        _write_filings(connection, backup)
+    return stored
 
 
 def _write_filings(connection, backup) -> None:
@@ -67,8 +90,7 @@ def _write_filings(connection, backup) -> None:
 
 
 def _write_files(connection, backup) -> None:
-    stored = {r.id: r for r in connection.execute(
-        select(data_files).where(data_files.c.backup_id == backup.backup_id))}
+    stored = {r.id: r for r in connection.execute(_FILES_OF, {"backup_id": backup.backup_id})}
     gone = set(stored) - set(backup.files)
     if gone:
         connection.execute(delete(data_files).where(data_files.c.id.in_(gone)))
@@ -96,9 +118,23 @@ def backup_view(connection, backup_id: str | None, owner_id: str | None) -> dict
     row = get_backup(connection, backup_id, owner_id) if backup_id else None
     if row is None:
         return None
-    return _backup_view(row, files_of(connection, backup_id),
-                        filing_numbers=filing_numbers_of(connection, [backup_id])[backup_id],
-                        filings=filings_of(connection, backup_id))
+    return _detail(connection, row)
+
+
+def written_view(connection, backup, row) -> dict:
+    """backup_view of a backup just written, read back from nothing but its filings (only when it
+    has any): the ``row`` write_backup answered, and the files as the aggregate holds them — what
+    _write_files made the rows equal to, in the same order (positions follow the order of adding)."""
+    files = [{**f.to_dict(), "created_at": _time(f.created_at), "updated_at": _time(f.updated_at)}
+             for f in backup.files.values()]
+    cited = filings_of(connection, row["id"]) if backup.filings else []
+    return _backup_view(row, files, filing_numbers=[f["filing_number"] for f in cited], filings=cited)
+
+
+def _detail(connection, row) -> dict:
+    cited = filings_of(connection, row["id"])
+    return _backup_view(row, files_of(connection, row["id"]),
+                        filing_numbers=[f["filing_number"] for f in cited], filings=cited)
 
 
 def file_view(connection, file_id: str) -> dict:
@@ -118,14 +154,11 @@ def project_backups(connection, project_id: str, owner_id: str) -> list[dict]:
 
 def get_backup(connection, backup_id: str | None, owner_id: str | None):
     """The row, or None when it is missing or someone else's (the caller cannot tell which)."""
-    query = select(backups).where(backups.c.id == backup_id, backups.c.owner_id == owner_id)
-    return connection.execute(query).mappings().first()
+    return connection.execute(_OWNED_BACKUP, {"backup_id": backup_id, "owner_id": owner_id}).mappings().first()
 
 
 def files_of(connection, backup_id: str) -> list:
-    query = (select(data_files).where(data_files.c.backup_id == backup_id)
-             .order_by(data_files.c.position))
-    return list(connection.execute(query).mappings())
+    return list(connection.execute(_FILES_OF, {"backup_id": backup_id}).mappings())
 
 
 def list_for_project(connection, project_id: str, owner_id: str) -> list:
@@ -162,10 +195,9 @@ def filing_numbers_of(connection, backup_ids) -> dict:
 
 
 def filings_of(connection, backup_id: str) -> list[dict]:
-    """The filings citing one backup, each with Σ total_mb of every backup that filing cites."""
-    own = list(connection.execute(
-        select(filings).where(filings.c.backup_id == backup_id)
-        .order_by(filings.c.filed_at, filings.c.filing_number)).mappings())
+    """The filings citing one backup in the order they were filed (as filing_numbers_of), each
+    with Σ total_mb of every backup that filing cites."""
+    own = list(connection.execute(_FILINGS_OF, {"backup_id": backup_id}).mappings())
     if not own:
         return []
     numbers = [row["filing_number"] for row in own]

@@ -14,7 +14,7 @@ from hgrip_kernel.ids import canonical_id
 from ..domain import refusals
 from ..domain.scope import Authority
 from .lifecycle import timeline
-from .members import institution_admin
+from .members import as_institution_admin
 from .ports import Connection, Ports
 
 Read = Callable[[Connection, Authority, dict], dict]
@@ -30,19 +30,15 @@ def institution_backups_export(ports: Ports, actor_id: Any, query: dict, after: 
     """One batch of the export of 备份列表 (every matching row, same scope and filters as the list):
     ``{items, next}``; the caller asks again with ``after=next`` until ``next`` is None. Each batch
     checks the actor again (an administrator who left mid-export gets 403 for the rest)."""
-    admin = institution_admin(ports, actor_id)
-    with ports.connect() as connection:
-        return ports.institution.backup_batch(connection, admin, query, after, limit)
+    return as_institution_admin(ports, actor_id, lambda connection, admin: ports.institution.backup_batch(
+        connection, admin, query, after, limit))
 
 
 def institution_backup(ports: Ports, actor_id: Any, backup_id: Any) -> dict:
     """备份详细信息 of one backup in the actor's scope; 404 backup_not_found otherwise."""
-    admin = institution_admin(ports, actor_id)
     wanted = canonical_id(backup_id)
-    detail = None
-    if wanted is not None:
-        with ports.connect() as connection:
-            detail = ports.institution.backup_detail(connection, admin, wanted)
+    detail = as_institution_admin(ports, actor_id, lambda connection, admin: (
+        ports.institution.backup_detail(connection, admin, wanted) if wanted is not None else None))
     if detail is None:
         raise refusals.backup_not_found()
     return detail
@@ -68,6 +64,4 @@ def institution_delegates(ports: Ports, actor_id: Any, query: dict) -> dict:
 def _page(ports: Ports, actor_id: Any, query: dict, read: Read) -> dict:
     """``read(connection, authority, query)`` for an administrator (the entrypoint checked the
     query first: a malformed one is refused before anything is read)."""
-    admin = institution_admin(ports, actor_id)
-    with ports.connect() as connection:
-        return read(connection, admin, query)
+    return as_institution_admin(ports, actor_id, lambda connection, admin: read(connection, admin, query))

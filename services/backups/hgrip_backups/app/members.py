@@ -1,7 +1,7 @@
 """Members and institutions from identity's events (the members read model), and the actor's
 authority that every institution view, delegation and claim is decided by."""
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from hgrip_kernel.envelope import Envelope
 from hgrip_kernel.ports import Request
@@ -16,6 +16,7 @@ CONSUMER_INSTITUTION_REGISTERED = "backups.on_institution_registered"
 CONSUMER_INSTITUTION_UPDATED = "backups.on_institution_updated"
 
 Apply = Callable[[Connection, Envelope], bool]
+T = TypeVar("T")
 
 
 def account_changed(ports: Ports, request: Request, consumer: str, envelope: Envelope) -> None:
@@ -61,3 +62,16 @@ def institution_admin(ports: Ports, actor_id: Any) -> Authority:
     query of ours still open.)"""
     with ports.connect() as connection:
         return authority(ports, connection, actor_id).require_admin()
+
+
+def as_institution_admin(ports: Ports, actor_id: Any, read: Callable[[Connection, Authority], T]) -> T:
+    """``read(connection, admin)`` for the actor as institution_admin decides it, on one connection
+    when the member row is there (the common case: one checkout for the check and the read); a
+    member identity must be asked about is asked with no connection of ours open, as above."""
+    with ports.connect() as connection:
+        row = ports.members.get_member(connection, actor_id) if actor_id else None
+        if row is not None:
+            return read(connection, authority_of(row).require_admin())
+    admin = institution_admin(ports, actor_id)
+    with ports.connect() as connection:
+        return read(connection, admin)

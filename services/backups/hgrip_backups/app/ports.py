@@ -8,7 +8,7 @@ A read model is reached through a database connection: the unit of work's (``uow
 writes that commit with the events, or one opened by ``Ports.connect()`` for reads. In memory both
 are None and the fakes ignore them.
 """
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,11 +28,16 @@ Connection = Any          # the database connection a read model is reached thro
 class BackupRecords(Protocol):
     """Backups, their files and filings, known projects, the day counters (adapters/read_models.py)."""
 
-    def write_backup(self, connection: Connection, backup: Backup) -> None:
-        """Make the rows of a saved Backup equal to its state."""
+    def write_backup(self, connection: Connection, backup: Backup,
+                     changed: Collection[str] | None = None) -> Row:
+        """Make the rows of a saved Backup equal to its state; answer its backup row as stored.
+        ``changed``: the types of the events just saved (None: unknown, rewrite every row)."""
 
     def backup_view(self, connection: Connection, backup_id: str | None, owner_id: str | None) -> dict | None:
         """The owner's backup with its files and filings as get_backup returns it; None otherwise."""
+
+    def written_view(self, connection: Connection, backup: Backup, row: Row) -> dict:
+        """backup_view of the backup whose row write_backup just answered (not read again)."""
 
     def file_view(self, connection: Connection, file_id: str) -> dict: ...
 

@@ -8,7 +8,7 @@ from hgrip_kernel.ports import Request, UnitOfWork
 
 from ..domain import refusals
 from ..domain.backup import Backup, backup_stream_id
-from .ports import Ports
+from .ports import Ports, Row
 
 T = TypeVar("T")
 WRITE_ATTEMPTS = 3    # reload-and-retry when another request changed the same backup first
@@ -23,17 +23,23 @@ def write(ports: Ports, request: Request, actor_id: Any, work: Callable[[UnitOfW
                              causation_id=causation_id or request.causation_id)
 
 
-def save_backup(ports: Ports, uow: UnitOfWork, backup: Backup) -> None:
-    """The backup's new events and its read-model rows, in the unit of work's transaction."""
-    if backup.pending:
-        uow.save(backup)
-        ports.backups.write_backup(uow.connection, backup)
+def save_backup(ports: Ports, uow: UnitOfWork, backup: Backup) -> Row | None:
+    """The backup's new events and its read-model rows, in the unit of work's transaction; its
+    ``backups`` row as stored, or None when nothing changed."""
+    if not backup.pending:
+        return None
+    changed = [event.type for event in backup.pending]
+    uow.save(backup)
+    return ports.backups.write_backup(uow.connection, backup, changed)
 
 
 def saved_view(ports: Ports, uow: UnitOfWork, backup: Backup) -> dict:
-    """Save the backup (if it changed) and answer it as get_backup does."""
-    save_backup(ports, uow, backup)
-    return backup_view(ports, uow.connection, backup.backup_id, backup.owner_id)
+    """Save the backup (if it changed) and answer it as get_backup does (the row just written is
+    not read back)."""
+    row = save_backup(ports, uow, backup)
+    if row is None:
+        return backup_view(ports, uow.connection, backup.backup_id, backup.owner_id)
+    return ports.backups.written_view(uow.connection, backup, row)
 
 
 def backup_view(ports: Ports, connection: Any, backup_id: str | None, owner_id: str | None) -> dict:

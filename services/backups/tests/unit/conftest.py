@@ -47,8 +47,8 @@ class FakeBackups:
     def __init__(self):
         self.rows, self.files, self.filings, self.counters, self.projects = {}, {}, {}, {}, {}
 
-    def write_backup(self, connection, backup):
-        self.rows[backup.backup_id] = {
+    def write_backup(self, connection, backup, changed=None):
+        row = self.rows[backup.backup_id] = {
             "id": backup.backup_id, "project_id": backup.project_id, "owner_id": backup.owner_id,
             "name": backup.name, "categories": list(backup.categories), "status": backup.status,
             "backup_number": backup.backup_number, "file_count": len(backup.files),
@@ -60,6 +60,7 @@ class FakeBackups:
             {**f.to_dict(), "created_at": _time(f.created_at), "updated_at": _time(f.updated_at)}
             for f in backup.files.values()]
         self.filings[backup.backup_id] = dict(backup.filings)
+        return row
 
     def _filing_rows(self, backup_id):
         rows = []
@@ -76,6 +77,9 @@ class FakeBackups:
             return None
         return views.backup_view(row, self.files[backup_id], filing_numbers=list(self.filings[backup_id]),
                                  filings=self._filing_rows(backup_id))
+
+    def written_view(self, connection, backup, row):
+        return self.backup_view(connection, row["id"], row["owner_id"])
 
     def file_view(self, connection, file_id):
         return views.file_view(next(f for files in self.files.values() for f in files if f["id"] == file_id))
