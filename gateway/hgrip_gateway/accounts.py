@@ -12,17 +12,17 @@ from .account_views import DEFAULT_TTL_SECONDS, AccountViews
 from .calls import call
 from .errors import GatewayError
 from .revocation_feed import RevocationFeed
-from .tokens import verified_claims
+from .tokens import VerifiedTokens
 
 
 class Accounts:
     def __init__(self, secret: str, views: AccountViews):
-        self.secret = secret
+        self.tokens = VerifiedTokens(secret)
         self.views = views
 
     def account_for(self, identity, token: str, timeout: float) -> dict:
         """The account the token was issued to, as it is now; invalid_token, or identity's refusal."""
-        account_id = str(verified_claims(self.secret, token)["sub"])
+        account_id = str(self.tokens.claims(token)["sub"])
         account = self.views.get(account_id)
         if account is not None:
             return account
