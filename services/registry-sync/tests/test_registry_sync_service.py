@@ -100,6 +100,25 @@ def test_every_submitted_number_reaches_hgrg_once_within_a_second(
     assert statistics.median(delays) < 0.5 and max(delays) < 2.0   # slack for a loaded machine
 
 
+def test_an_idle_pusher_pushes_a_new_number_within_milliseconds_without_polling(
+        sync_db, sync_config, start_service, backups, backup_payload, hgrg, wait_until):
+    # Polling every 30 s: only the consumer's hand-over can get a number there promptly.
+    start_service(RegistrySyncService, sync_config(sync_db, SYNC_POLL_INTERVAL=30))
+    delays = []
+    for _ in range(5):
+        eventlet.sleep(0.3)   # idle between submissions
+        payload = backup_payload()
+        backups.submit(payload)
+        number = payload["backup_number"]
+        wait_until(lambda n=number: n in hgrg.received_numbers(), timeout=5, message="the receipt")
+        record = next(r for r in hgrg.received() if r["backup_number"] == number)
+        delays.append(datetime.fromisoformat(record["received_at"].replace("Z", "+00:00")).timestamp()
+                      - backups.published_at[number])
+    print(f"\nidle: publish → HGRG receipt {', '.join(f'{d * 1000:.0f}' for d in delays)} ms")
+    assert statistics.median(delays) < 0.25 and max(delays) < 1.0   # (slack for a loaded machine)
+    assert hgrg.batch_sizes() == [1] * 5   # each pushed alone, at once
+
+
 def test_get_sync_state_of_an_unknown_number_is_not_found(sync_db, sync_config, start_service, rpc_proxy):
     start_service(RegistrySyncService, sync_config(sync_db))
     with rpc_proxy() as cluster, pytest.raises(NotFound) as caught:

@@ -10,7 +10,7 @@ push's original request id to its log itself — and it alone talks to HGRG, so 
 """
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from hgrip_kernel.ports import EventStore, UnitOfWork
@@ -101,6 +101,16 @@ class PushRows(Protocol):
     def summary(self) -> Mapping[str, Any]:
         """Both queues at a glance: ``{counts: {(queue, state): n}, oldest_open_at: {queue: time|None},
         last_synced_at: {queue: time|None}}`` (a number's open time is when it was requested)."""
+
+
+class Handover(Protocol):
+    """This process's pusher: a row it is handed was leased to it in the unit of work that wrote the
+    row, so it pushes it at once, without a claim (a round trip per batch saved). Should the process
+    die first, the lease runs out and any pusher claims the row."""
+    lease: timedelta
+
+    def hand_over(self, row: DueRow) -> None:
+        """Push this committed, leased row soon."""
 
 
 # --- what a use case is given ------------------------------------------------------------------------

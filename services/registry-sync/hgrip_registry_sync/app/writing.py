@@ -1,11 +1,12 @@
 """Writing, written once: "save the aggregate and its read-model row" in the same transaction — a
-push's new events and its queue row. (No "write with retries" here: each push has one writer at a
-time, its lease's holder, and a consumer's unit of work is retried whole by redelivery.)"""
+push's new events, and what they do to its queue row (the caller applies it: one push's, or a
+batch's at once). (No "write with retries" here: each push has one writer at a time, its lease's
+holder, and a consumer's unit of work is retried whole by redelivery.)"""
 from hgrip_kernel.envelope import Envelope
 from hgrip_kernel.ports import UnitOfWork
 
 from ..domain import PushState
-from .ports import Ports, RowChange
+from .ports import RowChange
 from .queues import row_change
 
 
@@ -19,9 +20,3 @@ def saved(uow: UnitOfWork, push: PushState,
     stored = uow.save(push)
     return stored, [row_change(envelope) for envelope in stored]
 
-
-def save_push(ports: Ports, uow: UnitOfWork, push: PushState) -> list[Envelope]:
-    """The push's new events and the row of its queue, in the unit of work's transaction; the stored events."""
-    stored, changes = saved(uow, push)
-    ports.rows.apply(uow, changes)
-    return stored

@@ -1,15 +1,17 @@
 """Runs the pusher beside the service's workers, the way EventStoreProvider runs the outbox relay.
 
-One dispatcher loop claims due rows (numbers and owner changes alike), up to SYNC_BATCH_SIZE, as one
-batch whenever a batch slot is free (SYNC_CONCURRENCY, default 1), and hands it to a green thread.
-A new row wakes it at once (``wake()``), so when the pusher is idle a fresh backup number or owner
-change reaches HGRG within milliseconds; under load, whatever came in while a batch was on its way
-goes in the next one (batches form by themselves, no waiting to fill them). Otherwise it looks for
-due retries every SYNC_POLL_INTERVAL.
+One dispatcher loop makes a batch of up to SYNC_BATCH_SIZE pushes whenever a batch slot is free
+(SYNC_CONCURRENCY, default 1) and hands it to a green thread. A new row is handed over by the
+consumer that committed it, already leased to this pusher (``hand_over``): no claim, and when the
+pusher is idle it reaches HGRG within milliseconds; under load, whatever came in while a batch was
+on its way goes in the next one (batches form by themselves, nothing waits to fill them). Due
+retries and rows whose lease ran out (another instance died) are claimed from the database every
+SYNC_POLL_INTERVAL.
 """
 import os
 import socket
 import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -23,6 +25,8 @@ from hgrip_kernel.nameko import EventStoreProvider
 from ..adapters.hgrg_client import HgrgClient
 from ..adapters.read_models import sql_pusher
 from ..adapters.settings import SyncSettings
+from ..app.ports import DueRow
+from ..app.pushing import Claim
 
 log = get_logger("registry-sync.pusher")
 
@@ -31,7 +35,10 @@ class SyncPusherProvider(DependencyProvider):
     def setup(self):
         self.settings = SyncSettings.from_config(self.container.config)
         self.instance = f"registry-sync@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.lease = timedelta(seconds=self.settings.lease)   # (Handover) of the rows handed over
         self._wake = threading.Event()
+        self._handed: list[Claim] = []
+        self._poll_at = 0.0   # when to claim due rows from the database next
         self._stopping = False
         self._dispatcher = None
         self.pusher = None
@@ -52,30 +59,35 @@ class SyncPusherProvider(DependencyProvider):
                  lease_s=self.settings.lease,
                  overdue_s=self.settings.overdue)
 
-    def wake(self) -> None:
-        """Look for due rows now (a new number or owner change to push was committed)."""
+    def hand_over(self, row: DueRow) -> None:
+        """Push this committed row soon: it was leased to this pusher when it was written."""
+        self._handed.append(Claim(row.key, row.payload, row.correlation_id, row.attempts + 1, row.queue))
         self._wake.set()
 
     def _dispatch(self):
         failures = 0
+        batch = self.settings.batch_size
         while not self._stopping:
             self._wake.clear()   # before the pass: a wake during it triggers another at once
-            full = False
             if self._pool.free():
-                try:
-                    claims = self.pusher.claim(self.settings.batch_size)
-                    failures = 0
-                except Exception as exc:   # database away: nothing was claimed, try again later
-                    failures += 1
-                    retry_in = min(0.5 * 2 ** (failures - 1), 10.0)
-                    log.warning("sync_claim_failed", error=repr(exc), retry_in=retry_in)
-                    self._wake.wait(retry_in)   # not a plain sleep: stop() must not wait it out
-                    continue
+                claims, self._handed = self._handed[:batch], self._handed[batch:]
+                if len(claims) < batch and time.monotonic() >= self._poll_at:
+                    self._poll_at = time.monotonic() + self.settings.poll_interval
+                    try:
+                        claims += self.pusher.claim(batch - len(claims))
+                        failures = 0
+                    except Exception as exc:   # database away: nothing was claimed, try again later
+                        failures += 1
+                        retry_in = min(0.5 * 2 ** (failures - 1), 10.0)
+                        self._poll_at = time.monotonic() + retry_in
+                        log.warning("sync_claim_failed", error=repr(exc), retry_in=retry_in)
                 if claims:
                     self._pool.spawn_n(self._process, claims)
-                full = len(claims) == self.settings.batch_size
-            if not (full and self._pool.free()):   # more may be due at once only after a full batch
-                self._wake.wait(self.settings.poll_interval)
+                if len(claims) == batch and self._pool.free():
+                    continue   # more may be due at once only after a full batch
+            # Not a plain sleep: a hand-over, a finished batch or stop() wakes it.
+            busy = not self._pool.free()
+            self._wake.wait(self.settings.poll_interval if busy else max(0.0, self._poll_at - time.monotonic()))
 
     def _process(self, claims):
         try:

@@ -2,8 +2,9 @@
 backup's owner, reaches HGRG, once.
 
 ``on_backup_submitted`` records a pending sync state, ``on_backup_delegated`` and
-``on_backup_claimed`` a pending owner change (``app/intake.py``); each wakes the pusher
-(``pusher_provider.py``), which pushes at once and retries with backoff for as long as HGRG is away.
+``on_backup_claimed`` a pending owner change (``app/intake.py``); each row is born leased to this
+process's pusher and handed over to it (``pusher_provider.py``), which pushes at once and retries
+with backoff for as long as HGRG is away.
 The use cases get the service's ``Ports`` and the request (``self.ctx``).
 
 The nameko service name is ``registry-sync`` (dash), the same as the entry point, the config key
@@ -54,8 +55,7 @@ class RegistrySyncService:
     @event_consumer("backups", "BackupSubmitted")
     def on_backup_submitted(self, envelope):
         backup_number, backup_id = check_backup_submitted(envelope.data)
-        if intake.request_sync(self._ports(), self.ctx, envelope, backup_number, backup_id):
-            self.pusher.wake()
+        if intake.request_sync(self._ports(), self.ctx, envelope, backup_number, backup_id, self.pusher):
             self.ctx.log.info("sync_requested", backup_number=backup_number, backup_id=backup_id)
 
     @event_consumer("backups", "BackupDelegated")
@@ -67,9 +67,8 @@ class RegistrySyncService:
         self._record_owner_change(envelope)
 
     def _record_owner_change(self, envelope):
-        body = intake.request_owner_change(self._ports(), self.ctx, envelope)
+        body = intake.request_owner_change(self._ports(), self.ctx, envelope, self.pusher)
         if body is not None:
-            self.pusher.wake()
             self.ctx.log.info("owner_change_requested", change_id=body["change_id"],
                               backup_number=body["backup_number"], reason=body["reason"],
                               sequence=body["sequence"])

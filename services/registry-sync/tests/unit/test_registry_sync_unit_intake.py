@@ -53,3 +53,31 @@ def test_owner_changes_need_a_backup_number(sync, number):
     with pytest.raises(InvalidInput) as refused:
         status.owner_changes(sync.ports, number)
     assert refused.value.code == "invalid_backup_number"
+
+
+def test_a_new_row_is_born_leased_to_the_local_pusher_and_handed_over(sync, delivered, backup_payload, owner_events):
+    from datetime import timedelta
+
+    class Pusher:
+        lease = timedelta(seconds=15)
+        handed: list = []
+
+        def hand_over(self, row):
+            self.handed.append(row)
+
+    pusher = Pusher()
+    payload = backup_payload()
+    envelope = delivered("BackupSubmitted", payload)
+    args = (payload["backup_number"], payload["backup_id"])
+    assert intake.request_sync(sync.ports, sync.request("req-submit"), envelope, *args, pusher) is True
+    assert intake.request_sync(sync.ports, sync.request("req-submit"), envelope, *args, pusher) is False
+    change = delivered("BackupDelegated", owner_events.delegated(payload["backup_id"], payload["backup_number"], 2))
+    body = intake.request_owner_change(sync.ports, sync.request("req-delegate"), change, pusher)
+    # Handed over once each, and hidden from every other pusher's claim until the lease runs out.
+    assert [(r.queue, r.key, r.correlation_id, r.attempts) for r in pusher.handed] == [
+        ("number", payload["backup_number"], "req-submit", 0), ("owner_change", body["change_id"], "req-delegate", 0)]
+    assert pusher.handed[0].payload == payload and pusher.handed[1].payload == body
+    assert sync.rows.sync_state(payload["backup_number"])["next_attempt_at"] == sync.now + timedelta(seconds=15)
+    assert sync.pusher().claim(limit=10) == []
+    sync.wait(seconds=15)
+    assert len(sync.pusher().claim(limit=10)) == 2   # (its pusher died: anyone takes them)
