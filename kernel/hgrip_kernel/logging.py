@@ -38,6 +38,8 @@ def configure_logging(service: str | None = None, level: str = "INFO", stream=No
         processor=structlog.processors.JSONRenderer(ensure_ascii=False),
         foreign_pre_chain=shared,
     )
+    # Our lines carry no pid or thread name: spare each record the lookups (a system call for the pid).
+    logging.logProcesses = logging.logMultiprocessing = logging.logThreads = False
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter)
     root = logging.getLogger()

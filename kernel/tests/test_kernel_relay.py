@@ -129,3 +129,54 @@ def test_two_relays_share_work_without_duplicates(make_database, amqp_uri, captu
     assert published == 200 and len(messages) == 200
     assert len({m.properties["message_id"] for m in messages}) == 200
     engine.dispose()
+
+
+class CountingPublisher:
+    """Publishes nothing, confirms everything, counts the batches (the relay's passes with rows)."""
+
+    def __init__(self):
+        self.batches: list[int] = []
+
+    def publish_batch(self, messages):
+        self.batches.append(len(messages))
+        return [True] * len(messages)
+
+    def close(self):
+        pass
+
+
+def test_relay_loop_gathers_commits_under_load_and_wakes_at_once_when_idle(make_database):
+    import threading
+    import time
+
+    import eventlet
+
+    from hgrip_kernel.outbox_relay import RelayLoop
+    engine = create_engine(make_database(None))
+    store = EventStore(engine, source="tests")
+    publisher = CountingPublisher()
+    wake = threading.Event()
+    store.add_commit_listener(lambda _: wake.set())
+    loop = RelayLoop(OutboxRelay(engine, "amqp://unused", publisher=publisher), wake,
+                     poll_interval=30, gather=0.3)
+    thread = eventlet.spawn(loop.run)
+    try:
+        eventlet.sleep(0.1)
+        started = time.monotonic()
+        append(store, "idle")                          # idle: published at once, not after a poll
+        while publisher.batches != [1]:
+            assert time.monotonic() - started < 5, publisher.batches
+            eventlet.sleep(0.01)
+        assert time.monotonic() - started < 0.25       # well under the gather window
+        for i in range(10):                             # under load: commits wait for the window
+            append(store, f"busy{i}")
+            eventlet.sleep(0.02)
+        while sum(publisher.batches) < 11:
+            assert time.monotonic() - started < 10, publisher.batches
+            eventlet.sleep(0.02)
+        assert len(publisher.batches) <= 4, publisher.batches   # 10 commits in ~0.2 s: a pass or two
+        assert not unpublished(engine)
+    finally:
+        loop.stop()
+        thread.wait()
+        engine.dispose()
