@@ -10,9 +10,8 @@ from nameko.extensions import DependencyProvider
 
 from .account_views import DEFAULT_TTL_SECONDS, AccountViews
 from .calls import call
-from .errors import GatewayError
 from .revocation_feed import RevocationFeed
-from .tokens import VerifiedTokens
+from .tokens import VerifiedTokens, invalid_token
 
 
 class Accounts:
@@ -29,7 +28,7 @@ class Accounts:
         epoch = self.views.epoch
         account = call(identity.authenticate, token, timeout=timeout)
         if not account:
-            raise GatewayError("invalid_token")
+            raise invalid_token()
         if account.get("id") == account_id:
             self.views.keep(account_id, account, epoch)
         return account

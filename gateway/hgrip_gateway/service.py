@@ -129,7 +129,7 @@ class GatewayService:
             return {"authenticated": False, "account": None}
         try:
             account = self.accounts.account_for(self.identity, token, self.rpc_timeout)
-        except (Unauthorized, GatewayError):  # identity's refusal, or the gateway's invalid_token
+        except Unauthorized:  # a bad token, or identity's refusal of its account
             account = None
         if not account:
             return Reply({"authenticated": False, "account": None},

@@ -8,22 +8,29 @@ import time
 
 import jwt
 
-from .errors import GatewayError
+from hgrip_kernel.errors import Unauthorized
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["sub", "iat", "exp", "jti"]
 MAX_REMEMBERED = 20_000  # tokens in use within their lifetime; beyond it the memory starts over
 
 
+def invalid_token() -> Unauthorized:
+    """identity's own refusal of a bad token, word for word (hgrip_identity.domain.refusals): a client
+    gets the same answer whichever of the two refused it."""
+    return Unauthorized("invalid_token", "The access token is invalid or has expired; please log in again.",
+                        "访问令牌无效或已过期，请重新登录。")
+
+
 def verified_claims(secret: str, token: str) -> dict:
     """The claims of a token identity signed and that has not expired; else invalid_token."""
     if not secret:  # never accept tokens signed with ""
-        raise GatewayError("invalid_token")
+        raise invalid_token()
     try:
         # algorithms is pinned: a token claiming "none" or another algorithm is refused.
         return jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": REQUIRED_CLAIMS})
     except jwt.PyJWTError:
-        raise GatewayError("invalid_token") from None
+        raise invalid_token() from None
 
 
 class VerifiedTokens:
@@ -46,5 +53,5 @@ class VerifiedTokens:
             self._claims[token] = claims
         if self.clock() >= claims["exp"]:  # as PyJWT: expired from the second ``exp`` names
             self._claims.pop(token, None)
-            raise GatewayError("invalid_token")
+            raise invalid_token()
         return claims

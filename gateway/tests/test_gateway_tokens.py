@@ -5,8 +5,8 @@ import time
 import jwt
 import pytest
 
-from hgrip_gateway.errors import GatewayError
 from hgrip_gateway.tokens import VerifiedTokens, verified_claims
+from hgrip_kernel.errors import Unauthorized
 
 SECRET = "gateway-tokens-unit-test-secret-0123456789"
 
@@ -18,7 +18,7 @@ def token(secret: str = SECRET, algorithm: str = "HS256", **claims) -> str:
 
 
 def refused(check, text: str) -> bool:
-    with pytest.raises(GatewayError) as caught:
+    with pytest.raises(Unauthorized) as caught:
         check(text)
     return caught.value.code == "invalid_token"
 

@@ -130,7 +130,8 @@ def test_missing_and_bad_tokens_are_401_with_a_challenge(api):
     assert_error(response, 401, "invalid_token")
     response = api.get("/api/v1/me", headers={"Authorization": "Bearer nope"})
     error = assert_error(response, 401, "invalid_token")
-    assert error["message_zh"] == "访问令牌无效或已过期。" and not SEEN_CORRELATION_IDS  # refused here
+    assert error["message_zh"] == "访问令牌无效或已过期，请重新登录。"  # identity's words, refused here
+    assert not SEEN_CORRELATION_IDS
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     # A token the gateway cannot fault but identity refuses (an account it no longer knows):
     refused = jwt.encode({"sub": "acc-9", "iat": 0, "exp": 2**32, "jti": "gone"},
