@@ -18,7 +18,7 @@ bigram test only narrows the rows; ILIKE still decides.
 import re
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from ..app.views import file_view, filing_view
 from ..domain.backup import COMPLETED, DRAFT
@@ -179,22 +179,30 @@ def backup_batch(connection, authority: Authority, query: dict, after: list | No
     return {"items": [_list_item(row, cited[row["id"]]) for row in rows], "next": following}
 
 
+def _filing_summary_statement():
+    """Built once (an expanding IN of the page's ids): its subquery is the costliest part of a
+    page's statements to construct and key for SQLAlchemy's cache, and it never changes."""
+    cited = filings.alias("cited")
+    cited_total = (select(func.coalesce(func.sum(backups.c.total_mb), 0))
+                   .select_from(cited.join(backups, backups.c.id == cited.c.backup_id))
+                   .where(cited.c.filing_number == filings.c.filing_number)
+                   .scalar_subquery())
+    return (select(filings.c.backup_id, filings.c.filing_number, filings.c.declared_mb,
+                   cited_total.label("cited_total_mb"))
+            .where(filings.c.backup_id.in_(bindparam("backup_ids", expanding=True)))
+            .order_by(filings.c.filed_at, filings.c.filing_number))
+
+
+_FILING_SUMMARY = _filing_summary_statement()
+
+
 def filing_summary(connection, backup_ids) -> dict:
     """backup id -> [(filing number, exceeds declared volume?)], oldest filing first, one query:
     each filing's cited volume is Σ total_mb of every backup it cites (not only this page's)."""
     found = {backup_id: [] for backup_id in backup_ids}
     if not found:
         return found
-    cited = filings.alias("cited")
-    cited_total = (select(func.coalesce(func.sum(backups.c.total_mb), 0))
-                   .select_from(cited.join(backups, backups.c.id == cited.c.backup_id))
-                   .where(cited.c.filing_number == filings.c.filing_number)
-                   .scalar_subquery())
-    query = (select(filings.c.backup_id, filings.c.filing_number, filings.c.declared_mb,
-                    cited_total.label("cited_total_mb"))
-             .where(filings.c.backup_id.in_(list(found)))
-             .order_by(filings.c.filed_at, filings.c.filing_number))
-    for row in connection.execute(query):
+    for row in connection.execute(_FILING_SUMMARY, {"backup_ids": list(found)}):
         found[row.backup_id].append((row.filing_number,
                                      as_number(row.cited_total_mb) > as_number(row.declared_mb)))
     return found
