@@ -64,7 +64,8 @@ class RevocationFeed:
             try:
                 self._consume()
             except Exception as exc:  # broker gone, channel closed, heartbeat missed: reconnect
-                log.warning("revocation_feed_lost", error=repr(exc))
+                if self.views.trusted:  # once per outage, not once per attempt
+                    log.warning("revocation_feed_lost", error=repr(exc))
             finally:
                 self.views.feed_lost()
             if self.running:
