@@ -7,7 +7,7 @@ reconnection back-off — every green thread of the process froze while the brok
 import os
 
 from ..config import DEFAULT_AMQP_URI
-from ..messaging.topology import DEAD_LETTER_QUEUE
+from ..messaging.names import DEAD_LETTER_QUEUE  # not .topology: no kombu before serve patches
 from .parsers import add_command
 
 

@@ -2,17 +2,17 @@
 from kombu import Exchange, Queue
 
 from ..contracts.published import PUBLISHED_EXCHANGE, published_routing_keys
-
-EVENTS_EXCHANGE = "hgrip.events"
-UNROUTABLE_EXCHANGE = "hgrip.unroutable"
-UNROUTABLE_QUEUE = "hgrip.unroutable"
-DEAD_LETTER_QUEUE = "hgrip.dead-letters"
-
-ATTEMPTS_HEADER = "x-hgrip-attempts"
-ORIGIN_QUEUE_HEADER = "x-hgrip-queue"
-ERROR_HEADER = "x-hgrip-error"
-FAILED_AT_HEADER = "x-hgrip-failed-at"
-CORRELATION_HEADER = "nameko.correlation_id"  # nameko turns nameko.* headers into context data
+from .names import (  # noqa: F401 - re-exported: the names' home for code that has kombu anyway
+    ATTEMPTS_HEADER,
+    CORRELATION_HEADER,
+    DEAD_LETTER_QUEUE,
+    ERROR_HEADER,
+    EVENTS_EXCHANGE,
+    FAILED_AT_HEADER,
+    ORIGIN_QUEUE_HEADER,
+    UNROUTABLE_EXCHANGE,
+    UNROUTABLE_QUEUE,
+)
 
 events_exchange = Exchange(EVENTS_EXCHANGE, type="topic", durable=True,
                            arguments={"alternate-exchange": UNROUTABLE_EXCHANGE})
