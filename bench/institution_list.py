@@ -306,6 +306,7 @@ def time_export(url: str, amqp_uri: str, world: World) -> dict:
     from nameko.rpc import rpc
 
     from hgrip_backups.entrypoints.service import BackupsService
+    from hgrip_identity.adapters.tokens import issue as issue_token
     from hgrip_kernel.logging import configure_logging
     from hgrip_kernel.nameko import register_rpc_errors
 
@@ -330,13 +331,15 @@ def time_export(url: str, amqp_uri: str, world: World) -> dict:
     for container in containers:
         container.start()
     port = _free_port()
+    # The gateway checks a token's signature itself (gateway/hgrip_gateway/tokens.py): sign one as identity does.
+    token_secret = "bench-token-secret-long-enough-for-hs256"
     env = {**os.environ, "HGRIP_AMQP_URI": amqp_uri, "HGRIP_VAR": var, "HGRIP_GATEWAY_ADDRESS": f"127.0.0.1:{port}",
-           "HGRIP_GATEWAY_RPC_TIMEOUT": "60"}
+           "HGRIP_GATEWAY_RPC_TIMEOUT": "60", "HGRIP_TOKEN_SECRET": token_secret}
     log = open(os.path.join(var, "gateway.log"), "ab")  # noqa: SIM115 (the child writes it until the end)
     gateway = subprocess.Popen([str(Path(sys.executable).with_name("hgrip")), "serve", "gateway", "--log-level",
                                 "WARNING"], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/api/v1/institution/backups/export"
-    headers = {"Authorization": "Bearer bench"}
+    headers = {"Authorization": f"Bearer {issue_token(token_secret, legal)}"}
     result: dict = {}
     try:
         deadline = time.monotonic() + 60
