@@ -5,6 +5,7 @@ the table below holds the messages of the errors the gateway itself decides.
 """
 import math
 
+from amqp.exceptions import NotFound as NoSuchExchange
 from eventlet import Timeout as EventletTimeout
 from kombu.exceptions import OperationalError as BrokerError
 from marshmallow import ValidationError
@@ -54,8 +55,9 @@ MESSAGES = {
 PAYLOAD_LIMIT = {"params": {"limit_bytes": MAX_BODY_BYTES}}
 DEPTH_LIMIT = {"params": {"max_depth": MAX_JSON_DEPTH}}
 
-# Failures that mean "the service is not there (in time)", not "the request is wrong".
-UNAVAILABLE = (UnknownService, RpcTimeout, EventletTimeout, BrokerError, ConnectionError)
+# Failures that mean "the service is not there (in time)", not "the request is wrong". The broker
+# refuses a publish to an exchange nobody declared yet (no service ever started on a fresh broker).
+UNAVAILABLE = (UnknownService, RpcTimeout, EventletTimeout, BrokerError, ConnectionError, NoSuchExchange)
 
 
 class GatewayError(Exception):

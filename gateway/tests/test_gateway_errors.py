@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from amqp.exceptions import NotFound as NoSuchExchange
 from marshmallow import Schema, ValidationError, fields
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from werkzeug.exceptions import MethodNotAllowed, RequestURITooLarge
@@ -81,7 +82,8 @@ def test_a_services_invalid_input_gets_the_same_shape_of_field_problems():
                                    "message_zh": "不能包含控制字符。", "params": {}}
 
 
-@pytest.mark.parametrize("exc", [UnknownService("backups"), RpcTimeout("10 s"), ConnectionRefusedError()])
+@pytest.mark.parametrize("exc", [UnknownService("backups"), RpcTimeout("10 s"), ConnectionRefusedError(),
+                                 NoSuchExchange("Basic.publish: (404) NOT_FOUND - no exchange 'nameko-rpc'")])
 def test_unreachable_services_are_503(exc):
     status, body, headers, unexpected = describe(exc)
     assert (status, body["error"]["code"], unexpected) == (503, "service_unavailable", False)
