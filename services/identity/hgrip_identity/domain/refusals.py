@@ -1,4 +1,5 @@
 """The errors identity raises, each with a stable code and English + Chinese messages."""
+from hgrip_kernel import access_tokens
 from hgrip_kernel.errors import Forbidden, NotFound, Unauthorized
 
 
@@ -7,9 +8,8 @@ def invalid_credentials() -> Unauthorized:
     return Unauthorized("invalid_credentials", "The username or password is incorrect.", "用户名或密码错误。")
 
 
-def invalid_token() -> Unauthorized:
-    return Unauthorized("invalid_token", "The access token is invalid or has expired; please log in again.",
-                        "访问令牌无效或已过期，请重新登录。")
+# The wording is the gateway's too: it refuses most bad tokens itself (hgrip_kernel.access_tokens).
+invalid_token = access_tokens.invalid_token
 
 
 def account_inactive() -> Unauthorized:
