@@ -112,6 +112,21 @@ def make_database(pg_admin_url):
 
 
 @pytest.fixture
+def migrated_database(make_database, tmp_path):
+    """``migrated_database(service, dialect) -> url``: a fresh database migrated for ``service``, on
+    PostgreSQL or in a SQLite file (for the code paths that differ between the two)."""
+    def make(service: str, dialect: str) -> str:
+        if dialect == "postgresql":
+            return make_database(service)
+        from ..cli.migrate import upgrade
+        url = f"sqlite:///{tmp_path / (service.replace('-', '_') + '.sqlite')}"
+        upgrade(service, url)
+        return url
+
+    return make
+
+
+@pytest.fixture
 def sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'hgrip.sqlite'}"
 

@@ -33,14 +33,8 @@ class Clock:
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
-def store(request, make_database, tmp_path):
-    if request.param == "postgresql":
-        url = make_database("registry-sync")
-    else:
-        from hgrip_kernel.cli.migrate import upgrade
-        url = f"sqlite:///{tmp_path / 'registry_sync.sqlite'}"
-        upgrade("registry-sync", url)
-    engine = create_engine(url)
+def store(request, migrated_database):
+    engine = create_engine(migrated_database("registry-sync", request.param))
     yield EventStore(engine, source="registry-sync")
     engine.dispose()
 

@@ -13,14 +13,8 @@ OLD_OWNER, NEW_OWNER = str(uuid.uuid4()), str(uuid.uuid4())
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
-def store(request, make_database, tmp_path):
-    if request.param == "postgresql":
-        url = make_database("verification")
-    else:
-        from hgrip_kernel.cli.migrate import upgrade
-        url = f"sqlite:///{tmp_path / 'verification.sqlite'}"
-        upgrade("verification", url)
-    engine = create_engine(url)
+def store(request, migrated_database):
+    engine = create_engine(migrated_database("verification", request.param))
     yield EventStore(engine, source="verification")
     engine.dispose()
 
