@@ -13,8 +13,13 @@ number exactly once, every submitted backup's history is complete, and no dead l
 It returns ``Figures`` (accepted, lost, duplicated, time to recover, statuses); ``Figures.problems``
 lists every broken rule, so a test asserts ``figures.problems == []``.
 
+Several gateways (``Load(..., gateways=[url, url])``) share the clients, client i starting on gateway
+i mod n; a client whose gateway refuses the connection (nothing listening: it is restarting) goes on
+to the next one, as a load balancer would. Refused connections are recorded as ``connection_refused``
+(nothing was sent: always safe to retry), other connection errors as ``connection_error``.
+
 API (kept stable; tests/faults/test_fault_peers.py imports it too):
-    Load(platform, clients=None, users=RESEARCHERS, pause=0.05) — start(), stop(), mark(label),
+    Load(platform, clients=None, users=RESEARCHERS, pause=0.05, gateways=None) — start(), stop(), mark(label),
         recovery_seconds(since), wait_accepted(n, timeout), accepted (dict backup_id -> number),
         failures, statuses; usable as a context manager (stopped on exit).
     count(platform, load, timeout=90, explained=lambda dead_letter: False) -> Figures
@@ -86,10 +91,16 @@ class Answer:
 class ApiClient:
     """One user of the public API with a real client's retries; records every answer in ``load``."""
 
-    def __init__(self, load: "Load", username: str):
+    def __init__(self, load: "Load", username: str, first_gateway: int = 0):
         self.load, self.username = load, username
         self.session = requests.Session()
-        self.base = load.platform.gateway_url
+        self.gateway = first_gateway
+        self.base = load.gateways[first_gateway % len(load.gateways)]
+
+    def next_gateway(self) -> None:
+        """The load balancer's part: a gateway that refuses connections is passed over."""
+        self.gateway += 1
+        self.base = self.load.gateways[self.gateway % len(self.load.gateways)]
 
     def login(self) -> None:
         answer = self.call("login", "POST", "/api/v1/auth/login", authenticated=False,
@@ -111,8 +122,14 @@ class ApiClient:
                 self.load.record(step, "timeout", started)
                 time.sleep(CONNECTION_RETRY)
                 continue
-            except requests.ConnectionError:
-                self.load.record(step, "connection_error", started)
+            except requests.ConnectionError as exc:
+                if refused(exc):
+                    self.load.record(step, "connection_refused", started)
+                    if len(self.load.gateways) > 1:
+                        self.next_gateway()
+                        continue
+                else:
+                    self.load.record(step, "connection_error", started)
                 time.sleep(CONNECTION_RETRY)
                 continue
             self.load.record(step, answer.status_code, started, answer)
@@ -166,6 +183,11 @@ class ApiClient:
         return answer.json()
 
 
+def refused(exc: requests.ConnectionError) -> bool:
+    """Nothing listening (ECONNREFUSED): the request never left the client."""
+    return "Errno 111" in str(exc) or "Connection refused" in str(exc)
+
+
 def expect(answer, status: int, step: str) -> None:
     if answer.status_code != status:
         raise Refused(f"{step}: {answer.status_code} {answer.text[:300]}")
@@ -204,8 +226,9 @@ class Load:
     """Clients submitting until ``stop()``; each finishes the submission it is in before leaving."""
 
     def __init__(self, platform, clients: int | None = None, users=RESEARCHERS, pause: float = 0.05,
-                 finish_seconds: float = 120.0):
+                 finish_seconds: float = 120.0, gateways: list[str] | None = None):
         self.platform = platform
+        self.gateways = list(gateways or [platform.gateway_url])
         self.clients = clients or clients_for_load()
         self.users = users
         self.pause, self.finish_seconds = pause, finish_seconds
@@ -213,6 +236,7 @@ class Load:
         self.stopping, self.abandon = threading.Event(), threading.Event()
         self.answers: list[Answer] = []
         self.failures: list[str] = []
+        self.unavailable: Counter = Counter()     # error code of every 503 (who said "come back later")
         self.backups: dict[str, str] = {}        # backup_id -> owner's username (every backup started)
         self.accepted: dict[str, str] = {}       # backup_id -> number the client was given
         self.accepted_at: list[float] = []
@@ -232,6 +256,8 @@ class Load:
             problem = problem and f"{step}: {problem}: {answer.text[:200]}"
         with self.lock:
             self.answers.append(Answer(step, status, now - started, now))
+            if answer is not None and answer.status_code == 503 and step != "healthz":
+                self.unavailable[error_code(answer) or "?"] += 1
             if problem:
                 self.failures.append(problem)
 
@@ -312,7 +338,7 @@ class Load:
             self.stop()
 
     def _client(self, i: int) -> None:
-        client = ApiClient(self, self.users[i % len(self.users)])
+        client = ApiClient(self, self.users[i % len(self.users)], first_gateway=i)
         n = 0
         try:
             client.call("healthz", "GET", "/api/v1/healthz", authenticated=False)  # wait for the door
