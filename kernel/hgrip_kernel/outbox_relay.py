@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import BindParameter, Text, bindparam, cast, select, update
 
-from . import faults
+from . import faults, metrics
 from .logging import get_logger
 from .messaging.confirming_publisher import ConfirmingPublisher
 from .messaging.topology import CORRELATION_HEADER, EVENTS_EXCHANGE
@@ -78,8 +78,9 @@ _FAILED = update(outbox).where(outbox.c.id.in_(_IDS)).values(
 
 class OutboxRelay:
     def __init__(self, engine, amqp_uri: str, exchange: str = EVENTS_EXCHANGE,
-                 batch_size: int = 500, confirm_timeout: float = 10.0, publisher=None):
+                 batch_size: int = 500, confirm_timeout: float = 10.0, publisher=None, service: str = ""):
         self.engine = engine
+        self.service = service   # the metrics' label (hgrip_relay_published_total)
         self.batch_size = batch_size
         self.publisher = publisher or ConfirmingPublisher(amqp_uri, exchange, confirm_timeout)
         self._lock = write_lock(engine)
@@ -112,11 +113,13 @@ class OutboxRelay:
                 except Exception as exc:
                     connection.execute(_FAILED, {"ids": [r.id for r in rows], "error": repr(exc)[:500]})
                     log.warning("outbox_publish_failed", error=repr(exc), rows=len(rows))
+                    metrics.relay_failed(self.service)
                     return 0
                 faults.point("after_publish")  # published, not yet marked: a re-publish follows
                 done = [row.id for row, ok in zip(rows, confirmed, strict=True) if ok]
                 if done:
                     connection.execute(_PUBLISHED, {"ids": done, "now": datetime.now(UTC)})
+                    metrics.relay_published(self.service, len(done))
                 if len(done) < len(rows):
                     log.warning("outbox_unconfirmed", unconfirmed=len(rows) - len(done))
                 return len(done)

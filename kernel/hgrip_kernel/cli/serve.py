@@ -16,6 +16,7 @@ def _run(args) -> int:
 
     from ..config import service_config
     from ..logging import configure_logging, get_logger
+    from ..metrics_http import serve_metrics
     from ..nameko import http_drain, register_rpc_errors
 
     services = {ep.name: ep for ep in entry_points(group="hgrip.services")}
@@ -32,6 +33,11 @@ def _run(args) -> int:
     stop = _Stop(runner, log, args.service, grace=float(os.environ.get("HGRIP_STOP_TIMEOUT") or 10))
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, stop.on_signal)
+    try:
+        serve_metrics(os.environ, args.service)   # only when $HGRIP_METRICS_ADDRESS is set
+    except ValueError as exc:
+        print(exc)
+        return 2
     runner.start()
     stop.drain = http_drain.install(runner)
     log.info("service_started", service=args.service, amqp=_safe(config["AMQP_URI"]))

@@ -14,6 +14,7 @@ from nameko.amqp.publish import Publisher
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer
 
+from .. import metrics
 from ..contracts import registry
 from ..envelope import load_envelope
 from ..errors import DomainError
@@ -77,6 +78,7 @@ class EventConsumer(Consumer):
     def handle_result(self, message, body, worker_ctx, result=None, exc_info=None):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
+            metrics.event_taken(self.container.service_name, self.method_name, metrics.CONSUMED)
             return result, exc_info
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0))
         if database_unreachable(exc_info[1]):
@@ -108,6 +110,8 @@ class EventConsumer(Consumer):
             self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)
+        outcome = metrics.DEAD_LETTERED if target == DEAD_LETTER_QUEUE else metrics.RETRIED
+        metrics.event_taken(self.container.service_name, self.method_name, outcome)
 
 
 event_consumer = EventConsumer.decorator

@@ -1,19 +1,33 @@
 """Per-worker request context: the correlation id from the HTTP request, RPC or event headers.
 
-Every entrypoint call also leaves one log line saying what ran, for how long, and how it ended.
+Every entrypoint call also leaves one log line saying what ran, for how long, and how it ended, and
+every RPC call is counted in the process's metrics (hgrip_rpc_calls_total, hgrip_rpc_duration_seconds).
 """
 import time
 
 import structlog
 from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
 from werkzeug.wrappers import Request
 
+from .. import metrics
 from ..context import (
     bind_request_context,
     clear_request_context,
     new_id,
     sane_request_id,
 )
+from ..errors import DomainError, ServiceUnavailable
+
+
+def rpc_outcome(exc: BaseException | None) -> str:
+    """ok; refused: a domain refusal, the caller's answer; error: anything else, an unavailable
+    service included (the caller could not be answered)."""
+    if exc is None:
+        return metrics.OK
+    if isinstance(exc, DomainError) and not isinstance(exc, ServiceUnavailable):
+        return metrics.REFUSED
+    return metrics.ERROR
 
 
 class WorkerRequestContext:
@@ -43,7 +57,11 @@ class RequestContext(DependencyProvider):
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         started = self._started.pop(worker_ctx, None)
-        elapsed = round((time.monotonic() - started) * 1000, 1) if started else None
+        seconds = time.monotonic() - started if started else None
+        elapsed = round(seconds * 1000, 1) if seconds is not None else None
+        if seconds is not None and isinstance(worker_ctx.entrypoint, Rpc):
+            metrics.rpc_answered(self.container.service_name, worker_ctx.entrypoint.method_name,
+                                 rpc_outcome(exc_info[1] if exc_info else None), seconds)
         outcome = "ok" if exc_info is None else type(exc_info[1]).__name__
         code = getattr(exc_info[1], "code", None) if exc_info else None
         structlog.get_logger(self.container.service_name).info(

@@ -1,8 +1,10 @@
-"""Gives workers the service's EventStore and runs the outbox relay beside them."""
+"""Gives workers the service's EventStore and runs the outbox relay beside them; the outbox's
+backlog is a gauge read at each metrics scrape (hgrip_kernel.metrics.outbox_sampler)."""
 import threading
 
 from nameko.extensions import DependencyProvider
 
+from .. import metrics
 from ..outbox_relay import OutboxRelay, RelayLoop
 from ..store import EventStore, create_engine
 
@@ -17,7 +19,9 @@ class EventStoreProvider(DependencyProvider):
         self.engine = create_engine(config["DATABASE_URL"])
         source = config.get("SERVICE_NAME") or self.container.service_name
         self.store = EventStore(self.engine, source=source)
-        self.relay = OutboxRelay(self.engine, config["AMQP_URI"])
+        self.relay = OutboxRelay(self.engine, config["AMQP_URI"], service=source)
+        self._sampler_key = f"outbox@{source}:{id(self)}"
+        metrics.sampled(self._sampler_key, source, metrics.outbox_sampler(source, self.engine))
         self._wake = threading.Event()
         gather = float(config.get("RELAY_GATHER_MS", self.gather * 1000)) / 1000
         self.loop = RelayLoop(self.relay, self._wake, self.poll_interval, gather)
@@ -30,6 +34,7 @@ class EventStoreProvider(DependencyProvider):
             self._thread = self.container.spawn_managed_thread(self.loop.run)
 
     def stop(self):
+        metrics.unsampled(self._sampler_key)
         self.loop.stop()
         if self._thread is not None:
             self._thread.wait()
@@ -37,6 +42,7 @@ class EventStoreProvider(DependencyProvider):
         self.engine.dispose()
 
     def kill(self):
+        metrics.unsampled(self._sampler_key)
         self.loop.stop()
         self.relay.close()
 
