@@ -33,7 +33,7 @@ UNIT_TESTS = $(KERNEL_UNIT_TESTS) $(wildcard services/*/tests/unit)
 .PHONY: setup services run test test-fast test-unit test-faults lint bench clean web web-install web-build web-api web-dev web-test \
         browser
 
-setup: $(STAMP) services
+setup: $(STAMP) services feed-install
 
 $(STAMP): requirements.txt $(PYPROJECTS)
 	@test -x $(BIN)/python || $(STEP) "creating the virtualenv $(VENV)" $(PYTHON) -m venv $(VENV)
@@ -80,6 +80,17 @@ endif
 
 browser:
 	@deploy/scripts/ensure-browser.sh
+
+# The HGRG stand-in's feed consumer (Node: amqplib, ajv) reading its downstream queue (docs/protocols/feed.md).
+FEED := deploy/standins/hgrg-feed
+FEED_STAMP := $(FEED)/node_modules/.hgrip-installed
+.PHONY: feed-install
+feed-install: $(FEED_STAMP)
+
+$(FEED_STAMP): $(FEED)/package-lock.json
+	@command -v npm >/dev/null || { echo "the HGRG feed consumer needs Node.js 18+ and npm (apt-get install nodejs npm)" >&2; exit 1; }
+	@$(STEP) "installing the HGRG feed consumer's packages (npm ci)" npm --prefix $(FEED) ci --no-audit --no-fund
+	@touch $@
 
 # The Kubernetes manifests' checkers (tests/deploy): kubectl for its kustomize, and kubernetes-validate
 # and checkov in a virtualenv of their own (their many dependencies would fight requirements.txt).
@@ -157,4 +168,4 @@ profile: setup
 	$(BIN)/python -m bench profile $(PROFILE_ARGS)
 
 clean:
-	rm -rf $(VENV) var $(WEB)/dist $(WEB)/node_modules
+	rm -rf $(VENV) var $(WEB)/dist $(WEB)/node_modules $(FEED)/node_modules

@@ -20,6 +20,7 @@ class Status:
     provisioned: bool | None = None   # None: provisioning was not asked for
     logged_in: bool | None = None     # None: not tried (nothing provisioned)
     problem: str | None = None        # why the last step that failed failed
+    feed: bool | None = None          # HGRG's feed consumer started; None: not asked for
 
 
 def wait_for_login(login_url: str, username: str, password: str, timeout: float,
@@ -55,6 +56,7 @@ class Runner:
         self.summary = summary              # callable(Status) -> str
         self.health_timeout = health_timeout
         self.stop_event = stop_event or threading.Event()
+        self.feeds_started: bool | None = None
 
     def wait_healthy(self) -> bool:
         say = self.supervisor.say
@@ -101,9 +103,27 @@ class Runner:
                 self.supervisor.say(f"!! the demo accounts cannot log in: {reason}")
         return status
 
+    def start_feeds(self) -> None:
+        """Downstream setup, then the feed consumers. A failure there leaves the platform running (HGRG's
+        HTTP stand-in still gets its pushes): only the feed is missing, and the runner says why."""
+        sup = self.supervisor
+        if not self.plan.feeds:
+            return
+        for argv in self.plan.feed_setup:
+            code = sup.run_once("downstream", argv, cancel=self.stop_event)
+            if code != 0:
+                sup.say(f"!! {' '.join(argv[1:4])} failed with exit code {code}; not starting "
+                        f"{', '.join(spec.name for spec in self.plan.feeds)}")
+                self.feeds_started = False
+                return
+        for spec in self.plan.feeds:
+            sup.start(spec)
+        self.feeds_started = True
+
     def run(self) -> int:
         sup = self.supervisor
-        sup.reserve([spec.name for spec in self.plan.standins + self.plan.services] + ["migrate", "provision"])
+        sup.reserve([spec.name for spec in self.plan.standins + self.plan.services + self.plan.feeds]
+                    + ["migrate", "downstream", "provision"])
         try:
             for spec in self.plan.standins:
                 sup.start(spec)
@@ -114,9 +134,11 @@ class Runner:
                     if code != 0:
                         sup.say(f"!! {' '.join(argv)} failed with exit code {code}; not starting services")
                     return 1 if code != 0 else 0
+            self.start_feeds()
             for spec in self.plan.services:
                 sup.start(spec)
             status = self.bring_up()
+            status.feed = self.feeds_started
             if self.summary is not None and not self.stop_event.is_set():
                 for line in self.summary(status).splitlines():
                     sup.say(line)

@@ -1,4 +1,4 @@
-"""`hgrip-run [--scale service=N …] [--no-provision] [--no-legacy]` — see docs in deploy/README.md."""
+"""`hgrip-run [--scale service=N …] [--no-provision] [--no-legacy] [--no-feed]` — see docs in deploy/README.md."""
 import argparse
 import os
 import signal
@@ -6,11 +6,19 @@ import sys
 import threading
 from pathlib import Path
 
-from hgrip_kernel.config import shared_secret
+from hgrip_kernel.config import shared_secret, var_dir
 from hgrip_standins.hgrg.provision import DEFAULT_ACCOUNTS, load_accounts, provision
 from hgrip_standins.runner import summary
 from hgrip_standins.runner.app import Runner, wait_for_login
-from hgrip_standins.runner.plan import Plan, child_environment, default_plan, hgrip_command, load_plan, parse_scale
+from hgrip_standins.runner.plan import (
+    Plan,
+    child_environment,
+    default_plan,
+    hgrip_command,
+    load_plan,
+    parse_scale,
+    with_feed,
+)
 from hgrip_standins.runner.supervisor import Supervisor
 
 # The old platform's numbered backups for the demo (docs/legacy-import.md), imported after migrating.
@@ -61,6 +69,8 @@ def main(argv=None) -> None:
     parser.add_argument("--no-provision", action="store_true", help="do not provision demo accounts")
     parser.add_argument("--legacy", default=DEFAULT_LEGACY, help="legacy backups to import (old platform's export)")
     parser.add_argument("--no-legacy", action="store_true", help="do not import the demo legacy backups")
+    parser.add_argument("--no-feed", action="store_true",
+                        help="do not make HGRG's downstream user and queue nor start its Node feed consumer")
     parser.add_argument("--health-timeout", type=float, default=180, help="seconds to wait for the gateway")
     parser.add_argument("--login-timeout", type=float, default=60,
                         help="seconds to wait for a demo account's login to succeed after provisioning")
@@ -80,6 +90,7 @@ def main(argv=None) -> None:
     secret = shared_secret("hgrg_shared_secret")
     shared_secret("token_secret")
     shared_secret("mobile_hash_secret")   # the legacy import and the backups service must agree on it
+    shared_secret("hgrg_feed_password")   # HGRG's downstream user's; read from its file, never passed as argv
 
     accounts = [] if args.no_provision else load_accounts(args.accounts)
     login = login_account(accounts)
@@ -92,6 +103,8 @@ def main(argv=None) -> None:
     plan = load_plan(args.plan) if args.plan else default_plan(scale)
     if not args.plan and not args.no_legacy:
         with_legacy_import(plan, args.legacy)
+    if not args.plan and not args.no_feed:
+        with_feed(plan, str(var_dir() / "secrets" / "hgrg_feed_password"))
     runner = Runner(
         plan, supervisor, gateway + "/api/v1/healthz",
         provision=None if args.no_provision else lambda: provision(

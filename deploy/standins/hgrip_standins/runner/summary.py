@@ -43,7 +43,16 @@ def inbox_urls(env: dict) -> tuple[str, str]:
             _http(env.get("HGRIP_SMS_ADDRESS", STANDIN_ADDRESSES["SMS"])) + "/")
 
 
-def locations(env: dict) -> list[list[str]]:
+def _feed_rows(var: str, feed: bool | None) -> list[list[str]]:
+    if feed is None:   # not asked for (--no-feed)
+        return []
+    if not feed:
+        return [["HGRG feed", "NOT started: see the `downstream` lines above"]]
+    return [["HGRG feed (Node, ajv)", f"queue hgrip.downstream.hgrg as user hgrg  (received: "
+                                      f"{var}/hgrg-feed/received.jsonl)"]]
+
+
+def locations(env: dict, feed: bool | None = None) -> list[list[str]]:
     from hgrip_kernel.config import DEFAULT_AMQP_URI
 
     var = env["HGRIP_VAR"]
@@ -56,6 +65,7 @@ def locations(env: dict) -> list[list[str]]:
             ["health", gateway + "/api/v1/healthz"],
             ["OpenAPI", gateway + "/api/v1/openapi.json"],
             ["HGRG stand-in", env["HGRIP_HGRG_URL"] + "/api/v1/backups  (received: " + var + "/hgrg/received.jsonl)"],
+            *_feed_rows(var, feed),
             ["SMTP sink", f"smtp://{env['HGRIP_SMTP_ADDRESS']}  (mail: {var}/mail/, index.jsonl)"],
             ["SMS sink", env["HGRIP_SMS_URL"] + f"/sms/messages  (messages: {var}/sms/)"],
             ["repositories stand-in", env["HGRIP_REPOSITORIES_URL"] + "/repositories/{repository}/datasets"],
@@ -90,7 +100,7 @@ def headline(env: dict, status: Status) -> str:
 
 
 def render(env: dict, accounts: list[dict], status: Status) -> str:
-    parts = ["", headline(env, status), "", table(["what", "where"], locations(env)), ""]
+    parts = ["", headline(env, status), "", table(["what", "where"], locations(env, status.feed)), ""]
     if accounts:
         if status.logged_in:
             state = "provisioned; checked by logging in"
