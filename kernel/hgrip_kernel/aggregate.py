@@ -18,9 +18,13 @@ class Aggregate:
         """Fold stored envelopes (anything with event_type, data, stream_version)."""
         aggregate = cls(stream_id)
         for event in events:
-            aggregate._apply(event.event_type, event.data)
-            aggregate.version = event.stream_version
+            aggregate.fold(event)
         return aggregate
+
+    def fold(self, event) -> None:
+        """Fold one stored event in (a rebuild steps through a stream with it)."""
+        self._apply(event.event_type, event.data)
+        self.version = event.stream_version
 
     def record(self, event_type: str, data: dict, schema_version: int = 1) -> DomainEvent:
         event = DomainEvent(event_type, data, schema_version)

@@ -21,13 +21,23 @@ from ..domain.legacy_records import LegacyBackupRecord
 from .tables import backups, legacy_backups
 
 
+def imported_row(backup_id: str, backup_number: str, registrant: Registrant, imported_at: datetime) -> dict:
+    """The row of an imported legacy backup, not yet claimed (the rebuild's rule too)."""
+    return {"backup_id": backup_id, "backup_number": backup_number, "registrant_name": registrant.name,
+            "registrant_name_key": registrant.name_key, "mobile_hash": registrant.mobile_hash,
+            "mobile_masked": registrant.mobile_masked, "institution_name": registrant.institution_name,
+            "institution_key": registrant.institution_key, "imported_at": imported_at}
+
+
+def claimed_values(owner_id: str, how: str, claimed_at: datetime) -> dict:
+    """What a claim sets on the row (the rebuild's rule too)."""
+    return {"claimed_at": claimed_at, "owner_id": owner_id, "how": how}
+
+
 def insert_imported(connection, backup_id: str, backup_number: str, registrant: Registrant,
                     imported_at: datetime) -> None:
     connection.execute(insert(legacy_backups).values(
-        backup_id=backup_id, backup_number=backup_number, registrant_name=registrant.name,
-        registrant_name_key=registrant.name_key, mobile_hash=registrant.mobile_hash,
-        mobile_masked=registrant.mobile_masked, institution_name=registrant.institution_name,
-        institution_key=registrant.institution_key, imported_at=imported_at))
+        **imported_row(backup_id, backup_number, registrant, imported_at)))
 
 
 def imported_numbers(connection, numbers) -> set[str]:
@@ -61,7 +71,7 @@ def mark_claimed(connection, backup_id: str, owner_id: str, how: str, claimed_at
     done = connection.execute(update(legacy_backups)
                               .where(legacy_backups.c.backup_id == backup_id,
                                      legacy_backups.c.claimed_at.is_(None))
-                              .values(claimed_at=claimed_at, owner_id=owner_id, how=how))
+                              .values(**claimed_values(owner_id, how, claimed_at)))
     return done.rowcount == 1
 
 

@@ -53,11 +53,9 @@ _FILINGS_OF = (select(filings).where(filings.c.backup_id == bindparam("backup_id
                .order_by(filings.c.filed_at, filings.c.filing_number))
 
 
-def write_backup(connection, backup, changed: Collection[str] | None = None):
-    """Make the rows of ``backup`` (a saved Backup aggregate) equal to its state and answer its
-    ``backups`` row as stored. ``changed``: the types of the events just saved; when all are in
-    ROW_ONLY_EVENTS the files and filings are not even read (None: rewrite everything)."""
-    row = {
+def backup_row(backup) -> dict:
+    """The ``backups`` row of a Backup aggregate, but its ``id`` (the rebuild's rule too)."""
+    return {
         "project_id": backup.project_id, "owner_id": backup.owner_id, "name": backup.name,
         "categories": list(backup.categories), "status": backup.status,
         "backup_number": backup.backup_number, "file_count": len(backup.files),
@@ -66,6 +64,34 @@ def write_backup(connection, backup, changed: Collection[str] | None = None):
         "unit_code": backup.unit_code, "pi_name": backup.pi_name, "pi_email": backup.pi_email,
         "project_name": backup.project_name, "version": backup.version, "origin": backup.origin,
     }
+
+
+def has_rows(backup) -> bool:
+    """Whether a backup has read-model rows: a legacy one only once claimed (legacy_store writes none)."""
+    return backup.origin != "legacy" or backup.claimed
+
+
+def file_values(data_file) -> dict:
+    """A ``data_files`` row's columns told by the DataFile (not its id, backup or position)."""
+    return {
+        "detailed_type": data_file.detailed_type, "repository": data_file.repository,
+        "cases": data_file.cases, "mb_per_case": data_file.mb_per_case,
+        "submission_account": data_file.submission_account, "accession": data_file.accession,
+        "progress": data_file.progress, "created_at": _time(data_file.created_at),
+        "updated_at": _time(data_file.updated_at),
+    }
+
+
+def filing_row(backup_id: str, number: str, filing: dict) -> dict:
+    return {"filing_number": number, "backup_id": backup_id, "declared_mb": filing["declared_mb"],
+            "recipient": filing["recipient"], "filed_at": _time(filing["filed_at"])}
+
+
+def write_backup(connection, backup, changed: Collection[str] | None = None):
+    """Make the rows of ``backup`` (a saved Backup aggregate) equal to its state and answer its
+    ``backups`` row as stored. ``changed``: the types of the events just saved; when all are in
+    ROW_ONLY_EVENTS the files and filings are not even read (None: rewrite everything)."""
+    row = backup_row(backup)
     stored = connection.execute(_UPDATE_BACKUP, {"backup_id": backup.backup_id, **row}).mappings().first()
     if stored is None:
         stored = connection.execute(_INSERT_BACKUP, {"id": backup.backup_id, **row}).mappings().one()
@@ -83,10 +109,7 @@ def _write_filings(connection, backup) -> None:
         select(filings.c.filing_number).where(filings.c.backup_id == backup.backup_id)).scalars())
     for number, filing in backup.filings.items():
         if number not in stored:
-            connection.execute(insert(filings).values(
-                filing_number=number, backup_id=backup.backup_id,
-                declared_mb=filing["declared_mb"], recipient=filing["recipient"],
-                filed_at=_time(filing["filed_at"])))
+            connection.execute(insert(filings).values(**filing_row(backup.backup_id, number, filing)))
 
 
 def _write_files(connection, backup) -> None:
@@ -96,13 +119,7 @@ def _write_files(connection, backup) -> None:
         connection.execute(delete(data_files).where(data_files.c.id.in_(gone)))
     next_position = max((r.position for r in stored.values()), default=0) + 1
     for data_file in backup.files.values():
-        values = {
-            "detailed_type": data_file.detailed_type, "repository": data_file.repository,
-            "cases": data_file.cases, "mb_per_case": data_file.mb_per_case,
-            "submission_account": data_file.submission_account, "accession": data_file.accession,
-            "progress": data_file.progress, "created_at": _time(data_file.created_at),
-            "updated_at": _time(data_file.updated_at),
-        }
+        values = file_values(data_file)
         old = stored.get(data_file.id)
         if old is None:
             connection.execute(insert(data_files).values(

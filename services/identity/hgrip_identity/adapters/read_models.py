@@ -23,6 +23,32 @@ def _upsert(connection, table, key: dict, values: dict) -> None:
         connection.execute(insert(table).values(**key, **values))
 
 
+def institution_row(institution: Institution) -> dict:
+    """An institution's row, but ``updated_at`` (when it was written) (the rebuild's rule too)."""
+    return {"code": institution.code, "name": institution.name, "foreign": institution.foreign,
+            "version": institution.version}
+
+
+def unit_rows(institution: Institution) -> list[dict]:
+    return [{"institution_code": institution.code, "code": code, "name": name}
+            for code, name in institution.units.items()]
+
+
+def account_row(account: Account) -> dict:
+    """A provisioned account's row, but ``updated_at`` (when it was written) (the rebuild's rule too)."""
+    profile = account.profile
+    assert profile is not None  # only a provisioned account is saved
+    authorised_at = profile["authorised_at"]
+    return {
+        "id": account.account_id, "username": profile["username"], "name": profile["name"],
+        "role": profile["role"], "institution_code": profile["institution"], "unit_code": profile["unit"],
+        "real_name_verified": profile["real_name_verified"], "authorised": profile["authorised"],
+        "authorised_at": datetime.fromisoformat(authorised_at) if authorised_at else None,
+        "employed": profile["employed"], "email": profile["email"], "failures": 0,
+        "locked_until": None,  # unused since failed logins stopped locking (kept: old rows, no migration)
+        "last_login_at": account.last_login_at, "version": account.version}
+
+
 class SqlRecords:
     """The ``Records`` port on one connection (inside a unit of work: its transaction)."""
 
@@ -30,27 +56,15 @@ class SqlRecords:
         self.connection = connection
 
     def project_institution(self, institution: Institution) -> None:
-        _upsert(self.connection, institutions, {"code": institution.code},
-                {"name": institution.name, "foreign": institution.foreign,
-                 "version": institution.version, "updated_at": utcnow()})
+        row = institution_row(institution)
+        _upsert(self.connection, institutions, {"code": row.pop("code")}, {**row, "updated_at": utcnow()})
         self.connection.execute(delete(units).where(units.c.institution_code == institution.code))
         if institution.units:
-            self.connection.execute(insert(units), [{"institution_code": institution.code, "code": code,
-                                                     "name": name} for code, name in institution.units.items()])
+            self.connection.execute(insert(units), unit_rows(institution))
 
     def project_account(self, account: Account) -> None:
-        profile = account.profile
-        assert profile is not None  # only a provisioned account is saved
-        authorised_at = profile["authorised_at"]
-        _upsert(self.connection, accounts, {"id": account.account_id}, {
-            "username": profile["username"], "name": profile["name"],
-            "role": profile["role"], "institution_code": profile["institution"], "unit_code": profile["unit"],
-            "real_name_verified": profile["real_name_verified"], "authorised": profile["authorised"],
-            "authorised_at": datetime.fromisoformat(authorised_at) if authorised_at else None,
-            "employed": profile["employed"], "email": profile["email"], "failures": 0,
-            "locked_until": None,  # unused since failed logins stopped locking (kept: old rows, no migration)
-            "last_login_at": account.last_login_at,
-            "version": account.version, "updated_at": utcnow()})
+        row = account_row(account)
+        _upsert(self.connection, accounts, {"id": row.pop("id")}, {**row, "updated_at": utcnow()})
 
     def set_password_hash(self, account_id: str, password_hash: str) -> None:
         _upsert(self.connection, credentials, {"account_id": account_id},

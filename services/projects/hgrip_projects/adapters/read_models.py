@@ -30,10 +30,10 @@ def names_taken(connection, owner_id: str, names, except_ids=()) -> list[str]:
     return list(connection.execute(query).scalars())
 
 
-def apply_project_created(connection, envelope) -> dict:
-    """Insert the row for a ProjectCreated envelope; a lost name race becomes a Conflict."""
+def created_row(envelope) -> dict:
+    """The row of a ProjectCreated envelope (the rebuild's rule too)."""
     data = envelope.data
-    row = {
+    return {
         "id": data["project_id"], "owner_id": data["owner_id"],
         "owner_username": data["owner_username"], "name": data["name"],
         "pi_name": data["pi_name"], "pi_email": data["pi_email"],
@@ -41,11 +41,23 @@ def apply_project_created(connection, envelope) -> dict:
         "unit_code": data["unit_code"], "unit_name": data["unit_name"],
         "created_at": datetime.fromisoformat(data["created_at"]), "event_id": envelope.event_id,
     }
+
+
+def delegated_values(envelope) -> dict:
+    """What a ProjectDelegated envelope changes in its row (the rebuild's rule too)."""
+    data = envelope.data
+    return {"owner_id": data["to_owner_id"], "owner_username": data["to_username"],
+            "unit_code": data["unit_code"], "unit_name": data["unit_name"]}
+
+
+def apply_project_created(connection, envelope) -> dict:
+    """Insert the row for a ProjectCreated envelope; a lost name race becomes a Conflict."""
+    row = created_row(envelope)
     try:
         connection.execute(insert(projects).values(**row))
     except IntegrityError as exc:
         if _is_name_clash(exc):
-            raise refusals.project_name_taken(data["name"]) from exc
+            raise refusals.project_name_taken(row["name"]) from exc
         raise
     return row
 
@@ -58,8 +70,7 @@ def apply_project_delegated(connection, envelope, name: str) -> None:
     """
     data = envelope.data
     statement = (update(projects).where(projects.c.id == data["project_id"])
-                 .values(owner_id=data["to_owner_id"], owner_username=data["to_username"],
-                         unit_code=data["unit_code"], unit_name=data["unit_name"]))
+                 .values(**delegated_values(envelope)))
     try:
         updated = connection.execute(statement).rowcount
     except IntegrityError as exc:
