@@ -16,6 +16,7 @@ from .auth import SESSION_COOKIE, cleared_session_cookie, request_is_https, sess
 from .cache import CachedValue
 from .calls import call, expiring_proxy, gather
 from .errors import GatewayError
+from .metrics import BrokerGauges
 from .openapi import build_openapi
 from .routing import HGRG, PUBLIC, Reply, route, routes_of
 from .throttle import DEVICE_COOKIE, DEVICE_COOKIE_PATH, DEVICE_DAYS, Throttled, refused, sent, wrong_password
@@ -61,6 +62,7 @@ class GatewayService:
     taxonomy_cache = CachedValue(TAXONOMY_TTL)
     accounts = AccountCache()  # tokens checked here, accounts kept while identity's feed is connected
     throttle = Throttled()
+    broker_gauges = BrokerGauges(tuple(HEALTH_CHECKED))   # dead letters, service instances: at each scrape
 
     _openapi = None  # built once per process from the route declarations
 

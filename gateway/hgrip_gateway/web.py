@@ -5,8 +5,10 @@ HTML or plain text; this server answers them with the gateway's JSON error body 
 does its HTTP protocol (protocol.py) for requests too broken to reach the application. It is a
 separate SharedExtension class, so every gateway route must use ``api`` (not plain ``@http``),
 or two servers would try to bind the same port.
+Every answer is counted by route template (never the raw path) and status in the process's metrics.
 """
 import gzip
+import time
 from logging import getLogger
 
 from eventlet import wsgi
@@ -15,6 +17,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
+from hgrip_kernel import metrics
 from hgrip_kernel.context import sane_request_id
 from hgrip_kernel.logging import get_logger
 
@@ -40,12 +43,21 @@ GZIP_MIN_BYTES = 1024
 GZIP_LEVEL = 6
 
 REQUEST_ID_ENVIRON = "HTTP_X_REQUEST_ID"
+ROUTE_ENVIRON = "hgrip.route"   # the matched rule's template, for the metrics
+UNMATCHED = "unmatched"         # no route (404, 405, a refused target): one label for all of them
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 log = get_logger(__name__)
 
 
 class GatewayWsgiApp(WsgiApp):
+    def __init__(self, server):
+        super().__init__(server)
+        container = getattr(server, "container", None)   # the metrics' service label
+        self.service = container.service_name if container is not None else "gateway"
+
     def __call__(self, environ, start_response):
+        started = time.monotonic()
         # Replace the caller's id by a sane one before anything reads it: the RequestContext
         # dependency then takes this value as the correlation id of the whole request.
         request_id = sane_request_id(environ.get(REQUEST_ID_ENVIRON))
@@ -61,11 +73,17 @@ class GatewayWsgiApp(WsgiApp):
             response.headers[REQUEST_ID_HEADER] = request_id
         secure_headers(response, environ.get("PATH_INFO", ""))
         compress_json(response, environ.get("HTTP_ACCEPT_ENCODING", ""))
+        method = environ.get("REQUEST_METHOD", "")
+        metrics.http_answered(self.service, method if method in KNOWN_METHODS else "other",
+                              environ.get(ROUTE_ENVIRON, UNMATCHED), response.status_code,
+                              time.monotonic() - started)
         return response(environ, start_response)
 
     def _dispatch(self, environ):
         request = Request(environ, shallow=True)
-        provider, values = self.url_map.bind_to_environ(environ).match()
+        rule, values = self.url_map.bind_to_environ(environ).match(return_rule=True)
+        environ[ROUTE_ENVIRON] = rule.rule
+        provider = rule.endpoint
         request.path_values = values
         return provider.handle_request(request)
 

@@ -18,6 +18,7 @@ from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consum
 from ..adapters.read_models import sql_ports
 from ..app import intake, status
 from ..app.ports import Ports
+from .metrics_provider import HgrgGauges
 from .pusher_provider import SyncPusherProvider
 from .schemas import check_backup_submitted
 
@@ -28,6 +29,7 @@ class RegistrySyncService:
     store = EventStoreProvider()
     ctx = RequestContext()
     pusher = SyncPusherProvider()
+    hgrg_gauges = HgrgGauges()   # pending/failing pushes and the oldest one's age, at each metrics scrape
 
     @rpc
     def health(self):
