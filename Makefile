@@ -81,6 +81,11 @@ endif
 browser:
 	@deploy/scripts/ensure-browser.sh
 
+# Debian's prometheus and promtool for tests/metrics/ (their own server on a temporary port), when missing.
+.PHONY: prometheus
+prometheus:
+	@deploy/scripts/ensure-prometheus.sh
+
 # The HGRG stand-in's feed consumer (Node: amqplib, ajv) reading its downstream queue (docs/protocols/feed.md).
 FEED := deploy/standins/hgrg-feed
 FEED_STAMP := $(FEED)/node_modules/.hgrip-installed
@@ -124,7 +129,7 @@ run: setup web-build
 
 # Lint, Vitest, then pytest last so that its summary ends the output; every part runs, and the run
 # fails if any of them failed.
-test: setup web-build browser deploy-tools
+test: setup web-build browser deploy-tools prometheus
 	@lint=0; web=0; py=0; \
 	$(MAKE) --no-print-directory lint || lint=$$?; \
 	if [ -n "$(HAS_WEB)" ]; then $(MAKE) --no-print-directory web-test || web=$$?; fi; \
