@@ -149,3 +149,20 @@ def test_node_consumer_validates_every_published_event_and_rejects_a_broken_one(
     # The password is in no process's command line and in no log line.
     assert lane.password not in Path(f"/proc/{process.pid}/cmdline").read_bytes().decode(errors="replace")
     assert lane.password not in log.read_text()
+
+
+def test_node_consumer_waits_for_its_queue_and_resumes_when_it_is_made_again(make_lane, feed, amqp_uri,
+                                                                             downstream_cli):
+    lane = make_lane()
+    _, received, log = feed(lane)
+    wait_for(lambda: "feed_consuming" in log.read_text(), 30, "the Node consumer to consume its queue")
+    with Connection(amqp_uri) as connection:
+        connection.default_channel.queue_delete(lane.queue)
+    wait_for(lambda: "feed_cancelled_by_broker" in log.read_text() and "feed_cannot_consume" in log.read_text(),
+             30, "the consumer to notice its queue is gone")
+    assert downstream_cli("add", lane.name, password=lane.password) == 0
+    wait_for(lambda: log.read_text().count("feed_consuming") == 2, 30, "the consumer back on its queue")
+    with Connection(amqp_uri) as connection:
+        connection.Producer(exchange=Exchange(PUBLISHED_EXCHANGE, type="topic", durable=True)).publish(
+            "{}", routing_key="backups.BackupSubmitted", message_id="after-1")
+    wait_for(lambda: [r for r in journal(received) if r["message_id"] == "after-1"], 30, "the message journaled")

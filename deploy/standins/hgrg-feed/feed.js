@@ -20,9 +20,9 @@ const addFormats = require('ajv-formats').default;
 
 const RETRY_MS = 2000;
 
-function log(event, fields = {}) {
+function log(event, fields = {}, level = 'info') {
   // One JSON object per line, as the platform's structlog output; never the password.
-  process.stdout.write(JSON.stringify({ timestamp: new Date().toISOString(), level: 'info',
+  process.stdout.write(JSON.stringify({ timestamp: new Date().toISOString(), level,
     logger: 'hgrg-feed', event, ...fields }) + '\n');
 }
 
@@ -97,18 +97,29 @@ function journalWriter(file) {
 
 async function consume(config, validators, append, stopping) {
   const connection = await amqp.connect(config.connect);
-  const channel = await connection.createChannel();
-  await channel.prefetch(50);
-  await channel.checkQueue(config.queue);   // passive: the user may not declare anything
+  // Listeners first: a channel refused (queue missing) also emits 'error' on the connection.
+  const closed = new Promise((resolve) => connection.on('close', resolve));
+  connection.on('error', (error) => log('feed_connection_error', { error: error.message }, 'warning'));
+  const drop = () => connection.close().catch(() => undefined);
+  let channel;
+  try {
+    channel = await connection.createChannel();
+    channel.on('error', (error) => log('feed_channel_error', { error: error.message }, 'warning'));
+    channel.on('close', drop);   // one channel per connection: without it, start over
+    await channel.prefetch(50);
+    await channel.checkQueue(config.queue);   // passive: the user may not declare anything
+  } catch (error) {
+    drop();
+    throw error;
+  }
   log('feed_consuming', { queue: config.queue, broker: config.where, user: config.user,
     schemas: validators.size });
-  const closed = new Promise((resolve) => {
-    connection.on('close', resolve);
-    connection.on('error', (error) => log('feed_connection_error', { error: error.message }));
-  });
   await channel.consume(config.queue, (message) => {
     if (message === null) {
-      return;   // the broker cancelled the consumer (queue deleted): the close follows
+      // The broker cancelled the consumer (its queue was deleted): start over, which waits for the queue.
+      log('feed_cancelled_by_broker', { queue: config.queue }, 'warning');
+      drop();
+      return;
     }
     const { body, schema, errors } = judge(validators, message.fields.routingKey, message.content);
     const valid = errors.length === 0;
@@ -117,14 +128,14 @@ async function consume(config, validators, append, stopping) {
       errors, message: body });
     log(valid ? 'feed_message_valid' : 'feed_message_invalid',
       { message_id: message.properties.messageId || null, routing_key: message.fields.routingKey,
-        schema, errors });
+        schema, errors }, valid ? 'info' : 'warning');
     if (valid) {
       channel.ack(message);
     } else {
       channel.nack(message, false, false);   // dead-lettered to <queue>.rejected by the queue's arguments
     }
   });
-  stopping.then(() => connection.close().catch(() => undefined));
+  stopping.then(drop);
   await closed;
 }
 
@@ -143,10 +154,10 @@ async function main() {
   while (!stopped) {
     try {
       await consume(config, validators, append, stopping);
-      if (!stopped) log('feed_disconnected', { retry_ms: RETRY_MS });
+      if (!stopped) log('feed_disconnected', { retry_ms: RETRY_MS }, 'warning');
     } catch (error) {
       // Broker down, user not created yet (`hgrip downstream add`), queue missing: try again.
-      log('feed_cannot_consume', { error: error.message, retry_ms: RETRY_MS });
+      log('feed_cannot_consume', { error: error.message, retry_ms: RETRY_MS }, 'warning');
     }
     if (!stopped) {
       await Promise.race([new Promise((resolve) => setTimeout(resolve, RETRY_MS)), stopping]);
@@ -157,7 +168,7 @@ async function main() {
 
 if (require.main === module) {
   main().catch((error) => {
-    log('feed_failed', { error: error.message });
+    log('feed_failed', { error: error.message }, 'error');
     process.exit(1);
   });
 }
