@@ -11,12 +11,12 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
-from . import event_store, institution_list, platform_load, relay, web_load  # noqa: E402
+from . import event_store, institution_list, platform_load, relay, replay, web_load  # noqa: E402
 from .resources import scratch  # noqa: E402
 from .spread import aggregate  # noqa: E402
 
 BENCHMARKS = {"event_store": event_store.run, "relay": relay.run, "platform": platform_load.run,
-              "institution_list": institution_list.run, "web_load": web_load.run}
+              "institution_list": institution_list.run, "web_load": web_load.run, "replay": replay.run}
 # Playwright's sync API starts once per process (web_load leaves its loop alone on purpose, see
 # hgrip_kernel.testing.browser): that benchmark runs once, and takes the median of its page loads itself.
 ONCE_PER_PROCESS = {"web_load"}
@@ -81,6 +81,15 @@ NOTES = """
   one after another over one keep-alive connection, so the ratio is what the browser adds
   (loading and running the code, rendering) to the calls it cannot avoid. It runs once per `make
   bench` (Playwright's sync API starts once per process), its time the median of five page loads.
+- (g) writes 100 000 backup events (per backup: created, three files added, one verified, submitted,
+  every third filed) into a migrated backups database, then times `hgrip rebuild backups` (its read
+  model `backups`: backups, data_files, filings) as the events per second of its one transaction:
+  once with the rows already right (a check or a repair: folded, compared, nothing written) and once
+  with the tables emptied first (a new read model: every row inserted; the indexes that back no
+  constraint, the bigram GIN indexes among them, are dropped for the fill and built again in the same
+  transaction; primary keys, unique constraints and foreign keys are checked row by row). The
+  baseline streams the same events with the same server-side cursor and does nothing else: the
+  ratio is what folding and writing cost on top of reading (`docs/operations.md`, "Rebuilding read models").
 """
 
 

@@ -124,10 +124,14 @@ def test_a_read_model_emptied_is_refilled_and_others_are_left_alone(migrated_dat
     now = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
     _workload(EventStore(engine, source="backups"), now)
     live = _snapshot(engine)
+    indexes = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('backups', 'data_files', 'filings')"
     with engine.begin() as connection:
         for table in (filings, data_files, backups):
             connection.execute(delete(table))
-    report = rebuild(engine, PROJECTIONS.named(["backups"]))
+        defined = sorted(connection.exec_driver_sql(indexes).all())
+    report = rebuild(engine, PROJECTIONS.named(["backups"]))   # empty tables: indexes dropped, filled, made again
+    with engine.connect() as connection:
+        assert sorted(connection.exec_driver_sql(indexes).all()) == defined and len(defined) > 10
     # 6 × 8 events, 3 × 2 more (submitted, filed), 2 imports, 1 claim
     assert report.rows["backups"]["inserted"] == 7 and report.events == 57
     assert _snapshot(engine) == live

@@ -235,6 +235,8 @@ def _live_rows(connection, table: Table, primary: list[str]) -> dict[tuple, Row]
 
 def _rebuild_one(connection, model: ReadModel, report: RebuildReport) -> None:
     writer = _Writer(connection, model, report)
+    empty = [table for table in model.tables if not writer.live[table.name]]
+    deferred = _drop_secondary_indexes(connection, empty)
     for stream_id, stream in stream_events(connection, model.stream_types):
         report.streams += 1
         report.events += len(stream)
@@ -242,3 +244,21 @@ def _rebuild_one(connection, model: ReadModel, report: RebuildReport) -> None:
             writer.add(table, row)
     writer.flush()
     writer.delete_others()
+    for definition in deferred:   # built once over every row: far cheaper than one row at a time
+        connection.exec_driver_sql(definition)
+
+
+def _drop_secondary_indexes(connection, tables: list[Table]) -> list[str]:
+    """PostgreSQL, tables found empty (a new read model, a lost one): drop their indexes that back no
+    constraint for the fill, and answer the statements that create them again (same transaction). DROP
+    INDEX holds readers of those tables until the commit; they were empty."""
+    if connection.dialect.name != "postgresql" or not tables:
+        return []
+    rows = connection.exec_driver_sql(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = ANY(%(tables)s::regclass[]) AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        {"tables": [table.name for table in tables]}).all()
+    for name, _ in rows:
+        connection.exec_driver_sql(f"DROP INDEX {name}")
+    return [definition for _, definition in rows]
