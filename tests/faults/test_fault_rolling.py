@@ -30,6 +30,9 @@ pytestmark = pytest.mark.slow
 GRACE = 10.0          # HGRIP_STOP_TIMEOUT, the default grace period of `hgrip serve`
 EXIT_SLACK = 3.0      # what the runner (and Kubernetes' kill) allows beyond it before SIGKILL
 READY_TIMEOUT = 60.0
+# A service's deadline on a peer (HGRIP_PEER_RPC_TIMEOUT; the gateway's is 10 s): an answer this slow
+# waited for a deadline, i.e. a request lost in a stopping instance, even when a retry cured it.
+DEADLINE_SECONDS = 7.0
 INSTANCES = 2
 
 
@@ -179,3 +182,4 @@ def test_rolling_restart_of_every_process_under_load(twin_platform):
     assert figures.lost == 0 and figures.duplicated == 0 and figures.accepted >= 10
     # Only answers a retry cures: 503s that say when to come back, refused connections (nothing sent).
     assert statuses.get("timeout", 0) == 0 and statuses.get("500", 0) == 0
+    assert slowest < DEADLINE_SECONDS, f"an answer took {slowest:.1f} s: a request waited for a deadline"
