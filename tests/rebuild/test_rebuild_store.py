@@ -124,12 +124,15 @@ def test_a_read_model_emptied_is_refilled_and_others_are_left_alone(migrated_dat
     now = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
     _workload(EventStore(engine, source="backups"), now)
     live = _snapshot(engine)
-    indexes = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('backups', 'data_files', 'filings')"
+    indexes = ("SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('backups', 'data_files', 'filings') "
+               "UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+               "WHERE conrelid IN ('backups'::regclass, 'data_files'::regclass, 'filings'::regclass)")
     with engine.begin() as connection:
         for table in (filings, data_files, backups):
             connection.execute(delete(table))
         defined = sorted(connection.exec_driver_sql(indexes).all())
-    report = rebuild(engine, PROJECTIONS.named(["backups"]))   # empty tables: indexes dropped, filled, made again
+    # Empty tables: indexes and constraints dropped, rows filled, indexes and constraints made again.
+    report = rebuild(engine, PROJECTIONS.named(["backups"]))
     with engine.connect() as connection:
         assert sorted(connection.exec_driver_sql(indexes).all()) == defined and len(defined) > 10
     # 6 × 8 events, 3 × 2 more (submitted, filed), 2 imports, 1 claim

@@ -235,8 +235,10 @@ def _live_rows(connection, table: Table, primary: list[str]) -> dict[tuple, Row]
 
 def _rebuild_one(connection, model: ReadModel, report: RebuildReport) -> None:
     writer = _Writer(connection, model, report)
-    empty = [table for table in model.tables if not writer.live[table.name]]
-    deferred = _drop_secondary_indexes(connection, empty)
+    # Only when every table is empty (a new or lost read model): a table merely without rows yet (no
+    # filing so far) keeps its indexes, so its readers are never held.
+    empty = all(not writer.live[table.name] for table in model.tables)
+    deferred = _drop_secondary_indexes(connection, list(model.tables)) if empty else []
     for stream_id, stream in stream_events(connection, model.stream_types):
         report.streams += 1
         report.events += len(stream)
@@ -249,9 +251,10 @@ def _rebuild_one(connection, model: ReadModel, report: RebuildReport) -> None:
 
 
 def _drop_secondary_indexes(connection, tables: list[Table]) -> list[str]:
-    """PostgreSQL, tables found empty (a new read model, a lost one): drop their indexes that back no
-    constraint for the fill, and answer the statements that create them again (same transaction). DROP
-    INDEX holds readers of those tables until the commit; they were empty."""
+    """PostgreSQL, a read model's tables all found empty (a new read model, a lost one): drop their
+    indexes that back no constraint for the fill, and answer the statements that create them again
+    (same transaction; one build over every row is far cheaper than one insert at a time). DROP INDEX
+    holds readers of those tables until the commit; they were empty."""
     if connection.dialect.name != "postgresql" or not tables:
         return []
     rows = connection.exec_driver_sql(
