@@ -1,8 +1,12 @@
 """The backups read models written by the live writer (Backup aggregate saved + write_backup, legacy
 import + claim) equal their rebuild on PostgreSQL and on SQLite; a corrupted, a missing and a stray
 row are repaired; rows the events do not give are left alone."""
+import json
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, insert, select, update
@@ -141,3 +145,31 @@ def test_a_read_model_emptied_is_refilled_and_others_are_left_alone(migrated_dat
     assert claimed_values("a", "sms", now) == {"claimed_at": now, "owner_id": "a", "how": "sms"}
     with pytest.raises(KeyError):
         PROJECTIONS.named(["nonsense"])
+
+
+def _hgrip_rebuild(*args: str) -> tuple[int, str]:
+    done = subprocess.run([str(Path(sys.executable).parent / "hgrip"), "rebuild", *args], capture_output=True,
+                          text=True, timeout=120)
+    return done.returncode, done.stdout.strip().splitlines()[-1]
+
+
+def test_the_command_on_sqlite_checks_repairs_and_refuses_clearly(migrated_database, tmp_path):
+    url = migrated_database("backups", "sqlite")
+    engine = create_engine(url)
+    _workload(EventStore(engine, source="backups"), datetime(2026, 12, 2, 8, 0, tzinfo=UTC))
+    with engine.begin() as connection:
+        connection.execute(update(backups).values(status="坏"))
+    engine.dispose()
+    code, out = _hgrip_rebuild("backups", "--check", "--database-url", url)
+    assert code == 1 and json.loads(out)["rows"]["backups"]["updated"] == 7
+    code, out = _hgrip_rebuild("backups", "--database-url", url)
+    assert code == 0 and json.loads(out)["changed"] == 7
+    assert _hgrip_rebuild("backups", "--check", "--database-url", url)[0] == 0
+    code, out = _hgrip_rebuild("backups", "--read-model", "nonsense", "--database-url", url)
+    assert code == 2 and "nonsense" in out and "没有读模型" in out
+    code, out = _hgrip_rebuild("nowhere")
+    assert code == 2 and "未知服务" in out
+    code, out = _hgrip_rebuild("verification", "--database-url", f"sqlite:///{tmp_path / 'v.sqlite'}")
+    assert code == 0 and json.loads(out)["rebuilt"] == [] and "verification_codes" in json.loads(out)["left_alone"]
+    code, out = _hgrip_rebuild("projects", "--database-url", "postgresql+psycopg2://postgres@127.0.0.1:1/none")
+    assert code == 3 and "未做任何修改" in out

@@ -42,12 +42,23 @@ def _run(args) -> int:
                          ensure_ascii=False))
         return 0
 
+    from sqlalchemy.exc import DBAPIError
+
     from ..store import create_engine
-    from ..store.replay import rebuild
+    from ..store.replay import LOCK_TIMEOUT, rebuild
 
     engine = create_engine(args.database_url or database_url(args.service))
     try:
         report = rebuild(engine, models, check_only=args.check)
+    except DBAPIError as error:
+        if getattr(error.orig, "pgcode", None) == "55P03":   # lock_not_available
+            print(f"writers of {args.service} held the read models longer than {LOCK_TIMEOUT}: nothing changed, "
+                  f"try again / {args.service} 的写入超过 {LOCK_TIMEOUT} 仍未结束：未做任何修改，请重试")
+        else:
+            print(f"the database of {args.service} refused the rebuild, nothing changed: "
+                  f"{str(error.orig).splitlines()[0] if error.orig else error} / "
+                  f"{args.service} 的数据库拒绝了重建，未做任何修改")
+        return 3
     finally:
         engine.dispose()
     print(json.dumps({"service": args.service, "checked" if args.check else "rebuilt": report.read_models,
