@@ -77,7 +77,9 @@ def register(commands) -> None:
         "EXCLUSIVE MODE on the events and the read models) until it commits, readers go on reading; on "
         "SQLite writers wait on the database's lock. Tables that are not read models (events, outbox, "
         "inbox, counters, codes, peers' data) are left alone (--list says which and why). Use it after "
-        "fixing a projection, adding a read model, or restoring a database (docs/operations.md).")
+        "fixing a projection, adding a read model, or restoring a database (docs/operations.md). Exit 0: done "
+        "(or nothing differs with --check); 1: --check found differences; 2: unknown service or read model; "
+        "3: the database refused (nothing changed).")
     parser.add_argument("service", metavar="SERVICE", help="the service whose read models to rebuild "
                         "(backups, identity, projects, registry-sync, verification)")
     parser.add_argument("--read-model", action="append", metavar="NAME",
