@@ -197,7 +197,10 @@ class _Writer:
         for table in self.model.tables:   # parents first: a child's parent row is written before it
             name = table.name
             if self.inserts[name]:
-                self.connection.execute(insert(table), self.inserts[name])
+                if self.connection.dialect.driver == "psycopg2":
+                    _insert_values(self.connection, table, self.inserts[name])
+                else:
+                    self.connection.execute(insert(table), self.inserts[name])
                 self.report.rows[name]["inserted"] += len(self.inserts[name])
                 self.inserts[name] = []
             if self.updates[name]:
@@ -218,6 +221,28 @@ class _Writer:
                 self.connection.execute(delete(table).where(where),
                                         [{f"k_{k}": v for k, v in key.items()} for key in batch])
             self.report.rows[name]["deleted"] += len(gone)
+
+
+def _insert_values(connection, table: Table, rows: list[Row]) -> None:
+    """psycopg2: the rows as multi-row INSERTs built by ``execute_values`` (its C quoting, no per-row
+    statement compilation), each value through its column's bind processing (aware UTC datetimes,
+    JSON) as SQLAlchemy would send it."""
+    from psycopg2.extras import execute_values
+
+    columns = list(rows[0])
+    preparer = connection.dialect.identifier_preparer
+    processors = [table.c[column].type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+                  for column in columns]
+    values = [tuple(value if process is None else process(value)
+                    for value, process in zip((row[column] for column in columns), processors, strict=True))
+              for row in rows]
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        execute_values(cursor, f"INSERT INTO {preparer.format_table(table)} "
+                               f"({', '.join(preparer.quote(column) for column in columns)}) VALUES %s",
+                       values, page_size=1000)
+    finally:
+        cursor.close()
 
 
 def _update_statement(table: Table, primary: list[str]):
