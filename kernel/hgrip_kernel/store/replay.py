@@ -236,11 +236,11 @@ def _insert_values(connection, table: Table, rows: list[Row]) -> None:
     values = [tuple(value if process is None else process(value)
                     for value, process in zip((row[column] for column in columns), processors, strict=True))
               for row in rows]
+    names = ", ".join(preparer.quote(column) for column in columns)
+    statement = f"INSERT INTO {preparer.format_table(table)} ({names}) VALUES %s"  # nosec B608 # our table's names
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        execute_values(cursor, f"INSERT INTO {preparer.format_table(table)} "
-                               f"({', '.join(preparer.quote(column) for column in columns)}) VALUES %s",
-                       values, page_size=1000)
+        execute_values(cursor, statement, values, page_size=1000)
     finally:
         cursor.close()
 
