@@ -81,11 +81,6 @@ endif
 browser:
 	@deploy/scripts/ensure-browser.sh
 
-# Debian's prometheus and promtool for tests/metrics/ (their own server on a temporary port), when missing.
-.PHONY: prometheus
-prometheus:
-	@deploy/scripts/ensure-prometheus.sh
-
 # The HGRG stand-in's feed consumer (Node: amqplib, ajv) reading its downstream queue (docs/protocols/feed.md).
 FEED := deploy/standins/hgrg-feed
 FEED_STAMP := $(FEED)/node_modules/.hgrip-installed
@@ -96,6 +91,11 @@ $(FEED_STAMP): $(FEED)/package-lock.json
 	@command -v npm >/dev/null || { echo "the HGRG feed consumer needs Node.js 18+ and npm (apt-get install nodejs npm)" >&2; exit 1; }
 	@$(STEP) "installing the HGRG feed consumer's packages (npm ci)" npm --prefix $(FEED) ci --no-audit --no-fund
 	@touch $@
+
+# Debian's prometheus and promtool for tests/metrics/ (their own server on a temporary port), when missing.
+.PHONY: prometheus
+prometheus:
+	@deploy/scripts/ensure-prometheus.sh
 
 # The Kubernetes manifests' checkers (tests/deploy): kubectl for its kustomize, and kubernetes-validate
 # and checkov in a virtualenv of their own (their many dependencies would fight requirements.txt).
