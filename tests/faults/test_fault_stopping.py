@@ -42,9 +42,10 @@ def _e2e_conftest():
 class RunnerPlatform(Platform):
     """The platform as `make run` runs it: one `hgrip-run`, its children in $HGRIP_VAR/log/<name>.log."""
 
-    def __init__(self, env: dict, var: Path):
+    def __init__(self, env: dict, var: Path, runner_args: tuple[str, ...] = ()):
         super().__init__(env, var / "log")
         self.var, self.hgrg_url = var, env["HGRIP_HGRG_URL"]
+        self.runner_args = runner_args
         self.runner: subprocess.Popen | None = None
         self.runs = 0
 
@@ -53,7 +54,7 @@ class RunnerPlatform(Platform):
         self.out = self.var.parent / f"runner-{self.runs}.out"
         with open(self.out, "wb") as out:
             self.runner = subprocess.Popen(
-                [str(self._bin / "hgrip-run"), "--no-legacy", "--stop-timeout", str(STOP_TIMEOUT)],
+                [str(self._bin / "hgrip-run"), "--no-legacy", "--stop-timeout", str(STOP_TIMEOUT), *self.runner_args],
                 env=self.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True)   # a process group of its own, as under a service manager
         deadline = time.monotonic() + timeout

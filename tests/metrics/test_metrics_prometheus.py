@@ -131,7 +131,8 @@ def metered_platform(make_database, make_vhost, tmp_path_factory):
     base = free_port_range(len(COMPONENTS))
     env["HGRIP_METRICS_BASE_PORT"] = str(base)
     targets = {component: f"127.0.0.1:{base + i}" for i, component in enumerate(COMPONENTS)}
-    platform = stopping.RunnerPlatform(env, root / "var")
+    # No feed: its RabbitMQ user is global to the broker, and this platform runs on a shared one.
+    platform = stopping.RunnerPlatform(env, root / "var", runner_args=("--no-feed",))
     prometheus = Prometheus(root, targets)
     try:
         platform.start_runner()
