@@ -2,8 +2,9 @@
 # container-tools.sh — what building and running HGRIP's containers needs on a Debian 12 host
 # (`make container-tools`; run as root). Idempotent: a second run changes nothing.
 #   * Debian's podman with runc (the default crun does not start containers on these machines),
-#     netavark/aardvark-dns (containers on one network find each other by name), debootstrap (the
-#     local base image, deploy/scripts/build-base-image.sh);
+#     netavark/aardvark-dns (containers on one network find each other by name) and iptables, which
+#     netavark runs (podman only suggests it: without it every build step fails "netavark: No such
+#     file or directory"), debootstrap (the local base image, deploy/scripts/build-base-image.sh);
 #   * podman-compose from PyPI in its own virtualenv .venv-containers: Debian's 1.0.3 ignores
 #     `depends_on: {condition: service_healthy}`, which the stack's start order relies on;
 #   * /etc/containers/containers.conf: runtime runc, and ulimits (the default nofile/nproc of these
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/../.."
 PODMAN_COMPOSE_VERSION=1.5.0
 VENV=.venv-containers
 CONF=/etc/containers/containers.conf
-PACKAGES=(podman runc netavark aardvark-dns slirp4netns uidmap fuse-overlayfs catatonit debootstrap)
+PACKAGES=(podman runc netavark aardvark-dns iptables slirp4netns uidmap fuse-overlayfs catatonit debootstrap)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
