@@ -10,7 +10,6 @@ import os
 import shutil
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 import pytest
@@ -60,32 +59,38 @@ def private_servers():
 
 
 @pytest.fixture(scope="module")
-def fault_platform(private_servers):
+def fault_platform(private_servers, request):
     """The whole platform on the private servers, for one module of cases."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from hgrip_kernel.cli.migrate import upgrade
-
     pg, rabbit = private_servers
-    admin = create_engine(pg.url, isolation_level="AUTOCOMMIT")
-
-    def make_database(service: str) -> str:
-        name = f"hgrip_f_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(pg.url).set(database=name).render_as_string(hide_password=False)
-        upgrade(service, url)
-        return url
-
     # Not under pytest's basetemp: other runs on this machine rotate it away, logs and all.
     var = Path(tempfile.mkdtemp(prefix="hgrip-faults-"))
-    running = _e2e_launch()(make_database, lambda: rabbit.make_vhost(), var)
-    admin.dispose()
+    running = _e2e_launch()(pg.make_database, lambda: rabbit.make_vhost(), var)
     running.pg, running.rabbit = pg, rabbit
+    failed_before = request.session.testsfailed
     yield running
     running.stop_all()
-    if os.environ.get("HGRIP_FAULT_KEEP"):
+    failed = request.session.testsfailed > failed_before
+    if os.environ.get("HGRIP_FAULT_KEEP") or failed:
         print(f"\nfault platform's logs kept in {var / 'logs'}")
+        if failed:  # CI keeps only its output: what each process said last, beyond routine lines
+            print(log_tails(var / "logs"))
     else:
         shutil.rmtree(var, ignore_errors=True)
+
+
+def _telling(line: str) -> bool:
+    """A warning or error, a line that is not JSON (a traceback), or a request that did not end "ok"."""
+    if not line.startswith("{"):  # the stand-ins' access lines are not; a traceback's last line names it
+        return any(word in line for word in ("Traceback", "Error", "Exception"))
+    return any(f'"level": "{level}"' in line for level in ("warning", "error", "critical")) or (
+        '"entrypoint_done"' in line and '"outcome": "ok"' not in line)
+
+
+def log_tails(logs: Path, lines: int = 30) -> str:
+    """The last ``lines`` telling lines of every process's log, for a failed case's report."""
+    out = []
+    for log in sorted(logs.glob("*.log")):
+        kept = [line for line in log.read_text(errors="replace").splitlines() if _telling(line)]
+        out.append(f"---- {log.name}: last {min(lines, len(kept))} of {len(kept)} warnings, errors, failed requests")
+        out.extend(line[:400] for line in kept[-lines:])
+    return "\n".join(out)

@@ -302,7 +302,7 @@ class Load:
             if time.monotonic() > deadline:
                 raise AssertionError(f"load not flowing: {len(self.accepted)}/{target} accepted; "
                                      f"failures {self.failures[:5]}, errors {self.errors[:5]}, "
-                                     f"statuses {dict(self.statuses)}")
+                                     f"statuses {dict(self.statuses)}, 503s by code {dict(self.unavailable)}")
             time.sleep(0.1)
 
     # -- running ----------------------------------------------------------------------------------

@@ -110,6 +110,24 @@ class PrivatePostgres:
     def url(self) -> str:
         return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/postgres"
 
+    def make_database(self, service: str, prefix: str = "hgrip_f_") -> str:
+        """A new database on this server with ``service``'s schema migrated; its URL."""
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        from hgrip_kernel.cli.migrate import upgrade
+
+        name = f"{prefix}{uuid.uuid4().hex[:12]}"
+        admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            admin.dispose()
+        url = make_url(self.url).set(database=name).render_as_string(hide_password=False)
+        upgrade(service, url)
+        return url
+
     def _as_postgres(self, *argv, check=False, **kw):
         return subprocess.run(["runuser", "-u", "postgres", "--", *argv], capture_output=True, check=check, **kw)
 

@@ -15,7 +15,6 @@ import shutil
 import signal
 import tempfile
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -47,26 +46,10 @@ def _launch():
 @pytest.fixture(scope="module")
 def twin_platform(private_servers):
     """Every platform process twice on the private servers; the second gateway on a port of its own."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from hgrip_kernel.cli.migrate import upgrade
-
     pg, rabbit = private_servers
-    admin = create_engine(pg.url, isolation_level="AUTOCOMMIT")
-
-    def make_database(service: str) -> str:
-        name = f"hgrip_r_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(pg.url).set(database=name).render_as_string(hide_password=False)
-        upgrade(service, url)
-        return url
-
     var = Path(tempfile.mkdtemp(prefix="hgrip-rolling-"))
-    running = _launch()(make_database, lambda: rabbit.make_vhost(), var,
-                        scale=dict.fromkeys(PLATFORM_SERVICES, INSTANCES))
-    admin.dispose()
+    running = _launch()(lambda service: pg.make_database(service, prefix="hgrip_r_"), lambda: rabbit.make_vhost(),
+                        var, scale=dict.fromkeys(PLATFORM_SERVICES, INSTANCES))
     second = f"127.0.0.1:{free_port()}"
     # Each instance's own environment, to start it again the same way.
     running.instance_env = {"gateway-1": {"HGRIP_GATEWAY_ADDRESS": second}}
