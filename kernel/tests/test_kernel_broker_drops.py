@@ -1,6 +1,9 @@
-"""Settling a message on a connection the broker just dropped leaves the service running."""
+"""Settling a message on a connection the broker just dropped leaves the service running, and a reply
+that could not be sent does not cost the service a worker for good."""
 import pytest
+from nameko.exceptions import RpcTimeout
 from nameko.messaging import QueueConsumer
+from nameko.rpc import Responder, rpc
 
 import hgrip_kernel.nameko  # noqa: F401  (applies the fix to nameko's QueueConsumer)
 
@@ -43,3 +46,34 @@ def test_the_cli_loads_no_broker_client_before_serve_patches_eventlet():
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'kombu', 'amqp', 'nameko', 'eventlet'}))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+class Echo:
+    name = "echo"
+
+    @rpc
+    def echo(self, value):
+        return value
+
+
+def test_a_reply_that_could_not_be_sent_frees_its_workers_slot(service_config, start_service, rpc_proxy,
+                                                              monkeypatch):
+    """The reply's publish fails (its pooled connection was dropped) while the consumer's channel lives:
+    the request is acked, so the one worker's prefetch slot is free for the next request — left unacked,
+    it held the slot and the service took no request again until its connection closed."""
+    start_service(Echo, service_config("echo", max_workers=1))
+    send_response = Responder.send_response
+    failures = []
+
+    def dropped_once(self, result, exc_info):
+        if not failures:
+            failures.append(result)
+            raise ConnectionResetError(104, "Connection reset by peer")
+        return send_response(self, result, exc_info)
+
+    monkeypatch.setattr(Responder, "send_response", dropped_once)
+    with rpc_proxy(timeout=2) as cluster:
+        with pytest.raises(RpcTimeout):
+            cluster.echo.echo("lost")
+        assert failures == ["lost"]
+        assert cluster.echo.echo("next") == "next"

@@ -9,8 +9,12 @@ moments, both seen in the fault suite:
   error escapes from the worker's result handler.
 Neither needs more than letting go: the broker gives an unacked message back to its queue when the
 connection closes (a request is then served again; an RPC's caller has meanwhile answered 503 at its
-deadline). nameko is frozen at 2.14, so the fix is applied to its classes, once, when
-hgrip_kernel.nameko is imported.
+deadline). But a reply can also fail on the publisher's own pooled connection while the consumer's
+channel lives on: a request left unacked there would hold one of the channel's prefetch slots (one per
+worker) until that connection closed, and a service that lost them all would take no request again.
+So a request whose reply could not be sent is acked when its channel still lives: its effect is
+committed, the caller answers 503 at its deadline, and a retry finds what was done. nameko is frozen at
+2.14, so the fix is applied to its classes, once, when hgrip_kernel.nameko is imported.
 """
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu.exceptions import OperationalError as BrokerError
@@ -39,8 +43,9 @@ def _reply_unless_dropped(handle_result):
     def handle_result_unless_dropped(self, message, result, exc_info):
         try:
             return handle_result(self, message, result, exc_info)
-        except DROPPED as exc:  # reply and ack both need the broker: the request stays unacked
+        except DROPPED as exc:
             log.warning("broker_connection_lost_while_replying", error=repr(exc))
+            self.queue_consumer.ack_message(message)  # tolerant: a channel already gone is left to the broker
             return result, exc_info
     handle_result_unless_dropped.hgrip_tolerant = True
     return handle_result_unless_dropped
