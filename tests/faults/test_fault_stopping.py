@@ -15,6 +15,7 @@ import re
 import signal
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -128,11 +129,15 @@ class RunnerPlatform(Platform):
 def runner_platform(make_database, make_vhost, tmp_path_factory):
     root = tmp_path_factory.mktemp("stopping")
     env = _e2e_conftest().platform_env(make_database, make_vhost, root / "var")
+    # The broker is shared: HGRG's feed user (global to a broker) gets a name of its own, removed after.
+    env["HGRIP_FEED_USER"] = f"t-feed-{uuid.uuid4().hex[:8]}"
     running = RunnerPlatform(env, root / "var")
     yield running
     running.stop_runner()
     for left in running.leftovers():   # never leave a process consuming from the broker
         os.kill(int(left.split(":")[0]), signal.SIGKILL)
+    subprocess.run([str(running._bin / "hgrip"), "downstream", "remove", env["HGRIP_FEED_USER"]], env=env,
+                   capture_output=True, timeout=60)
 
 
 def healthy(platform, timeout: float = 60) -> None:

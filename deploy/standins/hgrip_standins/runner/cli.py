@@ -11,6 +11,7 @@ from hgrip_standins.hgrg.provision import DEFAULT_ACCOUNTS, load_accounts, provi
 from hgrip_standins.runner import summary
 from hgrip_standins.runner.app import Runner, wait_for_login
 from hgrip_standins.runner.plan import (
+    FEED_USER,
     Plan,
     child_environment,
     default_plan,
@@ -104,7 +105,10 @@ def main(argv=None) -> None:
     if not args.plan and not args.no_legacy:
         with_legacy_import(plan, args.legacy)
     if not args.plan and not args.no_feed:
-        with_feed(plan, str(var_dir() / "secrets" / "hgrg_feed_password"))
+        # HGRIP_FEED_USER names HGRG's broker user (default hgrg): users are global to a broker, so a
+        # second platform sharing one (tests) takes a name of its own.
+        with_feed(plan, str(var_dir() / "secrets" / "hgrg_feed_password"),
+                  user=os.environ.get("HGRIP_FEED_USER") or FEED_USER)
     runner = Runner(
         plan, supervisor, gateway + "/api/v1/healthz",
         provision=None if args.no_provision else lambda: provision(
