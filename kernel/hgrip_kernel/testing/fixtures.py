@@ -51,9 +51,13 @@ def _report_hangs() -> None:
     def dump_stacks(terminal):
         dump_threads(terminal)
         for thread in gc.get_objects():
-            if isinstance(thread, greenlet.greenlet) and thread.gr_frame is not None:
+            try:  # a dead weak proxy among the objects raises on any look at it
+                frame = thread.gr_frame if isinstance(thread, greenlet.greenlet) else None
+            except ReferenceError:
+                continue
+            if frame is not None:
                 terminal.sep("~", title=f"Stack of green thread {thread!r:.80}")
-                terminal.write("".join(traceback.format_stack(thread.gr_frame)))
+                terminal.write("".join(traceback.format_stack(frame)))
         terminal.sep("+", title=f"Timeout in {running.get('nodeid', 'an unknown test')}")
 
     def timeout_timer(item, settings):
