@@ -6,6 +6,7 @@ HGRIP_FAULT_KEEP=1 keeps the platform's logs (the path is printed) for a look af
 the cases import them by name (pytest's importlib mode adds nothing to it).
 """
 import importlib.util
+import json
 import os
 import shutil
 import sys
@@ -74,8 +75,19 @@ def fault_platform(private_servers, request):
         print(f"\nfault platform's logs kept in {var / 'logs'}")
         if failed:  # CI keeps only its output: what each process said last, beyond routine lines
             print(log_tails(var / "logs"))
+            DIGESTS.append((request.node.name, log_digest(var / "logs")))
     else:
         shutil.rmtree(var, ignore_errors=True)
+
+
+# A failed module's digest, printed again as the run's very last lines: a CI log may keep only its tail.
+DIGESTS: list[tuple[str, str]] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    for module, digest in DIGESTS:
+        terminalreporter.write_sep("-", f"fault digest of {module}")
+        terminalreporter.write_line(digest)
 
 
 def _telling(line: str) -> bool:
@@ -94,3 +106,25 @@ def log_tails(logs: Path, lines: int = 30) -> str:
         out.append(f"---- {log.name}: last {min(lines, len(kept))} of {len(kept)} warnings, errors, failed requests")
         out.extend(line[:400] for line in kept[-lines:])
     return "\n".join(out)
+
+
+def log_digest(logs: Path, width: int = 110) -> str:
+    """One short line per process that said anything telling: how many such lines, and the last one's
+    event and code (a JSON line) or text, in a few hundred bytes in all."""
+    out = []
+    for log in sorted(logs.glob("*.log")):
+        kept = [line for line in log.read_text(errors="replace").splitlines() if _telling(line)]
+        if kept:
+            out.append(f"{log.stem}: {len(kept)}, last {_gist(kept[-1])}"[:width])
+    return "\n".join(out) or "no process logged a warning, an error or a failed request"
+
+
+def _gist(line: str) -> str:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return line.strip()
+    if not isinstance(record, dict):
+        return line.strip()
+    keys = ("event", "code", "error", "method", "service", "exc_type", "outcome")
+    return " ".join(str(record[key]) for key in keys if key in record)
