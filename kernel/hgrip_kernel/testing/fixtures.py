@@ -50,14 +50,18 @@ def _report_hangs() -> None:
 
     def dump_stacks(terminal):
         dump_threads(terminal)
+        waiting = []
         for thread in gc.get_objects():
             try:  # a dead weak proxy among the objects raises on any look at it
                 frame = thread.gr_frame if isinstance(thread, greenlet.greenlet) else None
             except ReferenceError:
                 continue
             if frame is not None:
-                terminal.sep("~", title=f"Stack of green thread {thread!r:.80}")
-                terminal.write("".join(traceback.format_stack(frame)))
+                waiting.append((thread, frame))
+        # The test's own green thread (the root one, without a parent) last, its innermost frames at the end.
+        for thread, frame in sorted(waiting, key=lambda pair: pair[0].parent is None):
+            terminal.sep("~", title=f"Stack of green thread {thread!r:.80}")
+            terminal.write("".join(traceback.format_stack(frame)))
         terminal.sep("+", title=f"Timeout in {running.get('nodeid', 'an unknown test')}")
 
     def timeout_timer(item, settings):
