@@ -14,17 +14,44 @@ old rows meanwhile. So no write is lost and the rebuild sees every committed eve
 transaction is BEGIN IMMEDIATE under the process's write lock: writers of every process wait on the
 database's lock (busy_timeout) as they do for any other writer.
 
-Fast: events are read with a server-side cursor in batches (``yield_per``), folded in memory one stream
-at a time, compared with the live rows (read once, in memory), and the differences written with
-executemany in batches: no round trip per event, no write for a row that is already right.
+Fast: events are read with a server-side cursor in batches (``yield_per``) as plain named tuples,
+folded in memory one stream at a time, compared with the live rows (read once, in memory), and the
+differences written in batches (new rows by COPY on PostgreSQL, executemany otherwise): no round trip
+per event, no write for a row that is already right. A read model whose tables are all empty is filled
+with its secondary indexes and the foreign keys between its tables dropped, then made again over every
+row in the same transaction (``_defer_secondary_work``).
 """
+import gc
+import io
 import time
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Time,
+    TypeDecorator,
+    Uuid,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 
 from ..logging import get_logger
 from .engine import write_lock
@@ -35,8 +62,10 @@ log = get_logger("hgrip.replay")
 # The columns a fold reads (not the whole envelope: less to decode per event).
 EVENT_COLUMNS = (events.c.stream_id, events.c.stream_version, events.c.event_type, events.c.data,
                  events.c.event_id, events.c.occurred_at, events.c.correlation_id)
+# One event as a fold sees it: a plain named tuple (its fields read far faster than a Row's).
+Event = namedtuple("Event", [column.name for column in EVENT_COLUMNS])  # type: ignore[misc]
 FETCH_BATCH = 5000    # events per server-side cursor fetch
-WRITE_BATCH = 2000    # rows per executemany
+WRITE_BATCH = 2000    # rows per COPY or executemany
 LOCK_TIMEOUT = "60s"  # how long the rebuild waits for running writers before giving up (PostgreSQL)
 
 Row = dict[str, Any]
@@ -108,7 +137,7 @@ def rebuild(engine, read_models: list[ReadModel], check_only: bool = False) -> R
     if not read_models:
         return report
     lock = write_lock(engine)
-    with lock if lock is not None else nullcontext(), engine.connect() as connection:
+    with _no_cycle_collection(), lock if lock is not None else nullcontext(), engine.connect() as connection:
         connection.execution_options(hgrip_write=True)   # SQLite: BEGIN IMMEDIATE
         transaction = connection.begin()
         started = time.perf_counter()
@@ -130,6 +159,21 @@ def rebuild(engine, read_models: list[ReadModel], check_only: bool = False) -> R
     return report
 
 
+@contextmanager
+def _no_cycle_collection():
+    """The cycle collector paused for the rebuild: its hundreds of thousands of short-lived rows,
+    events and aggregates set it off hundreds of times (0.2–0.35 s of a 100 000-event fill, each full
+    pass walking every live object) and it finds nothing: a rebuild leaves no cyclic garbage (measured:
+    gc.collect() after one answers 0). Reference counting frees them as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _lock_tables(connection, read_models: list[ReadModel]) -> None:
     if connection.dialect.name != "postgresql":
         return   # SQLite: BEGIN IMMEDIATE already holds the database's write lock
@@ -143,21 +187,13 @@ def _lock_tables(connection, read_models: list[ReadModel]) -> None:
 
 def stream_events(connection, stream_types: Iterable[str]):
     """Every event of ``stream_types`` (one type after the other, in the order given), grouped by
-    stream in stream order: (stream_id, [events])."""
+    stream in stream order: (stream_id, [Event])."""
     for stream_type in stream_types:
         query = (select(*EVENT_COLUMNS).where(events.c.stream_type == stream_type)
                  .order_by(events.c.stream_id, events.c.stream_version))
         result = connection.execute(query, execution_options={"yield_per": FETCH_BATCH})
-        current: str | None = None
-        batch: list[Any] = []
-        for row in result:
-            if row.stream_id != current:
-                if batch:
-                    yield current, batch
-                current, batch = row.stream_id, []
-            batch.append(row)
-        if batch:
-            yield current, batch
+        for stream_id, stream in groupby(map(Event._make, result), itemgetter(0)):
+            yield stream_id, list(stream)
 
 
 class _Writer:
@@ -198,7 +234,7 @@ class _Writer:
             name = table.name
             if self.inserts[name]:
                 if self.connection.dialect.driver == "psycopg2":
-                    _insert_values(self.connection, table, self.inserts[name])
+                    _insert_psycopg2(self.connection, table, self.inserts[name])
                 else:
                     self.connection.execute(insert(table), self.inserts[name])
                 self.report.rows[name]["inserted"] += len(self.inserts[name])
@@ -223,19 +259,86 @@ class _Writer:
             self.report.rows[name]["deleted"] += len(gone)
 
 
-def _insert_values(connection, table: Table, rows: list[Row]) -> None:
-    """psycopg2: the rows as multi-row INSERTs built by ``execute_values`` (its C quoting, no per-row
-    statement compilation), each value through its column's bind processing (aware UTC datetimes,
-    JSON) as SQLAlchemy would send it."""
+def _insert_psycopg2(connection, table: Table, rows: list[Row]) -> None:
+    """psycopg2: the rows by COPY when every column has a plain text form, else by multi-row INSERTs."""
+    columns = list(rows[0])
+    values = _bound_values(connection, table, columns, rows)
+    if all(_copyable(table.c[column].type) for column in columns):
+        _copy(connection, table, columns, values)
+    else:
+        _insert_values(connection, table, columns, values)
+
+
+def _bound_values(connection, table: Table, columns: list[str], rows: list[Row]) -> list:
+    """Each row's values in ``columns`` order, each through its column's bind processing (aware UTC
+    datetimes, JSON text) as SQLAlchemy would send it."""
+    dialect = connection.dialect
+    processors = [(index, process) for index, column in enumerate(columns)
+                  if (process := table.c[column].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
+    pick = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    if not processors:
+        return [pick(row) for row in rows]
+    values = []
+    for row in rows:
+        value = list(pick(row))
+        for index, process in processors:
+            value[index] = process(value[index])
+        values.append(value)
+    return values
+
+
+# Column types whose bound values (str, int, float, Decimal, bool, datetime, date, time, UUID, JSON
+# text) PostgreSQL reads back from their str(): COPY's text format needs no other conversion.
+_COPY_TYPES = (String, Integer, Float, Numeric, Boolean, DateTime, Date, Time, Uuid, JSON)
+_NULL = "\\N"
+
+
+def _copyable(type_) -> bool:
+    while isinstance(type_, TypeDecorator):   # what the decorated type binds is its impl's kind of value
+        type_ = type_.impl_instance
+    return isinstance(type_, _COPY_TYPES)
+
+
+def _copy_escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _copy(connection, table: Table, columns: list[str], values: list) -> None:
+    """COPY … FROM STDIN (text format) from one in-memory buffer: the server parses no statement and
+    plans nothing per row, far less work than INSERT … VALUES for the same rows."""
+    tabs = len(columns) - 1
+    lines = []
+    for value in values:
+        line = "\t".join([_NULL if v is None else str(v) for v in value])
+        # Escape only a line that needs it: a field holding a tab, newline, return or backslash (the
+        # line then has more of them than its separators and NULL markers).
+        if line.count("\t") != tabs or line.count("\\") != value.count(None) or "\n" in line or "\r" in line:
+            line = "\t".join([_NULL if v is None else _copy_escaped(str(v)) for v in value])
+        lines.append(line)
+    lines.append("")
+    preparer = connection.dialect.identifier_preparer
+    names = ", ".join(preparer.quote(column) for column in columns)
+    # psycopg2 refuses COPY under a wait callback (eventlet's green connections): the COPY of one batch
+    # blocks this process's other green threads instead (milliseconds; the connection is a blocking one).
+    from psycopg2.extensions import get_wait_callback, set_wait_callback
+
+    waiting = get_wait_callback()
+    set_wait_callback(None)
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.copy_expert(f"COPY {preparer.format_table(table)} ({names}) FROM STDIN",
+                           io.StringIO("\n".join(lines)))
+    finally:
+        cursor.close()
+        set_wait_callback(waiting)
+
+
+def _insert_values(connection, table: Table, columns: list[str], values: list) -> None:
+    """Multi-row INSERTs built by psycopg2's ``execute_values`` (its C quoting, no per-row statement
+    compilation)."""
     from psycopg2.extras import execute_values
 
-    columns = list(rows[0])
     preparer = connection.dialect.identifier_preparer
-    processors = [table.c[column].type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
-                  for column in columns]
-    values = [tuple(value if process is None else process(value)
-                    for value, process in zip((row[column] for column in columns), processors, strict=True))
-              for row in rows]
     names = ", ".join(preparer.quote(column) for column in columns)
     statement = f"INSERT INTO {preparer.format_table(table)} ({names}) VALUES %s"  # nosec B608 # our table's names
     cursor = connection.connection.dbapi_connection.cursor()
@@ -263,7 +366,7 @@ def _rebuild_one(connection, model: ReadModel, report: RebuildReport) -> None:
     # Only when every table is empty (a new or lost read model): a table merely without rows yet (no
     # filing so far) keeps its indexes, so its readers are never held.
     empty = all(not writer.live[table.name] for table in model.tables)
-    deferred = _drop_secondary_indexes(connection, list(model.tables)) if empty else []
+    deferred = _defer_secondary_work(connection, list(model.tables)) if empty else []
     for stream_id, stream in stream_events(connection, model.stream_types):
         report.streams += 1
         report.events += len(stream)
@@ -271,22 +374,33 @@ def _rebuild_one(connection, model: ReadModel, report: RebuildReport) -> None:
             writer.add(table, row)
     writer.flush()
     writer.delete_others()
-    for definition in deferred:   # built once over every row: far cheaper than one row at a time
-        connection.exec_driver_sql(definition)
+    for statement in deferred:   # each built or checked once over every row: far cheaper than row by row
+        connection.exec_driver_sql(statement)
 
 
-def _drop_secondary_indexes(connection, tables: list[Table]) -> list[str]:
+def _defer_secondary_work(connection, tables: list[Table]) -> list[str]:
     """PostgreSQL, a read model's tables all found empty (a new read model, a lost one): drop their
-    indexes that back no constraint for the fill, and answer the statements that create them again
-    (same transaction; one build over every row is far cheaper than one insert at a time). DROP INDEX
-    holds readers of those tables until the commit; they were empty."""
+    indexes that back no constraint, and the foreign keys between them, for the fill; answer the
+    statements that make them again (same transaction): one index build over every row is far cheaper
+    than one insert at a time, and adding a foreign key checks every row in one query instead of one
+    query per row inserted (a row that breaks it fails the rebuild as the insert would have). DROP
+    INDEX and DROP CONSTRAINT hold readers of those tables until the commit; they were empty.
+    Primary keys and unique constraints stay: checked row by row as the rows go in."""
     if connection.dialect.name != "postgresql" or not tables:
         return []
-    rows = connection.exec_driver_sql(
+    names = {"tables": [table.name for table in tables]}
+    indexes = connection.exec_driver_sql(
         "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
         "WHERE i.indrelid = ANY(%(tables)s::regclass[]) AND NOT EXISTS "
-        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
-        {"tables": [table.name for table in tables]}).all()
-    for name, _ in rows:
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)", names).all()
+    # Only keys whose both ends are among these tables: another table is neither locked nor emptied.
+    foreign_keys = connection.exec_driver_sql(
+        "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE contype = 'f' AND conrelid = ANY(%(tables)s::regclass[]) "
+        "AND confrelid = ANY(%(tables)s::regclass[]) ORDER BY conrelid, conname", names).all()
+    for table, name, _ in foreign_keys:
+        connection.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+    for name, _ in indexes:
         connection.exec_driver_sql(f"DROP INDEX {name}")
-    return [definition for _, definition in rows]
+    return ([definition for _, definition in indexes]
+            + [f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}" for table, name, definition in foreign_keys])

@@ -22,8 +22,8 @@ def _fold_backup(stream_id: str, stream: list):
     positions: dict[str, int] = {}
     for event in stream:
         backup.fold(event)
-        if has_rows(backup):
-            for gone in set(positions) - set(backup.files):
+        if has_rows(backup) and positions.keys() != backup.files.keys():   # a file added or removed
+            for gone in positions.keys() - backup.files.keys():
                 del positions[gone]
             for file_id in backup.files:
                 if file_id not in positions:
