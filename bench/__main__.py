@@ -85,9 +85,10 @@ NOTES = """
   every third filed) into a migrated backups database, then times `hgrip rebuild backups` (its read
   model `backups`: backups, data_files, filings) as the events per second of its one transaction:
   once with the rows already right (a check or a repair: folded, compared, nothing written) and once
-  with the tables emptied first (a new read model: every row inserted; the indexes that back no
-  constraint, the bigram GIN indexes among them, are dropped for the fill and built again in the same
-  transaction; primary keys, unique constraints and foreign keys are checked row by row). The
+  with the tables emptied first (a new read model: every row inserted by COPY; the indexes that back
+  no constraint, the bigram GIN indexes among them, and the foreign keys between its tables are dropped
+  for the fill and made again in the same transaction, each foreign key checking every row in one
+  query; primary keys and unique constraints are checked row by row). The
   baseline streams the same events with the same server-side cursor and does nothing else: the
   ratio is what folding and writing cost on top of reading (`docs/operations.md`, "Rebuilding read models").
 """
