@@ -15,11 +15,12 @@ transaction is BEGIN IMMEDIATE under the process's write lock: writers of every 
 database's lock (busy_timeout) as they do for any other writer.
 
 Fast: events are read with a server-side cursor in batches (``yield_per``) as plain named tuples,
-folded in memory one stream at a time, compared with the live rows (read once, in memory), and the
-differences written in batches (new rows by COPY on PostgreSQL, executemany otherwise): no round trip
-per event, no write for a row that is already right. A read model whose tables are all empty is filled
-with its secondary indexes and the foreign keys between its tables dropped, then made again over every
-row in the same transaction (``_defer_secondary_work``).
+once for all the read models that fold the same streams, folded in memory one stream at a time,
+compared with the live rows (read once, in memory), and the differences written in batches (new rows
+by COPY on PostgreSQL, executemany otherwise): no round trip per event, no write for a row that is
+already right. A read model whose tables are all empty is filled with its secondary indexes and the
+foreign keys between its tables dropped, then made again over every row in the same transaction
+(``_defer_secondary_work``).
 """
 import gc
 import io
@@ -115,7 +116,7 @@ class Projections:
 @dataclass
 class RebuildReport:
     read_models: list[str]
-    events: int = 0
+    events: int = 0    # events read: once, however many of the read models fold them
     streams: int = 0
     rows: dict[str, dict[str, int]] = field(default_factory=dict)   # table -> inserted/updated/deleted/unchanged
     locked_seconds: float = 0.0   # how long writers were held back (the whole transaction)
@@ -143,8 +144,8 @@ def rebuild(engine, read_models: list[ReadModel], check_only: bool = False) -> R
         started = time.perf_counter()
         try:
             _lock_tables(connection, read_models)
-            for model in read_models:
-                _rebuild_one(connection, model, report)
+            for group in _sharing_streams(read_models):
+                _rebuild_group(connection, group, report)
         except BaseException:
             transaction.rollback()
             raise
@@ -212,7 +213,8 @@ class _Writer:
         for table in model.tables:
             report.rows.setdefault(table.name, {"inserted": 0, "updated": 0, "deleted": 0, "unchanged": 0})
 
-    def add(self, table: Table, row: Row) -> None:
+    def add(self, table: Table, row: Row) -> bool:
+        """Take one folded row; answer whether a batch is full (time to flush)."""
         name = table.name
         key = tuple(row[column] for column in self.primary[name])
         live = self.live[name].get(key)
@@ -226,8 +228,7 @@ class _Writer:
             self.updates[name].append(row)
         else:
             self.report.rows[name]["unchanged"] += 1
-        if len(self.inserts[name]) >= WRITE_BATCH or len(self.updates[name]) >= WRITE_BATCH:
-            self.flush()
+        return len(self.inserts[name]) >= WRITE_BATCH or len(self.updates[name]) >= WRITE_BATCH
 
     def flush(self) -> None:
         for table in self.model.tables:   # parents first: a child's parent row is written before it
@@ -361,21 +362,44 @@ def _live_rows(connection, table: Table, primary: list[str]) -> dict[tuple, Row]
             for row in connection.execute(select(table)).mappings()}
 
 
-def _rebuild_one(connection, model: ReadModel, report: RebuildReport) -> None:
-    writer = _Writer(connection, model, report)
-    # Only when every table is empty (a new or lost read model): a table merely without rows yet (no
-    # filing so far) keeps its indexes, so its readers are never held.
-    empty = all(not writer.live[table.name] for table in model.tables)
-    deferred = _defer_secondary_work(connection, list(model.tables)) if empty else []
-    for stream_id, stream in stream_events(connection, model.stream_types):
+def _sharing_streams(read_models: list[ReadModel]) -> list[list[ReadModel]]:
+    """The read models grouped by the streams they fold (the same stream types in the same order), in
+    the order given: each group's events are read and decoded once for all of its read models."""
+    groups: dict[tuple[str, ...], list[ReadModel]] = {}
+    for model in read_models:
+        groups.setdefault(tuple(model.stream_types), []).append(model)
+    return list(groups.values())
+
+
+def _rebuild_group(connection, models: list[ReadModel], report: RebuildReport) -> None:
+    """Read models folding the same streams: each stream read once and folded by every one of them."""
+    writers = [_Writer(connection, model, report) for model in models]
+    deferred: list[str] = []
+    for writer in writers:
+        # Only when every table is empty (a new or lost read model): a table merely without rows yet (no
+        # filing so far) keeps its indexes, so its readers are never held.
+        if all(not rows for rows in writer.live.values()):
+            deferred += _defer_secondary_work(connection, list(writer.model.tables))
+    for stream_id, stream in stream_events(connection, models[0].stream_types):
         report.streams += 1
         report.events += len(stream)
-        for table, row in model.fold(stream_id, stream):
-            writer.add(table, row)
-    writer.flush()
-    writer.delete_others()
+        full = False
+        for writer in writers:
+            for table, row in writer.model.fold(stream_id, stream):
+                full = writer.add(table, row) or full
+        if full:
+            _flush(writers)
+    _flush(writers)
+    for writer in reversed(writers):   # children first, as the read models were given
+        writer.delete_others()
     for statement in deferred:   # each built or checked once over every row: far cheaper than row by row
         connection.exec_driver_sql(statement)
+
+
+def _flush(writers: list[_Writer]) -> None:
+    """Every writer's batches, in the order the read models were given (a parent before its children)."""
+    for writer in writers:
+        writer.flush()
 
 
 def _defer_secondary_work(connection, tables: list[Table]) -> list[str]:
