@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager, nullcontext
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import Integer, bindparam, cast, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -35,10 +35,13 @@ def _row_to_envelope(row) -> Envelope:
         position=row.position)
 
 
+# Built once: constructing and cache-keying the SELECT cost more than running it.
+_READ_STREAM = (select(events).where(events.c.stream_id == bindparam("stream_id", type_=events.c.stream_id.type))
+                .order_by(events.c.stream_version))
+
+
 def read_stream(connection, stream_id: str) -> list[Envelope]:
-    rows = connection.execute(
-        select(events).where(events.c.stream_id == stream_id).order_by(events.c.stream_version))
-    return [_row_to_envelope(row) for row in rows]
+    return [_row_to_envelope(row) for row in connection.execute(_READ_STREAM, {"stream_id": stream_id})]
 
 
 class UnitOfWork(AggregateUnitOfWork):
@@ -60,12 +63,11 @@ class UnitOfWork(AggregateUnitOfWork):
         new_events = list(new_events)
         if not new_events:
             return []
-        if expected_version:  # a new stream needs no look: UNIQUE(stream, version) decides a race
-            current = self.connection.execute(
-                select(func.coalesce(func.max(events.c.stream_version), 0))
-                .where(events.c.stream_id == stream_id)).scalar_one()
-            if current != expected_version:  # behind (lost a race) or ahead (a gap): both refused
-                raise _concurrency_error(stream_id, expected_version, current)
+        # A new stream needs no look: UNIQUE(stream, version) decides a race. An existing one is
+        # looked at once, before its first new event (on PostgreSQL inside that event's INSERT).
+        look_in_insert = bool(expected_version) and self.connection.dialect.name == "postgresql"
+        if expected_version and not look_in_insert:
+            self._check_version(stream_id, expected_version)
         now = utcnow()
         stored = []
         for offset, event in enumerate(new_events, start=1):
@@ -77,16 +79,35 @@ class UnitOfWork(AggregateUnitOfWork):
             check_envelope(envelope)  # refused here if a reader would refuse it
             self.store.registry.validate(envelope.source, envelope.event_type,
                                          envelope.schema_version, envelope.data)
-            stored.append(self._insert(envelope, now))
+            stored.append(self._insert(envelope, now, if_at=look_in_insert and offset == 1))
         self.appended.extend(stored)
         return stored
 
-    def _insert(self, envelope: Envelope, now) -> Envelope:
+    def _check_version(self, stream_id: str, expected_version: int) -> None:
+        current = self.connection.execute(
+            select(func.coalesce(func.max(events.c.stream_version), 0))
+            .where(events.c.stream_id == stream_id)).scalar_one()
+        if current != expected_version:  # behind (lost a race) or ahead (a gap): both refused
+            raise _concurrency_error(stream_id, expected_version, current)
+
+    def _insert(self, envelope: Envelope, now, if_at: bool = False) -> Envelope:
+        """``if_at`` (PostgreSQL): the INSERT itself inserts nothing unless the stream's last version
+        is the one before this event's (one round trip instead of a look and an insert)."""
         row = {c: getattr(envelope, c) for c in _EVENT_COLUMNS}
         try:
             if self.connection.dialect.name == "postgresql":
                 # One round trip for the event and its outbox row (a data-modifying CTE).
-                position = self.connection.execute(_EVENT_WITH_OUTBOX, {**row, "outbox_created_at": now}).scalar_one()
+                if not if_at:
+                    position = self.connection.execute(
+                        _EVENT_WITH_OUTBOX, {**row, "outbox_created_at": now}).scalar_one()
+                else:
+                    position = self.connection.execute(
+                        _EVENT_WITH_OUTBOX_IF_AT, {**row, "outbox_created_at": now,
+                                                   "at_stream_id": envelope.stream_id,
+                                                   "at_version": envelope.stream_version - 1}).scalar()
+                    if position is None:  # behind or ahead: the look the INSERT made, made again to report it
+                        self._check_version(envelope.stream_id, envelope.stream_version - 1)
+                        raise _concurrency_error(envelope.stream_id, envelope.stream_version - 1, None)
             else:
                 position = self.connection.execute(_INSERT_EVENT, row).inserted_primary_key[0]
                 self.connection.execute(_INSERT_OUTBOX, {"position": position, "event_id": envelope.event_id,
@@ -108,11 +129,19 @@ class UnitOfWork(AggregateUnitOfWork):
 _EVENT_COLUMNS = [c.name for c in events.columns if c.name != "position"]
 
 
-def _event_with_outbox_statement():
-    """One statement, built once: INSERT the event and, from its RETURNING, its outbox row (PostgreSQL)."""
-    inserted = (insert(events)
-                .values({c: bindparam(c, type_=events.c[c].type) for c in _EVENT_COLUMNS})
-                .returning(events.c.position, events.c.event_id).cte("e"))
+def _event_with_outbox_statement(if_at: bool = False):
+    """One statement, built once: INSERT the event and, from its RETURNING, its outbox row (PostgreSQL).
+    ``if_at``: the event only if its stream's last version is ``at_version`` (else no row, no outbox row)."""
+    if if_at:
+        at = (select(func.coalesce(func.max(events.c.stream_version), 0))
+              .where(events.c.stream_id == bindparam("at_stream_id", type_=events.c.stream_id.type))
+              .scalar_subquery())
+        values = (select(*[cast(bindparam(c, type_=events.c[c].type), events.c[c].type) for c in _EVENT_COLUMNS])
+                  .where(at == bindparam("at_version", type_=Integer())))
+        event = insert(events).from_select(_EVENT_COLUMNS, values)
+    else:
+        event = insert(events).values({c: bindparam(c, type_=events.c[c].type) for c in _EVENT_COLUMNS})
+    inserted = event.returning(events.c.position, events.c.event_id).cte("e")
     return (insert(outbox)
             .from_select(["position", "event_id", "created_at"],
                          select(inserted.c.position, inserted.c.event_id,
@@ -121,6 +150,7 @@ def _event_with_outbox_statement():
 
 
 _EVENT_WITH_OUTBOX = _event_with_outbox_statement()
+_EVENT_WITH_OUTBOX_IF_AT = _event_with_outbox_statement(if_at=True)
 _INSERT_EVENT = insert(events)
 # Built once, not per message: constructing and cache-keying a statement cost more than running it.
 _FIRST_TIME = {name: dialect.insert(inbox).values(
