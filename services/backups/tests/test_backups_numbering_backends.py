@@ -1,6 +1,6 @@
 """The day counter on both backends (PostgreSQL and the embedded SQLite default), and a whole
 backup submitted by a BackupsService running on SQLite."""
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import eventlet
 import pytest
@@ -80,3 +80,26 @@ def test_a_backup_submitted_on_sqlite(make_lifecycle, sqlite_url, files):
     assert [h["event_type"] for h in history][-1] == "BackupSubmitted"
     assert lifecycle.urls["backups"].startswith("sqlite")
     assert sum(last for (last,) in lifecycle.rows(select(backup_number_counters.c.last))) == 2
+
+
+def test_a_day_past_its_last_serial_refuses_the_submit_and_writes_nothing(lifecycle, manual_backup, files):
+    """PostgreSQL numbers a submit by its last statement (app/numbering.py): past the day's last
+    serial that statement writes nothing, the submit is refused and everything rolls back."""
+    from hgrip_backups.domain.backup_number import MAX_SERIAL
+    from hgrip_kernel.store.tables import events
+
+    owner, _, backup = manual_backup
+    with lifecycle.rpc() as cluster:
+        cluster.backups.add_file(owner, backup["id"], files.hra())
+    beijing = datetime.now(UTC) + timedelta(hours=8)
+    days = {(beijing + timedelta(days=n)).strftime("%Y%m%d") for n in (-1, 0, 1)}  # a run may straddle midnight
+    with lifecycle.engine.begin() as connection:
+        connection.execute(backup_number_counters.insert(), [{"day": day, "last": MAX_SERIAL} for day in days])
+    before = lifecycle.count(events)
+    with lifecycle.rpc() as cluster:
+        with pytest.raises(Exception) as caught:
+            cluster.backups.submit(owner, backup["id"])
+        assert caught.value.code == "backup_numbers_exhausted"
+        assert cluster.backups.get_backup(owner, backup["id"])["backup_number"] is None
+    assert lifecycle.count(events) == before
+    assert {last for (last,) in lifecycle.rows(select(backup_number_counters.c.last))} == {MAX_SERIAL}

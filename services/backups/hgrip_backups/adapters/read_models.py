@@ -10,10 +10,11 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from ..app.views import backup_view as _backup_view
 from ..app.views import file_view as _file_view
-from .numbering import next_serial
+from .numbering import next_serial, number_last, numbers_last
 from .tables import backups, data_files, filings, known_projects
 
-__all__ = ["next_serial"]   # the day counters are this read model's too (app.ports.BackupRecords)
+# The day counters are this read model's too (app.ports.BackupRecords).
+__all__ = ["next_serial", "number_last", "numbers_last"]
 
 # --- known projects --------------------------------------------------------------------------
 def apply_project_created(connection, envelope) -> None:
@@ -87,11 +88,14 @@ def filing_row(backup_id: str, number: str, filing: dict) -> dict:
             "recipient": filing["recipient"], "filed_at": _time(filing["filed_at"])}
 
 
-def write_backup(connection, backup, changed: Collection[str] | None = None):
+def write_backup(connection, backup, changed: Collection[str] | None = None, number_later: bool = False):
     """Make the rows of ``backup`` (a saved Backup aggregate) equal to its state and answer its
     ``backups`` row as stored. ``changed``: the types of the events just saved; when all are in
-    ROW_ONLY_EVENTS the files and filings are not even read (None: rewrite everything)."""
+    ROW_ONLY_EVENTS the files and filings are not even read (None: rewrite everything).
+    ``number_later``: the number column is left empty, for ``number_last`` to fill in."""
     row = backup_row(backup)
+    if number_later:
+        row["backup_number"] = None
     stored = connection.execute(_UPDATE_BACKUP, {"backup_id": backup.backup_id, **row}).mappings().first()
     if stored is None:
         stored = connection.execute(_INSERT_BACKUP, {"id": backup.backup_id, **row}).mappings().one()

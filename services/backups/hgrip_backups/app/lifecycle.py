@@ -16,6 +16,7 @@ from hgrip_kernel.ports import Request, UnitOfWork
 from ..domain import refusals
 from ..domain.backup import Backup, backup_stream_id
 from ..domain.history import summarise
+from .numbering import submit_numbered
 from .ports import Ports
 from .writing import backup_view, owned, save_backup, saved_view, write
 
@@ -73,11 +74,9 @@ def update_backup(ports: Ports, request: Request, actor_id: Any, backup_id: Any,
 
 def submit(ports: Ports, request: Request, actor_id: Any, backup_id: Any) -> dict:
     def work(uow: UnitOfWork) -> tuple[str, dict]:
-        backup = owned(uow, actor_id, backup_id)
-        # The serial comes from the counter row in this very transaction: if anything below
-        # fails, the increment rolls back with it.
-        number = backup.submit(utcnow(), lambda day: ports.backups.next_serial(uow.connection, day))
-        return number, saved_view(ports, uow, backup)
+        # The serial comes from the counter row in this very transaction: if anything fails, the
+        # increment rolls back with it.
+        return submit_numbered(ports, uow, owned(uow, actor_id, backup_id))
 
     number, view = write(ports, request, actor_id, work)
     request.log.info("backup_submitted", backup_id=view["id"], backup_number=number)

@@ -29,9 +29,10 @@ class BackupRecords(Protocol):
     """Backups, their files and filings, known projects, the day counters (adapters/read_models.py)."""
 
     def write_backup(self, connection: Connection, backup: Backup,
-                     changed: Collection[str] | None = None) -> Row:
+                     changed: Collection[str] | None = None, number_later: bool = False) -> Row:
         """Make the rows of a saved Backup equal to its state; answer its backup row as stored.
-        ``changed``: the types of the events just saved (None: unknown, rewrite every row)."""
+        ``changed``: the types of the events just saved (None: unknown, rewrite every row);
+        ``number_later``: its number column left empty (``number_last`` fills it in)."""
 
     def backup_view(self, connection: Connection, backup_id: str | None, owner_id: str | None) -> dict | None:
         """The owner's backup with its files and filings as get_backup returns it; None otherwise."""
@@ -50,6 +51,13 @@ class BackupRecords(Protocol):
 
     def next_serial(self, connection: Connection, day: str) -> int:
         """The day's next backup-number serial, allocated in the caller's transaction."""
+
+    def numbers_last(self, connection: Connection) -> bool:
+        """Whether submits on this connection are numbered by ``number_last`` instead."""
+
+    def number_last(self, connection: Connection, day: str, event_id: str, backup_id: str) -> tuple[int, str | None]:
+        """As the transaction's last statement: the day's next serial, written as the backup's number
+        into the event ``event_id`` and the row of ``backup_id`` (None: past the day's last serial)."""
 
     def apply_project_created(self, connection: Connection, envelope: Envelope) -> None: ...
 

@@ -11,7 +11,8 @@ from . import refusals
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 PREFIX = "BF"
-MAX_SERIAL = 99_999
+SERIAL_DIGITS = 5
+MAX_SERIAL = 10 ** SERIAL_DIGITS - 1
 PATTERN = re.compile(r"^BF\d{8}\d{5}$")
 
 
@@ -30,4 +31,4 @@ def format_backup_number(day: str, serial: int) -> str:
     if serial > MAX_SERIAL:
         # Six digits would break the format every consumer (HGRG) parses: refuse instead.
         raise refusals.backup_numbers_exhausted(day)
-    return f"{PREFIX}{day}{serial:05d}"
+    return f"{PREFIX}{day}{serial:0{SERIAL_DIGITS}d}"

@@ -100,6 +100,9 @@ class FakeBackups:
         self.counters[day] = self.counters.get(day, 0) + 1
         return self.counters[day]
 
+    def numbers_last(self, connection):
+        return False
+
     def apply_project_created(self, connection, envelope):
         data = envelope.data
         self.projects[data["project_id"]] = {
