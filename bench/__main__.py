@@ -17,6 +17,8 @@ from .spread import aggregate  # noqa: E402
 
 BENCHMARKS = {"event_store": event_store.run, "relay": relay.run, "platform": platform_load.run,
               "institution_list": institution_list.run, "web_load": web_load.run, "replay": replay.run}
+# Not part of `make bench` (platform has its rows): (c) alone, for work on it.
+ONLY_ON_REQUEST = {"submissions": platform_load.run_submissions}
 # Playwright's sync API starts once per process (web_load leaves its loop alone on purpose, see
 # hgrip_kernel.testing.browser): that benchmark runs once, and takes the median of its page loads itself.
 ONCE_PER_PROCESS = {"web_load"}
@@ -121,7 +123,8 @@ def main(argv=None) -> int:
         from .profile import main as profile
         return profile(argv[1:])
     parser = argparse.ArgumentParser(prog="bench")
-    parser.add_argument("names", nargs="*", choices=[[], *BENCHMARKS], help="benchmarks to run (default all)")
+    parser.add_argument("names", nargs="*", choices=[[], *BENCHMARKS, *ONLY_ON_REQUEST],
+                        help="benchmarks to run (default all; submissions: (c) alone, never by default)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/performance.md alone")
     parser.add_argument("--runs", type=int, default=3, help="runs of each benchmark, aggregated row by row (default 3)")
     args = parser.parse_args(argv)
@@ -134,7 +137,7 @@ def main(argv=None) -> int:
             times = 1 if name in ONCE_PER_PROCESS else args.runs
             for run in range(1, times + 1):
                 print(f"running {name} ({run} of {times}) …", flush=True)
-                runs.append(BENCHMARKS[name](resources))
+                runs.append({**BENCHMARKS, **ONLY_ON_REQUEST}[name](resources))
                 for row in runs[-1]:  # progress: each run's rows as they come
                     print(f"  {row['what']}: {row['measured']}", flush=True)
             rows.extend(aggregate(runs))
