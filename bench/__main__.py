@@ -46,7 +46,10 @@ NOTES = """
   process (the five services and the gateway) spent per submission, from /proc, including the work
   after the reply (relay, consumers, HGRG push), and their sum; its baseline is the same sum measured
   by this benchmark before issue 12 (commit 319344c; the halving target). CPU per submission is
-  robust on a shared machine; the rates are not.
+  robust on a shared machine; the rates are not. `python -m bench submissions` runs the (c) rows
+  alone (not part of `make bench`); `HGRIP_BENCH_PAUSE_DURING_SUBMITS=registry-sync,verification`
+  stops those processes while the submits run, a diagnostic that measures the reply path alone
+  (its rate row is then not judged).
 - (d) is the delay a user cannot see but HGRG can: from the submit reply to HGRG recording the
   number, at steady offered rates. The load is open loop: each submit leaves on its schedule
   whatever earlier replies do, from up to 400 green threads ("sent late" counts those that left more

@@ -5,12 +5,14 @@ on scratch PostgreSQL databases and a scratch vhost, then drives it over HTTP li
 """
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -126,6 +128,24 @@ def _rate(calls, workers: int) -> float:
     return len(calls) / elapsed
 
 
+# A diagnostic, never the benchmark: these platform processes (e.g. "registry-sync,verification") are
+# stopped (SIGSTOP) while the submits run and continued after, so the rate is the reply path's alone
+# and the work after the reply waits; their CPU still counts in the CPU row.
+PAUSED = [key for key in os.environ.get("HGRIP_BENCH_PAUSE_DURING_SUBMITS", "").split(",") if key]
+
+
+@contextmanager
+def _paused(running: Running, keys: list[str]):
+    pids = [running.platform.processes[key].pid for key in keys]
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+
+
 def submissions(running: Running, n: int = 300, workers: int = 8) -> list[dict]:
     ids = running.ready_backups(n, "throughput")
     sessions = [running.session() for _ in range(workers)]
@@ -135,7 +155,8 @@ def submissions(running: Running, n: int = 300, workers: int = 8) -> list[dict]:
                for i in range(n)]
     read_rate = _rate(reads, workers)
     before = _cpu_by_process(running)
-    submit_rate = _rate(submits, workers)
+    with _paused(running, PAUSED):
+        submit_rate = _rate(submits, workers)
     deadline = time.time() + 60  # include the work that follows a submit: relay, sync, push
     while time.time() < deadline and len(running.received()) < n:
         time.sleep(0.2)
@@ -143,9 +164,11 @@ def submissions(running: Running, n: int = 300, workers: int = 8) -> list[dict]:
     per_process = {key: (after[key] - before[key]) / n for key in sorted(after)}
     total = sum(per_process.values())
     cpu = ", ".join(f"{key} {ms:.1f}" for key, ms in per_process.items())
-    return [{"what": f"(c) submissions/s through the gateway ({workers} concurrent clients)",
+    paused = f"; diagnostic: {', '.join(PAUSED)} stopped while the submits ran" if PAUSED else ""
+    return [{"what": f"(c) submissions/s through the gateway ({workers} concurrent clients{paused})",
              "measured": f"{submit_rate:,.0f}/s", "baseline": f"backup reads through the gateway {read_rate:,.0f}/s",
-             "ratio": submit_rate / read_rate, "target": "≥ 0.60", "met": submit_rate / read_rate >= 0.6},
+             "ratio": submit_rate / read_rate, "target": "≥ 0.60",
+             "met": None if PAUSED else submit_rate / read_rate >= 0.6},
             {"what": f"(c) CPU ms per submission over all platform processes (reply, relay, consumers, HGRG push; "
                      f"not PostgreSQL, RabbitMQ, stand-ins, load): {cpu}",
              "measured": f"{total:.1f} ms", "baseline": f"{BEFORE_CPU_MS:.1f} ms at {BEFORE_COMMIT}",
