@@ -16,19 +16,24 @@ class DroppedMessage:
 
     def __init__(self, error):
         self.error = error
+        self.tried: list[str] = []
 
     def ack(self):
+        self.tried.append("ack")
         raise self.error
 
     def requeue(self):
+        self.tried.append("requeue")
         raise self.error
 
 
 @pytest.mark.parametrize("error", [ConnectionResetError(104, "Connection reset by peer"), BrokenPipeError()])
 def test_ack_and_requeue_on_a_dropped_connection_do_not_raise(error):
     consumer = QueueConsumer.__new__(QueueConsumer)  # no container needed to settle a message
-    consumer.ack_message(DroppedMessage(error))
-    consumer.requeue_message(DroppedMessage(error))
+    acked, requeued = DroppedMessage(error), DroppedMessage(error)
+    consumer.ack_message(acked)  # raising here fails the test
+    consumer.requeue_message(requeued)
+    assert (acked.tried, requeued.tried) == (["ack"], ["requeue"])  # tried, and the failure swallowed
 
 
 def test_other_errors_still_raise():
