@@ -56,7 +56,7 @@ class Answer:
             name, _, value = line.partition(":")
             self.headers[name.strip().lower()] = value.strip()
 
-    def error(self, status: int, code: str) -> dict:
+    def assert_error(self, status: int, code: str) -> dict:
         """The JSON error body, checked for status, code, both messages and the headers every answer has."""
         assert self.status == status, (self.status, self.body)
         assert self.headers["content-type"] == "application/json; charset=utf-8"
@@ -135,19 +135,19 @@ def test_raw_utf8_in_the_query_means_what_its_percent_encoding_means(api):
     (b"/api/v1/projects/a\x7fb", "path"),
 ])
 def test_invalid_utf8_and_control_characters_are_400(api, target, part):
-    error = send_raw(api, request("GET", target, AUTH)).error(400, "invalid_encoding")
+    error = send_raw(api, request("GET", target, AUTH)).assert_error(400, "invalid_encoding")
     assert error["details"]["part"] == part
     assert QUERIES == []  # refused before any service is asked
 
 
 def test_unauthenticated_bad_targets_are_400_too(api):
-    send_raw(api, request("GET", b"/api/v1/taxonomy?x=\xff")).error(400, "invalid_encoding")
-    send_raw(api, request("GET", b"/\xff")).error(400, "invalid_encoding")  # a page path
+    send_raw(api, request("GET", b"/api/v1/taxonomy?x=\xff")).assert_error(400, "invalid_encoding")
+    send_raw(api, request("GET", b"/\xff")).assert_error(400, "invalid_encoding")  # a page path
 
 
 def test_unknown_query_parameters_are_refused_listing_them(api):
     for target in (b"/api/v1/me?foo=1&bar=", b"/api/v1/institution/members?name=a&foo=1&bar=2"):
-        error = send_raw(api, request("GET", target, AUTH)).error(400, "invalid_input")
+        error = send_raw(api, request("GET", target, AUTH)).assert_error(400, "invalid_input")
         fields = error["details"]["fields"]
         assert {"foo", "bar"} <= set(fields)
         assert fields["foo"][0]["code"] == "unknown_field"
@@ -164,19 +164,19 @@ def test_unknown_query_parameters_are_refused_listing_them(api):
     (b"POST /api/v1/auth/login", 400, "bad_request"),            # HTTP/0.9 is GET only
 ])
 def test_malformed_request_lines_are_json(api, line, status, code):
-    send_raw(api, line + b"\r\nHost: gateway\r\n\r\n").error(status, code)
+    send_raw(api, line + b"\r\nHost: gateway\r\n\r\n").assert_error(status, code)
 
 
 def test_an_overlong_request_line_is_414_saying_the_limit(api):
     target = b"/api/v1/me?q=" + b"a" * MAX_REQUEST_LINE_BYTES
-    error = send_raw(api, request("GET", target)).error(414, "uri_too_long")
+    error = send_raw(api, request("GET", target)).assert_error(414, "uri_too_long")
     assert error["details"]["params"] == {"limit_bytes": MAX_REQUEST_LINE_BYTES}
 
 
 def test_oversized_headers_are_431(api):
-    send_raw(api, request("GET", b"/api/v1/me", "X-Big: " + "a" * 9000 + "\r\n")).error(431, "headers_too_large")
+    send_raw(api, request("GET", b"/api/v1/me", "X-Big: " + "a" * 9000 + "\r\n")).assert_error(431, "headers_too_large")
     many = "".join(f"X-H{n}: {'a' * 600}\r\n" for n in range(120))  # 72 KB in all
-    send_raw(api, request("GET", b"/api/v1/me", many)).error(431, "headers_too_large")
+    send_raw(api, request("GET", b"/api/v1/me", many)).assert_error(431, "headers_too_large")
 
 
 @pytest.mark.parametrize("headers", [
@@ -187,7 +187,7 @@ def test_oversized_headers_are_431(api):
     "Transfer-Encoding: gzip, chunked\r\n",
 ])
 def test_untrustworthy_body_framing_is_400(api, headers):
-    error = send_raw(api, request("POST", LOGIN_PATH, headers, b"{}\r\n")).error(400, "bad_request")
+    error = send_raw(api, request("POST", LOGIN_PATH, headers, b"{}\r\n")).assert_error(400, "bad_request")
     assert error["details"]["reason"]
 
 
@@ -196,7 +196,7 @@ def test_untrustworthy_body_framing_is_400(api, headers):
 def test_a_body_over_the_limit_is_413_before_it_is_sent(api):
     # Only the headers are sent: the answer comes from Content-Length alone.
     headers = f"Content-Type: application/json\r\nContent-Length: {MAX_BODY_BYTES + 1}\r\n"
-    error = send_raw(api, request("POST", LOGIN_PATH, headers)).error(413, "payload_too_large")
+    error = send_raw(api, request("POST", LOGIN_PATH, headers)).assert_error(413, "payload_too_large")
     assert error["details"]["params"] == {"limit_bytes": MAX_BODY_BYTES}
     assert str(MAX_BODY_BYTES) in error["message"] and str(MAX_BODY_BYTES) in error["message_zh"]
 
@@ -211,10 +211,10 @@ def test_chunked_bodies_are_read_and_bounded_while_read(api):
     answer = send_raw(api, request("POST", LOGIN_PATH, headers, chunked(json.dumps(LOGIN).encode(), 7)))
     assert answer.status == 200 and json.loads(answer.body)["access_token"] == GOOD_TOKEN
     huge = b'{"username": "' + b"a" * (MAX_BODY_BYTES + 10) + b'"}'
-    error = send_raw(api, request("POST", LOGIN_PATH, headers, chunked(huge))).error(413, "payload_too_large")
+    error = send_raw(api, request("POST", LOGIN_PATH, headers, chunked(huge))).assert_error(413, "payload_too_large")
     assert error["details"]["params"] == {"limit_bytes": MAX_BODY_BYTES}
     broken = b"zz\r\n{}\r\n0\r\n\r\n"
-    send_raw(api, request("POST", LOGIN_PATH, headers, broken)).error(400, "bad_request")
+    send_raw(api, request("POST", LOGIN_PATH, headers, broken)).assert_error(400, "bad_request")
 
 
 @pytest.mark.parametrize("content_type", [
@@ -222,7 +222,7 @@ def test_chunked_bodies_are_read_and_bounded_while_read(api):
     "application/json; charset=latin-1", "application/xml"])
 def test_bodies_that_are_not_json_are_415(api, content_type):
     body = json.dumps(LOGIN).encode()
-    error = send_raw(api, post_json(LOGIN_PATH, body, f"Content-Type: {content_type}\r\n")).error(
+    error = send_raw(api, post_json(LOGIN_PATH, body, f"Content-Type: {content_type}\r\n")).assert_error(
         415, "unsupported_media_type")
     assert error["details"]["content_type"] == content_type.split(";")[0]
 
@@ -237,15 +237,15 @@ def test_json_bodies_are_accepted_with_or_without_a_content_type(api, content_ty
 
 def test_deep_json_is_refused_cheaply_and_brackets_in_strings_do_not_count(api):
     deep = b'{"username": ' + b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH + b"}"  # depth 33
-    error = send_raw(api, post_json(LOGIN_PATH, deep)).error(400, "json_too_deep")
+    error = send_raw(api, post_json(LOGIN_PATH, deep)).assert_error(400, "json_too_deep")
     assert error["details"]["params"] == {"max_depth": MAX_JSON_DEPTH}
     just_deep_enough = b'{"x": ' + b"[" * (MAX_JSON_DEPTH - 1) + b"]" * (MAX_JSON_DEPTH - 1) + b"}"
-    send_raw(api, post_json(LOGIN_PATH, just_deep_enough)).error(400, "invalid_input")  # depth 32: parsed
+    send_raw(api, post_json(LOGIN_PATH, just_deep_enough)).assert_error(400, "invalid_input")  # depth 32: parsed
     in_strings = json.dumps({"username": "[{" * 30 + "]", "password": "right"}).encode()
     assert send_raw(api, post_json(LOGIN_PATH, in_strings)).status == 200
     # A megabyte of brackets (json.loads would hit RecursionError: a 500 before) costs little.
     started = time.monotonic()
-    send_raw(api, post_json(LOGIN_PATH, b"[" * (MAX_BODY_BYTES - 1))).error(400, "json_too_deep")
+    send_raw(api, post_json(LOGIN_PATH, b"[" * (MAX_BODY_BYTES - 1))).assert_error(400, "json_too_deep")
     assert time.monotonic() - started < 2.0
 
 
@@ -253,7 +253,7 @@ def test_many_small_json_values_within_the_limit_are_parsed(api):
     wide = json.dumps({"username": "alice", "password": "right", "x": [[]] * 150_000}).encode()
     assert len(wide) < MAX_BODY_BYTES
     started = time.monotonic()
-    error = send_raw(api, post_json(LOGIN_PATH, wide)).error(400, "invalid_input")  # x is unknown
+    error = send_raw(api, post_json(LOGIN_PATH, wide)).assert_error(400, "invalid_input")  # x is unknown
     assert error["details"]["fields"]["x"][0]["code"] == "unknown_field"
     assert time.monotonic() - started < 2.0
 
@@ -261,7 +261,7 @@ def test_many_small_json_values_within_the_limit_are_parsed(api):
 def test_nul_characters_in_any_json_string_are_refused_with_their_paths(api):
     # Found by schemathesis: a username holding U+0000 reached PostgreSQL, which cannot store it (500).
     body = json.dumps({"username": "b\u0000", "password": "right", "x": [{"y": "\u0000"}]}).encode()
-    error = send_raw(api, post_json(LOGIN_PATH, body)).error(400, "invalid_input")
+    error = send_raw(api, post_json(LOGIN_PATH, body)).assert_error(400, "invalid_input")
     fields = error["details"]["fields"]
     assert set(fields) == {"username", "x.0.y"}
     assert fields["username"][0]["code"] == "control_characters"
