@@ -141,8 +141,10 @@ def test_invalid_utf8_and_control_characters_are_400(api, target, part):
 
 
 def test_unauthenticated_bad_targets_are_400_too(api):
-    send_raw(api, request("GET", b"/api/v1/taxonomy?x=\xff")).assert_error(400, "invalid_encoding")
-    send_raw(api, request("GET", b"/\xff")).assert_error(400, "invalid_encoding")  # a page path
+    query = send_raw(api, request("GET", b"/api/v1/taxonomy?x=\xff")).assert_error(400, "invalid_encoding")
+    page = send_raw(api, request("GET", b"/\xff")).assert_error(400, "invalid_encoding")  # a page path
+    assert (query["details"]["part"], page["details"]["part"]) == ("query", "path")
+    assert QUERIES == []
 
 
 def test_unknown_query_parameters_are_refused_listing_them(api):
@@ -164,7 +166,9 @@ def test_unknown_query_parameters_are_refused_listing_them(api):
     (b"POST /api/v1/auth/login", 400, "bad_request"),            # HTTP/0.9 is GET only
 ])
 def test_malformed_request_lines_are_json(api, line, status, code):
-    send_raw(api, line + b"\r\nHost: gateway\r\n\r\n").assert_error(status, code)
+    answer = send_raw(api, line + b"\r\nHost: gateway\r\n\r\n")
+    answer.assert_error(status, code)
+    assert QUERIES == []  # nothing reached a service
 
 
 def test_an_overlong_request_line_is_414_saying_the_limit(api):
@@ -174,9 +178,12 @@ def test_an_overlong_request_line_is_414_saying_the_limit(api):
 
 
 def test_oversized_headers_are_431(api):
-    send_raw(api, request("GET", b"/api/v1/me", "X-Big: " + "a" * 9000 + "\r\n")).assert_error(431, "headers_too_large")
+    big = send_raw(api, request("GET", b"/api/v1/me", "X-Big: " + "a" * 9000 + "\r\n"))
     many = "".join(f"X-H{n}: {'a' * 600}\r\n" for n in range(120))  # 72 KB in all
-    send_raw(api, request("GET", b"/api/v1/me", many)).assert_error(431, "headers_too_large")
+    lots = send_raw(api, request("GET", b"/api/v1/me", many))
+    for answer in (big, lots):
+        answer.assert_error(431, "headers_too_large")
+    assert QUERIES == []
 
 
 @pytest.mark.parametrize("headers", [
