@@ -67,6 +67,10 @@ def test_a_legal_person_moves_every_backup_and_project_to_another_member(lifecyc
         with pytest.raises(DomainError) as old:
             cluster.backups.get_backup(ids["zhang"], first["id"])
         assert old.value.code == "backup_not_found"
+        # Verification's notices ask who owns it now (no actor: a peer's call).
+        assert cluster.backups.get_backup_facts(first["id"]) == {
+            "backup_id": first["id"], "owner_id": ids["li"], "backup_number": None, "name": "第一份"}
+        assert cluster.backups.get_backup_facts("00000000-0000-4000-8000-000000000000") is None
         assert cluster.projects.get_project(ids["li"], project["id"])["id"] == project["id"]
         assert [b["id"] for b in cluster.backups.list_backups(ids["li"], project["id"])] == [first["id"]]
         # ... and may go on working in the project they received.

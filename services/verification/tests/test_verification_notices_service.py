@@ -1,5 +1,6 @@
 """Notices over real RabbitMQ, PostgreSQL and the SMTP sink: a redelivered event → one mail; the same
-fact in two events → one mail; SMTP away → retried, then one mail."""
+fact in two events → one mail, to the owner backups names now; SMTP away → retried, then one mail; the
+queue of the retired BackupSubmitted consumer is gone once the service starts."""
 import json
 import time
 import uuid
@@ -33,6 +34,17 @@ class FakeIdentity:
         if account_id not in ACCOUNTS:
             raise NotFound("account_not_found", f"No account {account_id}.", f"账号 {account_id} 不存在。")
         return ACCOUNTS[account_id]
+
+
+BACKUPS: dict[str, dict] = {}   # what FakeBackups answers, by backup id
+
+
+class FakeBackups:
+    name = "backups"
+
+    @rpc
+    def get_backup_facts(self, backup_id):
+        return BACKUPS.get(backup_id)
 
 
 def envelope(source, event_type, data, version, event_id=None) -> dict:
@@ -74,6 +86,7 @@ def notices(make_database, service_config, start_service, smtp_sink, amqp_uri):
     from hgrip_verification.entrypoints.service import VerificationService
 
     start_service(FakeIdentity, service_config("identity"))
+    start_service(FakeBackups, service_config("backups"))
     database_url = make_database("verification")
     start_service(VerificationService, service_config(
         "verification", database_url, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_sink.port), SMTP_TIMEOUT=2,
@@ -114,16 +127,9 @@ def test_a_redelivered_delegation_sends_one_mail_with_the_link(notices):
 
 def test_a_filing_told_twice_reaches_the_current_owner_once(notices):
     backup_id, number = str(uuid.uuid4()), "BF2026120200002"
-    notices.publish(envelope("backups", "BackupSubmitted", {
-        "backup_id": backup_id, "backup_number": number, "owner_id": ZHANG, "name": "肝癌队列",
-        "project_id": str(uuid.uuid4()), "project_name": "p", "categories": ["wgs"], "institution_code": "NGDC",
-        "unit_code": None, "pi_name": "刘", "pi_email": "pi@big.ac.cn", "file_count": 1, "total_mb": 1.0,
-        "submitted_at": datetime.now(UTC).isoformat(),
-        "files": [{"file_id": str(uuid.uuid4()), "detailed_type": "raw_sequencing", "repository": "GSA-Human",
-                   "accession": "HRA000567", "cases": 1, "mb_per_case": 1.0}]}, 5))
+    BACKUPS[backup_id] = {"backup_id": backup_id, "owner_id": ZHANG, "backup_number": number, "name": "肝癌队列"}
     filing = {"backup_id": backup_id, "filing_number": "备案2026-77", "declared_mb": 3.0, "recipient": "某医院",
               "filed_at": datetime.now(UTC).isoformat()}
-    time.sleep(1)   # the submission is known first (in production a filing comes long after)
     notices.publish(envelope("backups", "FilingLinked", filing, 7))
     notices.publish(envelope("backups", "FilingLinked", filing, 7))   # same fact, another event id
     wait_until(lambda: len(notices.sent()) == 1, timeout=20, message="the filing notice recorded")
@@ -145,3 +151,25 @@ def test_smtp_away_is_retried_and_then_mailed_once(notices):
     wait_until(lambda: len(notices.sent()) == 1, timeout=30, message="sent once SMTP is back")
     [mail] = mails_to(notices.sink, f"wangyuqing@{DOMAIN}")
     assert "尚无备份号" in body(mail)
+
+
+def test_the_retired_consumers_queue_is_deleted_at_start(make_database, service_config, start_service, amqp_uri):
+    """Before: verification.on_backup_submitted kept a copy of every BackupSubmitted. A queue left by
+    the older code (with a message in it) is gone once the service has started, its retry queue too."""
+    from hgrip_kernel.messaging.topology import consumer_queue, declare_topology, retry_queue
+    from hgrip_verification.entrypoints.service import VerificationService
+
+    old = "verification.on_backup_submitted"
+    with Connection(amqp_uri) as connection:
+        channel = connection.default_channel
+        declare_topology(channel)
+        consumer_queue(old, "backups.BackupSubmitted")(channel).declare()
+        retry_queue(old, 1000)(channel).declare()
+    publish(amqp_uri, envelope("backups", "BackupSubmitted", {"backup_id": str(uuid.uuid4())}, 5))
+    start_service(VerificationService, service_config("verification", make_database("verification")))
+    with Connection(amqp_uri) as connection:
+        for name in (old, f"{old}.retry"):
+            channel = connection.channel()
+            with pytest.raises(Exception) as gone:
+                channel.queue_declare(name, passive=True)
+            assert getattr(gone.value, "code", None) == 404, gone.value

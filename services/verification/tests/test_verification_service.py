@@ -20,7 +20,7 @@ def test_migration_creates_the_kernel_tables_and_the_code_tables(make_database):
     try:
         assert set(inspect(engine).get_table_names()) == {"alembic_version", "events", "outbox", "inbox",
                                                           "verification_codes", "sms_codes",
-                                                          "notice_backups", "notices_sent"}
+                                                          "notices_sent"}
         columns = {c["name"] for c in inspect(engine).get_columns("verification_codes")}
         assert columns == {"file_id", "backup_id", "code_hash", "issued_at", "expires_at", "failures", "locked",
                            "verified_at", "submission_account", "accession", "repository"}

@@ -173,6 +173,14 @@ def project_backups(connection, project_id: str, owner_id: str) -> list[dict]:
     return [_backup_view(row, filing_numbers=numbers[row["id"]]) for row in rows]
 
 
+def backup_facts(connection, backup_id: str) -> dict | None:
+    """Who owns a backup now, its number and name (verification's notices); None if unknown."""
+    row = connection.execute(select(backups.c.id, backups.c.owner_id, backups.c.backup_number, backups.c.name)
+                             .where(backups.c.id == backup_id)).mappings().first()
+    return None if row is None else {"backup_id": row["id"], "owner_id": row["owner_id"],
+                                     "backup_number": row["backup_number"], "name": row["name"]}
+
+
 def get_backup(connection, backup_id: str | None, owner_id: str | None):
     """The row, or None when it is missing or someone else's (the caller cannot tell which)."""
     return connection.execute(_OWNED_BACKUP, {"backup_id": backup_id, "owner_id": owner_id}).mappings().first()

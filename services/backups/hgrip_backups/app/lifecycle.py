@@ -160,6 +160,12 @@ def project_created(ports: Ports, request: Request, envelope: Envelope) -> None:
     request.log.info("project_known", project_id=envelope.data["project_id"], event_id=envelope.event_id)
 
 
+def backup_facts(ports: Ports, backup_id: Any) -> dict | None:
+    """A backup's owner, number and name as now, for verification's notices (None: no such backup)."""
+    with ports.connect() as connection:
+        return ports.backups.backup_facts(connection, str(backup_id))
+
+
 def get_known_project(ports: Ports, project_id: Any) -> dict | None:
     with ports.connect() as connection:
         return ports.backups.get_known_project(connection, str(project_id))

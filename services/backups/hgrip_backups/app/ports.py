@@ -44,6 +44,9 @@ class BackupRecords(Protocol):
 
     def owns_backup(self, connection: Connection, backup_id: str | None, owner_id: str | None) -> bool: ...
 
+    def backup_facts(self, connection: Connection, backup_id: str) -> dict | None:
+        """``{"backup_id", "owner_id", "backup_number", "name"}`` as now, None if unknown."""
+
     def project_backups(self, connection: Connection, project_id: str, owner_id: str) -> list[dict]:
         """The project's backups (views with their filing numbers), newest first."""
 

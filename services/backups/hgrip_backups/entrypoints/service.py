@@ -87,6 +87,12 @@ class BackupsService:
         signature already checked) → ``{filing_number, linked, unknown}``."""
         return lifecycle.link_filing(self._ports(), self.ctx, schemas.load_link_filing(payload))
 
+    @refusing_rpc
+    def get_backup_facts(self, backup_id):
+        """For verification's notices (no actor: a peer's call): ``{backup_id, owner_id, backup_number,
+        name}`` as now, None if there is no such backup."""
+        return lifecycle.backup_facts(self._ports(), backup_id)
+
     @rpc
     def get_known_project(self, project_id):
         return lifecycle.get_known_project(self._ports(), project_id)

@@ -113,6 +113,11 @@ class FakeBackups:
     def get_known_project(self, connection, project_id):
         return self.projects.get(project_id)
 
+    def backup_facts(self, connection, backup_id):
+        row = self.rows.get(backup_id)
+        return None if row is None else {"backup_id": row["id"], "owner_id": row["owner_id"],
+                                         "backup_number": row["backup_number"], "name": row["name"]}
+
     def owned_backup_ids(self, connection, owner_id):
         rows = sorted((r for r in self.rows.values() if r["owner_id"] == owner_id),
                       key=lambda r: (r["created_at"], r["id"]))

@@ -9,8 +9,6 @@ LEFT_ALONE = {
     "verification_codes": "e-mailed codes with a time to live: the code's hash is never in an event, so "
                           "the rows cannot be folded from them (a code lost is re-sent on request)",
     "sms_codes": "SMS codes with a time to live: the code's hash is never in an event (as verification_codes)",
-    "notice_backups": "backups' numbers, names and owners learnt from the backups service's events "
-                      "(not in this event store)",
     "notices_sent": "which notices were mailed (send once): a record of mails sent, not of events",
 }
 

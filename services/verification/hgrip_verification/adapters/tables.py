@@ -5,10 +5,9 @@ per file, e-mail codes) and ``sms_codes`` (one per purpose and subject). ``code_
 (never in an event, which the outbox publishes to the broker): an HMAC keyed by TOKEN_SECRET, never the
 code itself. ``sms_codes`` keeps the masked mobile only.
 
-The notices' (``app/notices.py``): ``notice_backups``, each backup's number, name and owner as backups'
-events tell them (the owner of a FilingLinked or BackupSyncOverdue is looked up here), and
-``notices_sent``, one row per notice mailed, keyed by (kind, fact id, recipient): a notice is sent
-once. It keeps the masked address only.
+The notices' (``app/notices.py``): ``notices_sent``, one row per notice mailed, keyed by (kind, fact
+id, recipient): a notice is sent once. It keeps the masked address only. (The backup a notice is about
+is asked of backups when the notice is due: no copy of backups is kept here.)
 """
 from sqlalchemy import Boolean, Column, Integer, MetaData, PrimaryKeyConstraint, String, Table
 
@@ -43,15 +42,6 @@ sms_codes = Table(
     Column("subject", String(128), primary_key=True),
     Column("sent_to", String(16), nullable=False),     # masked: 139****5678
     *_code_state_columns(),
-)
-
-notice_backups = Table(
-    "notice_backups", metadata,
-    Column("backup_id", String(36), primary_key=True),
-    Column("backup_number", String(32)),
-    Column("name", String(200)),
-    Column("owner_id", String(36)),
-    Column("sequence", Integer, nullable=False),   # the backup stream's version the owner is from
 )
 
 notices_sent = Table(

@@ -96,17 +96,16 @@ class Accounts(Protocol):
         None if identity has no such account; raises if identity cannot answer (the event is then retried)."""
 
 
+class Backups(Protocol):
+    """backups (RPC ``get_backup_facts``): a backup as it is now, asked when a notice is due."""
+
+    def facts(self, backup_id: str) -> Mapping[str, Any] | None:
+        """``{"backup_id", "owner_id", "backup_number", "name"}``, None if backups has no such backup;
+        raises if backups cannot answer (the event is then retried)."""
+
+
 class NoticeRecords(Protocol):
-    """``notice_backups`` (each numbered or delegated backup's owner, from backups' events) and
-    ``notices_sent`` (one row per notice sent, unique by kind, fact and recipient)."""
-
-    def backup(self, uow: UnitOfWork, backup_id: str) -> Mapping[str, Any] | None:
-        """``{"backup_id", "backup_number", "name", "owner_id", "sequence"}`` or None."""
-
-    def apply_backup(self, uow: UnitOfWork, backup_id: str, sequence: int, owner_id: str | None,
-                     backup_number: str | None, name: str | None) -> bool:
-        """Fold one backup event: the owner only from a newer event (higher ``sequence``), number and
-        name whenever they were unknown; True if something changed."""
+    """``notices_sent``: one row per notice sent, unique by kind, fact and recipient."""
 
     def was_sent(self, uow: UnitOfWork, key: NoticeKey) -> bool:
         """Whether this notice was already sent."""
@@ -137,5 +136,6 @@ class Ports:
     clock: Callable[[], datetime]   # the service's "now" (code expiry depends on it; tests move it)
     secret: str                     # the codes' HMAC key (TOKEN_SECRET)
     accounts: Accounts              # identity (notices' recipients)
+    backups: Backups                # backups (the backup a notice is about: owner, number, name)
     notices: NoticeRecords
     notice_settings: NoticeSettings

@@ -10,9 +10,17 @@ from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 
 from hgrip_kernel.health import health_report
-from hgrip_kernel.nameko import EventStoreProvider, PeerProxy, RequestContext, event_consumer, refusing_rpc
+from hgrip_kernel.nameko import (
+    EventStoreProvider,
+    PeerProxy,
+    RequestContext,
+    RetiredQueues,
+    event_consumer,
+    refusing_rpc,
+)
 
 from ..adapters.accounts import IdentityAccounts
+from ..adapters.backups import BackupsFacts
 from ..adapters.notices import SqlNoticeRecords
 from ..adapters.read_models import MailCodeRecords, SmsCodeRecords
 from ..adapters.send_guard import AdvisoryLockGuard
@@ -46,6 +54,9 @@ class VerificationService:
     mailer = MailerProvider()
     sms = SmsClientProvider()
     identity = PeerProxy("identity")
+    backups = PeerProxy("backups")
+    # It consumed every BackupSubmitted for a copy of each backup; notices now ask backups instead.
+    retired = RetiredQueues("verification.on_backup_submitted")
 
     @rpc
     def health(self):
@@ -80,10 +91,6 @@ class VerificationService:
                                          data["code"])
 
     # --- notices: mail that tells people what happened to their backups (app/notices.py) ---------
-    @event_consumer("backups", "BackupSubmitted")
-    def on_backup_submitted(self, envelope):
-        notices.backup_submitted(self._ports(), self.ctx, envelope)
-
     @event_consumer("backups", "BackupDelegated")
     def on_backup_delegated(self, envelope):
         notices.backup_delegated(self._ports(), self.ctx, envelope)
@@ -105,7 +112,8 @@ class VerificationService:
         return Ports(store=self.store, send_guard=SEND_GUARD, mail_codes=MAIL_CODE_RECORDS,
                      sms_codes=SMS_CODE_RECORDS, repositories=self.repositories, mailer=self.mailer, sms=self.sms,
                      clock=self.clock, secret=self.config["TOKEN_SECRET"],
-                     accounts=IdentityAccounts(self.identity), notices=NOTICE_RECORDS,
+                     accounts=IdentityAccounts(self.identity), backups=BackupsFacts(self.backups),
+                     notices=NOTICE_RECORDS,
                      notice_settings=NoticeSettings(
                          platform_url=self.config.get("PLATFORM_URL")
                          or f"http://{self.config.get('WEB_SERVER_ADDRESS') or DEFAULT_GATEWAY}"))

@@ -126,29 +126,28 @@ class FakeAccounts:
         return self.accounts.get(account_id)
 
 
-class FakeNoticeRecords:
-    """``notice_backups`` and ``notices_sent`` in memory (``sent`` raises on a second row per key,
-    as the unique key does)."""
+class FakeBackups:
+    """backups' ``get_backup_facts``: ``facts`` by backup id, as backups has them now."""
 
     def __init__(self):
         self.backups: dict[str, dict] = {}
-        self.sent: dict = {}
+        self.down = False
 
-    def backup(self, uow, backup_id):
+    def facts(self, backup_id):
+        if self.down:
+            raise ConnectionError("backups is away")
         return self.backups.get(backup_id)
 
-    def apply_backup(self, uow, backup_id, sequence, owner_id, backup_number, name):
-        row = self.backups.get(backup_id)
-        if row is None:
-            self.backups[backup_id] = {"backup_id": backup_id, "backup_number": backup_number, "name": name,
-                                       "owner_id": owner_id, "sequence": sequence}
-            return True
-        before = dict(row)
-        if sequence > row["sequence"]:
-            row.update(owner_id=owner_id, sequence=sequence)
-        row["backup_number"] = row["backup_number"] or backup_number
-        row["name"] = row["name"] or name
-        return row != before
+    def own(self, backup_id, owner_id, backup_number=None, name="肝癌队列"):
+        self.backups[backup_id] = {"backup_id": backup_id, "owner_id": owner_id, "backup_number": backup_number,
+                                   "name": name}
+
+
+class FakeNoticeRecords:
+    """``notices_sent`` in memory (``sent`` raises on a second row per key, as the unique key does)."""
+
+    def __init__(self):
+        self.sent: dict = {}
 
     def was_sent(self, uow, key):
         return key in self.sent
@@ -171,6 +170,7 @@ class Verification:
     sms_codes: FakeCodeRecords = field(default_factory=FakeCodeRecords)
     send_guard: FakeSendGuard = field(default_factory=FakeSendGuard)
     accounts: FakeAccounts = field(default_factory=FakeAccounts)
+    backups: FakeBackups = field(default_factory=FakeBackups)
     notices: FakeNoticeRecords = field(default_factory=FakeNoticeRecords)
     log: FakeLog = field(default_factory=FakeLog)
     now: datetime = T0
@@ -179,7 +179,8 @@ class Verification:
     def ports(self) -> Ports:
         return Ports(store=self.store, send_guard=self.send_guard, mail_codes=self.mail_codes,
                      sms_codes=self.sms_codes, repositories=self.repositories, mailer=self.mailer, sms=self.sms,
-                     clock=lambda: self.now, secret=SECRET, accounts=self.accounts, notices=self.notices,
+                     clock=lambda: self.now, secret=SECRET, accounts=self.accounts, backups=self.backups,
+                     notices=self.notices,
                      notice_settings=NoticeSettings(platform_url="https://hgrip.example/"))
 
     @property
