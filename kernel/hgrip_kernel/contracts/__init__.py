@@ -3,6 +3,10 @@
 Each ``contracts/<source>.py`` registers its schemas on import; ``registry.validate`` checks an
 envelope's payload on write (producer) and on read (consumer). Events with no registered schema
 are private to their service and pass unchecked.
+
+An event type registered ``on_broker=False`` is kept in its service's store only: appending it writes
+no outbox row, so the relay never publishes it (``registry.on_broker``). Register so only an event no
+other service consumes and the downstream feed does not carry; a consumer of one is refused at setup.
 """
 import importlib
 import pkgutil
@@ -18,15 +22,37 @@ class EventRegistry:
         # One instance per contract, built on first use: building a schema (its fields deep-copied,
         # nested schemas built again) cost more than validating with it, on every append and message.
         self._instances: dict[tuple[str, str, int], Schema | None] = {}
+        # Per (source, type), not per version: a type's messages share one routing key.
+        self._off_broker: set[tuple[str, str]] = set()
+        self._on_broker: dict[tuple[str, str], bool] = {}   # answers of on_broker (asked on every append)
         self._loaded = False
 
-    def register(self, source: str, event_type: str, version: int = 1):
-        """Class decorator: ``@registry.register("projects", "ProjectCreated", 1)``."""
+    def register(self, source: str, event_type: str, version: int = 1, *, on_broker: bool = True):
+        """Class decorator: ``@registry.register("projects", "ProjectCreated", 1)``; ``on_broker=False``
+        for an event read only from its own service's store (no outbox row, never published)."""
         def decorate(schema_cls: type[Schema]) -> type[Schema]:
+            kind = (source, event_type)
+            others = any(key[:2] == kind and key[2] != version for key in self._schemas)
+            if others and (kind not in self._off_broker) != on_broker:
+                raise ValueError(f"{source}.{event_type}: every version must agree on on_broker")
             self._schemas[(source, event_type, version)] = schema_cls
             self._instances.pop((source, event_type, version), None)
+            if on_broker:
+                self._off_broker.discard(kind)
+            else:
+                self._off_broker.add(kind)
+            self._on_broker.pop(kind, None)
             return schema_cls
         return decorate
+
+    def on_broker(self, source: str, event_type: str) -> bool:
+        """Whether the event is published (gets an outbox row); True for a type with no schema."""
+        try:
+            return self._on_broker[(source, event_type)]
+        except KeyError:
+            self._load_all()
+            answer = self._on_broker[(source, event_type)] = (source, event_type) not in self._off_broker
+            return answer
 
     def schema_for(self, source: str, event_type: str, version: int) -> Schema | None:
         key = (source, event_type, version)

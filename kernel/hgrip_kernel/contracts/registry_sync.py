@@ -1,6 +1,13 @@
-"""Public events of the registry-sync service (stream ``sync-<backup_number>``).
+"""Event contracts of the registry-sync service (stream ``sync-<backup_number>``).
 
-They tell anyone interested (backups' history, operators) how a backup number's way to HGRG went.
+They record how a backup number's way to HGRG went.
+
+SyncRequested, SyncAttemptFailed and BackupSynced are ``on_broker=False``: they are read only from
+registry-sync's own store (its status RPCs and the operator console read the rows they make, and
+``hgrip rebuild registry-sync`` folds them), no service consumes them and the downstream feed does
+not carry them, so they get no outbox row and never reach RabbitMQ (published, they went to
+``hgrip.unroutable``: two or three messages per number for nobody). BackupSyncOverdue stays on the
+broker: verification consumes it.
 """
 from marshmallow import RAISE, Schema, fields, validate
 
@@ -16,7 +23,7 @@ class _Closed(Schema):
     backup_number = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
-@registry.register(SOURCE, "SyncRequested", 1)
+@registry.register(SOURCE, "SyncRequested", 1, on_broker=False)
 class SyncRequestedV1(_Closed):
     """A submitted backup is to be pushed; ``payload`` is the BackupSubmitted data, sent as is."""
     backup_id = fields.UUID(required=True)
@@ -25,7 +32,7 @@ class SyncRequestedV1(_Closed):
     payload = fields.Dict(keys=fields.String(), required=True)
 
 
-@registry.register(SOURCE, "SyncAttemptFailed", 1)
+@registry.register(SOURCE, "SyncAttemptFailed", 1, on_broker=False)
 class SyncAttemptFailedV1(_Closed):
     """A push did not get through; another follows at ``next_attempt_at`` (it never gives up)."""
     attempt = fields.Integer(required=True, validate=validate.Range(min=1))
@@ -33,7 +40,7 @@ class SyncAttemptFailedV1(_Closed):
     next_attempt_at = fields.AwareDateTime(required=True)
 
 
-@registry.register(SOURCE, "BackupSynced", 1)
+@registry.register(SOURCE, "BackupSynced", 1, on_broker=False)
 class BackupSyncedV1(_Closed):
     """HGRG has the number: ``received`` on this push, or ``duplicate`` (an earlier one got through)."""
     attempt = fields.Integer(required=True, validate=validate.Range(min=1))

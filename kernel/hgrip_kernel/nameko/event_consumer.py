@@ -5,13 +5,16 @@ a failure is re-published to ``<queue>.retry`` (a TTL queue that returns it afte
 MAX_DELIVERY_ATTEMPTS, then to ``hgrip.dead-letters``; the original is acked only after the broker
 confirmed the re-publish, so a message is never lost on the way. Invalid envelopes dead-letter at once;
 a failure because the database is unreachable is retried without counting as an attempt.
+
+An event registered off the broker (``registry.on_broker``) is never published, so a consumer of one
+is refused when its service starts instead of waiting forever.
 """
 from datetime import UTC, datetime
 from functools import partial
 
 from kombu import Connection
 from nameko.amqp.publish import Publisher
-from nameko.exceptions import ContainerBeingKilled
+from nameko.exceptions import ConfigurationError, ContainerBeingKilled
 from nameko.messaging import Consumer
 
 from .. import metrics
@@ -41,6 +44,10 @@ class EventConsumer(Consumer):
         super().__init__(queue=None, requeue_on_error=False, **kwargs)
 
     def setup(self):
+        if not registry.on_broker(self.source, self.event_type):
+            raise ConfigurationError(
+                f"{self.container.service_name}.{self.method_name} cannot consume {self.source}.{self.event_type}: "
+                "that event is registered on_broker=False (kept in its producer's store, never published)")
         config = self.container.config
         self.queue_name = f"{self.container.service_name}.{self.method_name}"
         self.max_attempts = int(config.get("MAX_DELIVERY_ATTEMPTS", 5))

@@ -1,7 +1,8 @@
 """Append-only event store with per-stream optimistic concurrency and a transactional outbox.
 
 Everything a unit of work writes (events, outbox rows, projections, inbox marks) commits in one
-database transaction, or none of it does.
+database transaction, or none of it does. An event registered off the broker
+(``registry.on_broker``) gets no outbox row: it is stored, never published.
 """
 import uuid
 from collections.abc import Callable, Iterable
@@ -79,7 +80,8 @@ class UnitOfWork(AggregateUnitOfWork):
             check_envelope(envelope)  # refused here if a reader would refuse it
             self.store.registry.validate(envelope.source, envelope.event_type,
                                          envelope.schema_version, envelope.data)
-            stored.append(self._insert(envelope, now, if_at=look_in_insert and offset == 1))
+            outboxed = self.store.registry.on_broker(envelope.source, envelope.event_type)
+            stored.append(self._insert(envelope, now, outboxed, if_at=look_in_insert and offset == 1))
         self.appended.extend(stored)
         return stored
 
@@ -90,28 +92,31 @@ class UnitOfWork(AggregateUnitOfWork):
         if current != expected_version:  # behind (lost a race) or ahead (a gap): both refused
             raise _concurrency_error(stream_id, expected_version, current)
 
-    def _insert(self, envelope: Envelope, now, if_at: bool = False) -> Envelope:
-        """``if_at`` (PostgreSQL): the INSERT itself inserts nothing unless the stream's last version
-        is the one before this event's (one round trip instead of a look and an insert)."""
+    def _insert(self, envelope: Envelope, now, outboxed: bool, if_at: bool = False) -> Envelope:
+        """``outboxed``: with its outbox row (the relay publishes it). ``if_at`` (PostgreSQL): the
+        INSERT itself inserts nothing unless the stream's last version is the one before this
+        event's (one round trip instead of a look and an insert)."""
         row = {c: getattr(envelope, c) for c in _EVENT_COLUMNS}
         try:
             if self.connection.dialect.name == "postgresql":
-                # One round trip for the event and its outbox row (a data-modifying CTE).
+                # One round trip for the event and its outbox row (a data-modifying CTE), if it has one.
+                statement = _PG_INSERTS[(outboxed, if_at)]
+                if outboxed:
+                    row["outbox_created_at"] = now
                 if not if_at:
-                    position = self.connection.execute(
-                        _EVENT_WITH_OUTBOX, {**row, "outbox_created_at": now}).scalar_one()
+                    position = self.connection.execute(statement, row).scalar_one()
                 else:
                     position = self.connection.execute(
-                        _EVENT_WITH_OUTBOX_IF_AT, {**row, "outbox_created_at": now,
-                                                   "at_stream_id": envelope.stream_id,
-                                                   "at_version": envelope.stream_version - 1}).scalar()
+                        statement, {**row, "at_stream_id": envelope.stream_id,
+                                    "at_version": envelope.stream_version - 1}).scalar()
                     if position is None:  # behind or ahead: the look the INSERT made, made again to report it
                         self._check_version(envelope.stream_id, envelope.stream_version - 1)
                         raise _concurrency_error(envelope.stream_id, envelope.stream_version - 1, None)
             else:
                 position = self.connection.execute(_INSERT_EVENT, row).inserted_primary_key[0]
-                self.connection.execute(_INSERT_OUTBOX, {"position": position, "event_id": envelope.event_id,
-                                                         "created_at": now})
+                if outboxed:
+                    self.connection.execute(_INSERT_OUTBOX, {"position": position, "event_id": envelope.event_id,
+                                                             "created_at": now})
         except IntegrityError as exc:
             # A lost race aborts the whole unit of work (callers retry it whole), so no savepoint.
             raise _concurrency_error(envelope.stream_id, envelope.stream_version - 1, None) from exc
@@ -129,9 +134,9 @@ class UnitOfWork(AggregateUnitOfWork):
 _EVENT_COLUMNS = [c.name for c in events.columns if c.name != "position"]
 
 
-def _event_with_outbox_statement(if_at: bool = False):
-    """One statement, built once: INSERT the event and, from its RETURNING, its outbox row (PostgreSQL).
-    ``if_at``: the event only if its stream's last version is ``at_version`` (else no row, no outbox row)."""
+def _event_statement(if_at: bool = False):
+    """INSERT the event (PostgreSQL). ``if_at``: only if its stream's last version is ``at_version``
+    (else no row)."""
     if if_at:
         at = (select(func.coalesce(func.max(events.c.stream_version), 0))
               .where(events.c.stream_id == bindparam("at_stream_id", type_=events.c.stream_id.type))
@@ -141,7 +146,13 @@ def _event_with_outbox_statement(if_at: bool = False):
         event = insert(events).from_select(_EVENT_COLUMNS, values)
     else:
         event = insert(events).values({c: bindparam(c, type_=events.c[c].type) for c in _EVENT_COLUMNS})
-    inserted = event.returning(events.c.position, events.c.event_id).cte("e")
+    return event
+
+
+def _event_with_outbox_statement(if_at: bool = False):
+    """One statement: INSERT the event and, from its RETURNING, its outbox row (PostgreSQL).
+    ``if_at`` as in ``_event_statement``: no event, no outbox row."""
+    inserted = _event_statement(if_at).returning(events.c.position, events.c.event_id).cte("e")
     return (insert(outbox)
             .from_select(["position", "event_id", "created_at"],
                          select(inserted.c.position, inserted.c.event_id,
@@ -149,8 +160,10 @@ def _event_with_outbox_statement(if_at: bool = False):
             .returning(outbox.c.position))
 
 
-_EVENT_WITH_OUTBOX = _event_with_outbox_statement()
-_EVENT_WITH_OUTBOX_IF_AT = _event_with_outbox_statement(if_at=True)
+# Built once, by (outboxed, if_at): an off-broker event is its INSERT alone.
+_PG_INSERTS = {(True, False): _event_with_outbox_statement(), (True, True): _event_with_outbox_statement(if_at=True),
+               (False, False): _event_statement().returning(events.c.position),
+               (False, True): _event_statement(if_at=True).returning(events.c.position)}
 _INSERT_EVENT = insert(events)
 # Built once, not per message: constructing and cache-keying a statement cost more than running it.
 _FIRST_TIME = {name: dialect.insert(inbox).values(

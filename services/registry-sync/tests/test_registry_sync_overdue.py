@@ -27,3 +27,7 @@ def test_a_number_failing_past_the_threshold_is_reported_once(
     wait_until(lambda: sync_rows(sync_db, "SELECT state FROM sync_states WHERE backup_number = :n",
                                  n=number)[0][0] == "synced", timeout=20, message="synced once HGRG is back")
     assert len(overdue()) == 1 and hgrg.received_numbers() == [number]
+    # Only the report is published (verification consumes it); SyncRequested, the failed attempts
+    # and BackupSynced stay in registry-sync's store (on_broker=False): no outbox row.
+    assert sync_rows(sync_db, "SELECT e.event_type FROM outbox o JOIN events e ON e.position = o.position") == [
+        ("BackupSyncOverdue",)]

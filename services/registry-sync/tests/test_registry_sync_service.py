@@ -3,6 +3,7 @@
 Real PostgreSQL, RabbitMQ and HGRG stand-in; the events come from a real event store with source
 ``backups`` through its outbox relay, as the backups service sends them.
 """
+import json
 import statistics
 import uuid
 from datetime import datetime
@@ -15,7 +16,7 @@ from kombu import Connection, Producer
 from sqlalchemy import create_engine, inspect
 
 from hgrip_kernel.errors import NotFound
-from hgrip_kernel.messaging.topology import DEAD_LETTER_QUEUE, events_exchange
+from hgrip_kernel.messaging.topology import DEAD_LETTER_QUEUE, events_exchange, unroutable_queue
 from hgrip_kernel.outbox_relay import outbox_messages
 from hgrip_registry_sync.adapters.tables import metadata
 from hgrip_registry_sync.entrypoints.service import RegistrySyncService
@@ -55,7 +56,7 @@ def test_health_over_rpc_under_the_dashed_name(sync_db, sync_config, start_servi
 
 def test_every_submitted_number_reaches_hgrg_once_within_a_second(
         sync_db, sync_config, start_service, backups, backup_payload, hgrg, sync_rows, rpc_proxy,
-        wait_until):
+        wait_until, amqp_uri):
     start_service(RegistrySyncService, sync_config(sync_db))
     payloads = [backup_payload() for _ in range(12)]
     numbers = [p["backup_number"] for p in payloads]
@@ -91,6 +92,15 @@ def test_every_submitted_number_reaches_hgrg_once_within_a_second(
         by_stream.setdefault(stream_id, []).append((event_type, correlation_id))
     assert by_stream == {f"sync-{n}": [("SyncRequested", f"req-submit-{i}"), ("BackupSynced", f"req-submit-{i}")]
                          for i, n in enumerate(numbers)}
+    # A record kept in registry-sync's store only (on_broker=False): no outbox row, so nothing goes
+    # to the broker, where no queue is bound for it (it would sit in hgrip.unroutable).
+    assert sync_rows(sync_db, "SELECT count(*) FROM outbox")[0][0] == 0
+    with Connection(amqp_uri) as connection:
+        unroutable = unroutable_queue(connection.default_channel)
+        sources = []
+        while (message := unroutable.get(no_ack=True)) is not None:
+            sources.append(json.loads(message.body)["source"])
+    assert "registry-sync" not in sources
 
     # Publish (outbox relay confirmed) → HGRG receipt: the contract says well under a second.
     delays = [datetime.fromisoformat(received[n]["received_at"].replace("Z", "+00:00")).timestamp()
