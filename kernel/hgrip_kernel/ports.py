@@ -6,7 +6,7 @@ unit of work, and the request (the ids its events carry, and its log). Written o
 implement ``EventStore``; the nameko ``RequestContext`` gives a ``Request``; unit tests pass
 ``hgrip_kernel.testing.fakes.FakeRequest``.
 """
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar
 
@@ -42,6 +42,10 @@ class UnitOfWork(Protocol):
 
     def first_time(self, consumer: str, event_id: str) -> bool:
         """Mark the event as applied by ``consumer`` (committed with the work); False if it was before."""
+        ...
+
+    def first_times(self, consumer: str, event_ids: Sequence[str]) -> set[str]:
+        """``first_time`` for a batch of events at once: the ids not applied before."""
         ...
 
 

@@ -88,6 +88,19 @@ def test_inbox_records_each_event_once_per_consumer(store):
     assert count(store, inbox) == 2
 
 
+def test_inbox_records_a_batch_in_one_go_and_answers_the_new_ones(store):
+    with store.unit_of_work() as uow:
+        assert uow.first_time("c1", "e-1") is True
+    with store.unit_of_work() as uow:
+        assert uow.first_times("c1", ["e-1", "e-2", "e-3", "e-2"]) == {"e-2", "e-3"}
+        assert uow.first_times("c1", ["e-2", "e-4"]) == {"e-4"}
+        assert uow.first_times("c1", []) == set()
+    with store.unit_of_work() as uow:
+        assert uow.first_times("c1", ["e-1", "e-2", "e-3", "e-4"]) == set()
+        assert uow.first_times("c2", ["e-1"]) == {"e-1"}
+    assert count(store, inbox) == 5
+
+
 def test_registered_payload_schemas_are_enforced_on_write(store):
     registry = EventRegistry()
 

@@ -26,8 +26,13 @@ class EventStoreProvider(DependencyProvider):
         gather = float(config.get("RELAY_GATHER_MS", self.gather * 1000)) / 1000
         self.loop = RelayLoop(self.relay, self._wake, self.poll_interval, gather)
         self._thread = None
-        # A commit wakes the relay at once: publish latency is not bound to the poll interval.
-        self.store.add_commit_listener(lambda _envelopes: self._wake.set())
+        # A commit wakes the relay at once: publish latency is not bound to the poll interval. Not
+        # one that wrote only events kept off the broker: no outbox row, nothing to claim.
+        self.store.add_commit_listener(self._wake_for)
+
+    def _wake_for(self, envelopes):
+        if any(self.store.registry.on_broker(e.source, e.event_type) for e in envelopes):
+            self._wake.set()
 
     def start(self):
         if self.container.config.get("RELAY_ENABLED", True):

@@ -5,7 +5,7 @@ database transaction, or none of it does. An event registered off the broker
 (``registry.on_broker``) gets no outbox row: it is stored, never published.
 """
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Integer, bindparam, cast, func, insert, select
@@ -130,6 +130,15 @@ class UnitOfWork(AggregateUnitOfWork):
         values = {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()}
         return self.connection.execute(_FIRST_TIME[self.connection.dialect.name], values).rowcount == 1
 
+    def first_times(self, consumer: str, event_ids: Sequence[str]) -> set[str]:
+        """``first_time`` for a batch, in one statement (an INSERT of every row, RETURNING the new)."""
+        now = utcnow()
+        rows = [{"consumer": consumer, "event_id": event_id, "processed_at": now}
+                for event_id in dict.fromkeys(event_ids)]
+        if not rows:
+            return set()
+        return set(self.connection.execute(_FIRST_TIMES[self.connection.dialect.name], rows).scalars())
+
 
 _EVENT_COLUMNS = [c.name for c in events.columns if c.name != "position"]
 
@@ -169,6 +178,8 @@ _INSERT_EVENT = insert(events)
 _FIRST_TIME = {name: dialect.insert(inbox).values(
     {c: bindparam(c, type_=inbox.c[c].type) for c in ("consumer", "event_id", "processed_at")}).on_conflict_do_nothing()
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_FIRST_TIMES = {name: statement.returning(inbox.c.event_id)
+                for name, statement in _FIRST_TIME.items()}
 _INSERT_OUTBOX = insert(outbox)
 
 

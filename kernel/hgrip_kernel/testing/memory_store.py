@@ -61,6 +61,9 @@ class InMemoryUnitOfWork(AggregateUnitOfWork):
         self.marked.add(key)
         return True
 
+    def first_times(self, consumer: str, event_ids) -> set[str]:
+        return {event_id for event_id in dict.fromkeys(event_ids) if self.first_time(consumer, event_id)}
+
 
 class InMemoryEventStore:
     def __init__(self, source: str, registry=default_registry):
