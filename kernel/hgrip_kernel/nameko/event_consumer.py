@@ -8,9 +8,18 @@ a failure because the database is unreachable is retried without counting as an 
 
 An event registered off the broker (``registry.on_broker``) is never published, so a consumer of one
 is refused when its service starts instead of waiting forever.
+
+``@event_consumer(source, event_type, batch=True)``: the method takes a list of envelopes, every
+delivery waiting when it starts (up to the prefetch), so a busy consumer needs one worker and one
+transaction per batch instead of per event. One batch is in flight at a time; the next gathers while it
+runs, so a quiet consumer still handles each event at once, alone. All or nothing: on success every
+message is acked; if the method raises, each message is tried again alone (a one-element list) and
+takes the usual way of a failure, so one bad event cannot hold back the others.
 """
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
 from kombu import Connection
 from nameko.amqp.publish import Publisher
@@ -19,7 +28,7 @@ from nameko.messaging import Consumer
 
 from .. import metrics
 from ..contracts import registry
-from ..envelope import load_envelope
+from ..envelope import Envelope, load_envelope
 from ..errors import DomainError
 from ..logging import get_logger
 from ..messaging.topology import (
@@ -37,10 +46,22 @@ from ..store import database_unreachable
 log = get_logger("hgrip.consumer")
 
 
+@dataclass(frozen=True)
+class _Delivery:
+    """A checked message waiting for a batch worker."""
+    message: Any
+    body: Any
+    envelope: Envelope
+    context_data: dict
+
+
 class EventConsumer(Consumer):
-    def __init__(self, source: str, event_type: str, **kwargs):
+    def __init__(self, source: str, event_type: str, batch: bool = False, **kwargs):
         self.source = source
         self.event_type = event_type
+        self.batch = batch
+        self._waiting: list[_Delivery] = []
+        self._in_flight = False
         super().__init__(queue=None, requeue_on_error=False, **kwargs)
 
     def setup(self):
@@ -75,12 +96,52 @@ class EventConsumer(Consumer):
         context_data = self.unpack_message_headers(message)
         context_data.setdefault("correlation_id", envelope.correlation_id)
         context_data["causation_id"] = envelope.event_id
-        handle_result = partial(self.handle_result, message, body)
+        delivery = _Delivery(message, body, envelope, context_data)
+        if self.batch:
+            self._waiting.append(delivery)
+            self._dispatch()
+        else:
+            self._spawn_alone(delivery)
+
+    def _spawn_alone(self, delivery: _Delivery) -> None:
+        args = ([delivery.envelope],) if self.batch else (delivery.envelope,)
         try:
-            self.container.spawn_worker(self, (envelope,), {}, context_data=context_data,
-                                        handle_result=handle_result)
+            self.container.spawn_worker(self, args, {}, context_data=delivery.context_data,
+                                        handle_result=partial(self.handle_result, delivery.message, delivery.body))
         except ContainerBeingKilled:
-            self.queue_consumer.requeue_message(message)
+            self.queue_consumer.requeue_message(delivery.message)
+
+    def _dispatch(self) -> None:
+        """A worker for every delivery waiting, unless a batch is in flight (then they wait for it)."""
+        if self._in_flight or not self._waiting:
+            return
+        batch, self._waiting = self._waiting, []
+        self._in_flight = True
+        try:
+            self.container.spawn_worker(self, ([d.envelope for d in batch],), {},
+                                        context_data=batch[0].context_data,
+                                        handle_result=partial(self.handle_batch_result, batch))
+        except ContainerBeingKilled:
+            self._in_flight = False
+            for delivery in batch:
+                self.queue_consumer.requeue_message(delivery.message)
+
+    def handle_batch_result(self, batch: list[_Delivery], worker_ctx, result=None, exc_info=None):
+        if exc_info is None:
+            for delivery in batch:
+                self.queue_consumer.ack_message(delivery.message)
+                metrics.event_taken(self.container.service_name, self.method_name, metrics.CONSUMED)
+        elif len(batch) == 1:
+            self.handle_result(batch[0].message, batch[0].body, worker_ctx, result, exc_info)
+        else:
+            # Nothing of the batch was committed: each is tried again alone, its failure its own.
+            log.warning("event_batch_failed", queue=self.queue_name, size=len(batch), error=repr(exc_info[1]))
+            for delivery in batch:
+                self._spawn_alone(delivery)
+        # Spawned before this worker ends, so a stopping container waits for the next batch too.
+        self._in_flight = False
+        self._dispatch()
+        return result, exc_info
 
     def handle_result(self, message, body, worker_ctx, result=None, exc_info=None):
         if exc_info is None:
