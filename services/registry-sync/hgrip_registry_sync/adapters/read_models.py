@@ -16,7 +16,7 @@ from ..app.queues import row_change
 from ..domain import OPEN_STATES
 from .tables import QUEUE_TABLES, owner_changes, sync_states
 
-__all__ = ["SqlPushRows", "apply", "claim_due", "exists", "get", "owner_changes", "owner_changes_of",
+__all__ = ["SqlPushRows", "apply", "claim_due", "exists", "get", "known", "owner_changes", "owner_changes_of",
            "rows_of", "sql_ports", "sql_pusher", "summary", "sync_states"]
 
 
@@ -28,6 +28,14 @@ def _key(table: Table) -> Column:
 def exists(connection: Any, backup_number: str) -> bool:
     query = select(sync_states.c.backup_number).where(sync_states.c.backup_number == backup_number)
     return connection.execute(query).first() is not None
+
+
+def known(connection: Any, backup_numbers: Sequence[str]) -> set[str]:
+    """Which of these backup numbers have a row: one SELECT … IN."""
+    if not backup_numbers:
+        return set()
+    query = select(sync_states.c.backup_number).where(sync_states.c.backup_number.in_(list(backup_numbers)))
+    return set(connection.execute(query).scalars())
 
 
 def get(connection: Any, key: str, for_update: bool = False, table: Table = sync_states) -> Mapping | None:
@@ -150,8 +158,8 @@ class SqlPushRows:
     def apply(self, uow: UnitOfWork, changes: Sequence[RowChange]) -> None:
         _apply_all(uow.connection, changes)
 
-    def number_known(self, uow: UnitOfWork, backup_number: str) -> bool:
-        return exists(uow.connection, backup_number)
+    def numbers_known(self, uow: UnitOfWork, backup_numbers: Sequence[str]) -> set[str]:
+        return known(uow.connection, backup_numbers)
 
     def sync_state(self, backup_number: str) -> Mapping[str, Any] | None:
         with self.store.engine.connect() as connection:

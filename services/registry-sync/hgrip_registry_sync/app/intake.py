@@ -1,15 +1,16 @@
-"""What enters the push queues: a submitted backup number (``backups.BackupSubmitted``) and a change
-of a numbered backup's owner (``backups.BackupDelegated`` / ``backups.BackupClaimed``), each recorded
-once (inbox and key) with its pending row, in one unit of work; the row is handed to this process's
-pusher (born leased to it) once committed.
+"""What enters the push queues: submitted backup numbers (``backups.BackupSubmitted``, a prefetched
+batch of them in one unit of work) and a change of a numbered backup's owner (``backups.BackupDelegated``
+/ ``backups.BackupClaimed``, one per unit of work), each recorded once (inbox and key) with its pending
+row; the rows are handed to this process's pusher (born leased to it) once committed.
 """
+from collections.abc import Sequence
 from dataclasses import replace
 
 from hgrip_kernel.envelope import Envelope
 from hgrip_kernel.ports import Request
 
 from ..domain import OwnerChange, PushState, SyncState, owner_change_body
-from .ports import DueRow, Handover, Ports
+from .ports import DueRow, Handover, Ports, RowChange
 from .writing import saved
 
 INBOX_CONSUMER = "registry-sync.on_backup_submitted"
@@ -17,36 +18,63 @@ OWNER_INBOX = {"BackupDelegated": "registry-sync.on_backup_delegated",
                "BackupClaimed": "registry-sync.on_backup_claimed"}
 
 
+# A submitted backup as the consumer checked it: (the event, its backup number, its backup id).
+Submitted = tuple[Envelope, str, str]
+
+
+def request_syncs(ports: Ports, request: Request, items: Sequence[Submitted],
+                  pusher: Handover | None = None) -> list[Submitted]:
+    """Pending syncs of a batch of submitted backup numbers (``items``: checked from each
+    ``envelope.data``, in delivery order), in ONE unit of work; the items whose number was requested,
+    in order (not an event seen before, nor a number already known or taken earlier in the batch).
+    Each sync's event and row carry its own submit's correlation id (the log lines too) and its event's
+    id as causation. With ``pusher``, the rows are born leased to it and handed over once committed."""
+    if not items:
+        return []
+    log, now = request.log, ports.clock()
+    requested: list[Submitted] = []
+    changes: list[RowChange] = []
+    # Each sync's events take their ids from their own event (``saved(..., cause=)``).
+    with ports.store.unit_of_work(correlation_id=request.correlation_id) as uow:
+        fresh = set(uow.first_times(INBOX_CONSUMER, [envelope.event_id for envelope, _, _ in items]))
+        # Idempotent by number too: another event naming a number already known adds nothing.
+        # (Two such events at once: the loser's append fails on UNIQUE(stream, version), its unit
+        # of work rolls back whole, and its messages are retried alone, landing here.)
+        numbers = list(dict.fromkeys(number for envelope, number, _ in items if envelope.event_id in fresh))
+        taken = set(ports.rows.numbers_known(uow, numbers)) if numbers else set()
+        for item in items:
+            envelope, number, backup_id = item
+            if envelope.event_id not in fresh:   # applied before (or twice in this batch)
+                log.info("backup_submitted_duplicate", backup_number=number, correlation_id=envelope.correlation_id)
+                continue
+            fresh.discard(envelope.event_id)
+            if number in taken:
+                log.info("sync_already_requested", backup_number=number, correlation_id=envelope.correlation_id)
+                continue
+            taken.add(number)
+            [_], [change] = saved(uow, SyncState.request(number, backup_id, envelope.data, envelope.event_id, now),
+                                  cause=envelope)
+            changes.append(_leased(ports, change, pusher))
+            requested.append(item)
+        if changes:
+            ports.rows.apply(uow, changes)
+    _hand_over(pusher, changes)
+    return requested
+
+
 def request_sync(ports: Ports, request: Request, envelope: Envelope, backup_number: str, backup_id: str,
                  pusher: Handover | None = None) -> bool:
-    """A pending sync of a submitted backup number (``backup_number``, ``backup_id``: checked from
-    ``envelope.data``); False when this event or this number was seen before. With ``pusher``, the
-    row is born leased to it and handed over once committed."""
-    log, now = request.log, ports.clock()
-    # The correlation id is the submit request's: it rides on the sync's events and row, and
-    # every push attempt logs under it.
-    with ports.store.unit_of_work(actor=envelope.actor, correlation_id=request.correlation_id,
-                                  causation_id=envelope.event_id) as uow:
-        if not uow.first_time(INBOX_CONSUMER, envelope.event_id):
-            log.info("backup_submitted_duplicate", backup_number=backup_number)
-            return False
-        # Idempotent by number too: another event naming a number already known adds nothing.
-        # (Two such events at once: the loser's append fails on UNIQUE(stream, version), its
-        # unit of work rolls back whole, and its retry lands here.)
-        if ports.rows.number_known(uow, backup_number):
-            log.info("sync_already_requested", backup_number=backup_number)
-            return False
-        row = _save_new(ports, uow, SyncState.request(backup_number, backup_id, envelope.data,
-                                                       envelope.event_id, now), pusher)
-    if pusher is not None:
-        pusher.hand_over(row)
-    return True
+    """``request_syncs`` of one event under the request's correlation id; False when this event or
+    this number was seen before."""
+    if request.correlation_id:   # (a consumer's request carries its event's: the same id)
+        envelope = replace(envelope, correlation_id=request.correlation_id)
+    return bool(request_syncs(ports, request, [(envelope, backup_number, backup_id)], pusher))
 
 
 def request_owner_change(ports: Ports, request: Request, envelope: Envelope,
                          pusher: Handover | None = None) -> dict | None:
     """A pending owner change, keyed by the event id; the body to push, or None when there is nothing
-    new to push (no number yet, or this event was seen before). ``pusher`` as for ``request_sync``."""
+    new to push (no number yet, or this event was seen before). ``pusher`` as for ``request_syncs``."""
     log, now = request.log, ports.clock()
     body = owner_change_body(envelope.event_type, envelope.event_id, envelope.data)
     if body is None:   # an unsubmitted backup: HGRG knows only numbered ones
@@ -60,16 +88,32 @@ def request_owner_change(ports: Ports, request: Request, envelope: Envelope,
             return None
         # A concurrent redelivery loses on UNIQUE(stream, version) or on the inbox key, rolls
         # back whole, and its retry lands above.
-        row = _save_new(ports, uow, OwnerChange.request(body, now), pusher)
-    if pusher is not None:
-        pusher.hand_over(row)
+        change = _save_new(ports, uow, OwnerChange.request(body, now), pusher)
+    _hand_over(pusher, [change])
     return body
 
 
-def _save_new(ports: Ports, uow, push: PushState, pusher: Handover | None) -> DueRow:
-    """The request's event and its pending row — leased to ``pusher`` if given — as the row to push."""
-    [stored], [change] = saved(uow, push)
-    if pusher is not None:   # hidden from every other pusher until this one has had its go
-        change = replace(change, values={**change.values, "next_attempt_at": ports.clock() + pusher.lease})
+def _save_new(ports: Ports, uow, push: PushState, pusher: Handover | None) -> RowChange:
+    """The request's event and its pending row, leased to ``pusher`` if given."""
+    [_], [change] = saved(uow, push)
+    change = _leased(ports, change, pusher)
     ports.rows.apply(uow, [change])
+    return change
+
+
+def _leased(ports: Ports, change: RowChange, pusher: Handover | None) -> RowChange:
+    """A new row, hidden from every other pusher until ``pusher`` (if any) has had its go."""
+    if pusher is None:
+        return change
+    return replace(change, values={**change.values, "next_attempt_at": ports.clock() + pusher.lease})
+
+
+def _due_row(change: RowChange) -> DueRow:
     return DueRow(change.queue, change.key, change.values["payload"], change.values["correlation_id"], 0)
+
+
+def _hand_over(pusher: Handover | None, changes: Sequence[RowChange]) -> None:
+    """After the commit: the new rows to this process's pusher."""
+    if pusher is not None:
+        for change in changes:
+            pusher.hand_over(_due_row(change))

@@ -89,8 +89,8 @@ class PushRows(Protocol):
     def apply(self, uow: UnitOfWork, changes: Sequence[RowChange]) -> None:
         """Insert or update rows as ``changes`` say (alike changes in one statement)."""
 
-    def number_known(self, uow: UnitOfWork, backup_number: str) -> bool:
-        """Whether a sync of this backup number was already requested."""
+    def numbers_known(self, uow: UnitOfWork, backup_numbers: Sequence[str]) -> set[str]:
+        """Which of these backup numbers a sync was already requested of (one statement)."""
 
     def sync_state(self, backup_number: str) -> Mapping[str, Any] | None:
         """The ``sync_states`` row of a backup number, if any."""

@@ -1,7 +1,8 @@
 """The registry-sync nameko service: every submitted backup number, and every change of a numbered
 backup's owner, reaches HGRG, once.
 
-``on_backup_submitted`` records a pending sync state, ``on_backup_delegated`` and
+``on_backup_submitted`` records a pending sync state per new number (a prefetched batch of events in
+one unit of work), ``on_backup_delegated`` and
 ``on_backup_claimed`` a pending owner change (``app/intake.py``); each row is born leased to this
 process's pusher and handed over to it (``pusher_provider.py``), which pushes at once and retries
 with backoff for as long as HGRG is away.
@@ -54,11 +55,14 @@ class RegistrySyncService:
         """The operator's console: pending and failing counts, oldest pending age, last success."""
         return status.summary(self._ports())
 
-    @event_consumer("backups", "BackupSubmitted")
-    def on_backup_submitted(self, envelope):
-        backup_number, backup_id = check_backup_submitted(envelope.data)
-        if intake.request_sync(self._ports(), self.ctx, envelope, backup_number, backup_id, self.pusher):
-            self.ctx.log.info("sync_requested", backup_number=backup_number, backup_id=backup_id)
+    @event_consumer("backups", "BackupSubmitted", batch=True)
+    def on_backup_submitted(self, envelopes):
+        """Every delivery waiting, in one unit of work (the kernel's batch: if this raises — an
+        invalid event, a lost race — each event is tried again alone and fails on its own)."""
+        items = [(envelope, *check_backup_submitted(envelope.data)) for envelope in envelopes]
+        for envelope, backup_number, backup_id in intake.request_syncs(self._ports(), self.ctx, items, self.pusher):
+            self.ctx.log.info("sync_requested", backup_number=backup_number, backup_id=backup_id,
+                              correlation_id=envelope.correlation_id)
 
     @event_consumer("backups", "BackupDelegated")
     def on_backup_delegated(self, envelope):

@@ -26,6 +26,8 @@ class FakePushRows:
 
     def __init__(self):
         self.tables: dict[str, dict[str, dict]] = {"number": {}, "owner_change": {}}
+        self.known_asked: list[list[str]] = []   # every numbers_known look, its numbers
+        self.applied: list[int] = []             # every apply, its number of changes
 
     def claim_due(self, queues, now, lease_until, limit):
         claimed = []
@@ -42,14 +44,16 @@ class FakePushRows:
         return {key: dict(self.tables[queue][key]) for key in keys}
 
     def apply(self, uow, changes):
+        self.applied.append(len(changes))
         for change in changes:
             if change.new:
                 self.tables[change.queue][change.key] = {"last_error": None, "synced_at": None, **change.values}
             else:
                 self.tables[change.queue][change.key].update(change.values)
 
-    def number_known(self, uow, backup_number):
-        return backup_number in self.tables["number"]
+    def numbers_known(self, uow, backup_numbers):
+        self.known_asked.append(list(backup_numbers))
+        return {number for number in backup_numbers if number in self.tables["number"]}
 
     def sync_state(self, backup_number):
         return self.tables["number"].get(backup_number)
