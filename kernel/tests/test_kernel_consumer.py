@@ -2,15 +2,13 @@
 
 import pytest
 from nameko.rpc import RpcProxy, rpc
-from sqlalchemy import func, select
 
 from hgrip_kernel.dead_letters import list_dead_letters, replay
 from hgrip_kernel.events import DomainEvent
 from hgrip_kernel.messaging.topology import events_exchange
 from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consumer
 from hgrip_kernel.outbox_relay import outbox_messages
-from hgrip_kernel.store.tables import inbox
-from hgrip_kernel.testing.fixtures import wait_until
+from hgrip_kernel.testing.fixtures import inbox_rows, wait_until
 
 FAILURES = {"left": 0}
 SEEN = []
@@ -61,15 +59,6 @@ def services(make_database, service_config, start_service):
     return producer_db, consumer_db
 
 
-def applied(db_url):
-    from hgrip_kernel.store import create_engine
-    engine = create_engine(db_url)
-    with engine.connect() as connection:
-        n = connection.execute(select(func.count()).select_from(inbox)).scalar_one()
-    engine.dispose()
-    return n
-
-
 def test_event_reaches_consumer_once_with_correlation_and_causation(services, rpc_proxy):
     _, consumer_db = services
     with rpc_proxy() as cluster:
@@ -77,7 +66,7 @@ def test_event_reaches_consumer_once_with_correlation_and_causation(services, rp
     wait_until(lambda: SEEN, message="event consumed")
     stream, seen_correlation, causation = SEEN[0]
     assert stream == "s1" and seen_correlation == correlation and causation
-    assert applied(consumer_db) == 1
+    assert inbox_rows(consumer_db) == 1
 
 
 def test_duplicate_delivery_is_applied_once(services, rpc_proxy, amqp_uri):
@@ -101,7 +90,7 @@ def test_duplicate_delivery_is_applied_once(services, rpc_proxy, amqp_uri):
             content_encoding="utf-8")
     import eventlet
     eventlet.sleep(0.5)
-    assert len(SEEN) == 1 and applied(consumer_db) == 1
+    assert len(SEEN) == 1 and inbox_rows(consumer_db) == 1
 
 
 def test_failures_are_retried_then_succeed(services, rpc_proxy):
@@ -126,7 +115,7 @@ def test_failing_every_attempt_dead_letters_then_replay_applies_it(services, rpc
     replayed = replay(amqp_uri, letter.message_id)
     assert [r.message_id for r in replayed] == [letter.message_id]
     wait_until(lambda: SEEN, message="replayed event consumed")
-    assert list_dead_letters(amqp_uri) == [] and applied(consumer_db) == 1
+    assert list_dead_letters(amqp_uri) == [] and inbox_rows(consumer_db) == 1
 
 
 def test_invalid_envelope_goes_straight_to_dead_letters(services, amqp_uri):

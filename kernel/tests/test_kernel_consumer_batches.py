@@ -4,13 +4,11 @@ way (retries, then a dead letter) while the rest of its batch is applied."""
 import eventlet
 import pytest
 from nameko.rpc import rpc
-from sqlalchemy import func, select
 
 from hgrip_kernel.dead_letters import list_dead_letters
 from hgrip_kernel.events import DomainEvent
 from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consumer
-from hgrip_kernel.store.tables import inbox
-from hgrip_kernel.testing.fixtures import wait_until
+from hgrip_kernel.testing.fixtures import inbox_rows, wait_until
 
 CONSUMER = "batches.on_made"
 BATCHES: list[list[int]] = []   # the n of each call's envelopes
@@ -58,15 +56,6 @@ def burst(make_database, service_config, start_service):
     start_service(BatchesService, service_config("batches", consumer_db, MAX_DELIVERY_ATTEMPTS=2,
                                                  RETRY_DELAY_MS=100))
     return consumer_db
-
-
-def inbox_rows(db_url) -> int:
-    from hgrip_kernel.store import create_engine
-    engine = create_engine(db_url)
-    with engine.connect() as connection:
-        n = connection.execute(select(func.count()).select_from(inbox)).scalar_one()
-    engine.dispose()
-    return n
 
 
 def test_a_burst_is_taken_in_batches_and_each_event_applied_once(burst, rpc_proxy):

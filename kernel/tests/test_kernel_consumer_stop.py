@@ -10,13 +10,10 @@ import eventlet.event
 import pytest
 from kombu import Connection
 from nameko.rpc import rpc
-from sqlalchemy import func, select
 
 from hgrip_kernel.events import DomainEvent
 from hgrip_kernel.nameko import EventStoreProvider, RequestContext, event_consumer
-from hgrip_kernel.store import create_engine
-from hgrip_kernel.store.tables import inbox
-from hgrip_kernel.testing.fixtures import wait_until
+from hgrip_kernel.testing.fixtures import inbox_rows, wait_until
 
 QUEUE = "stopping-consumer.on_made"   # <service>.<method>
 STATE = {"inside": None, "go_on": None, "applied": 0}
@@ -60,14 +57,6 @@ def stopping(make_database, service_config, start_service):
     return consumer, consumer_db
 
 
-def committed(db_url) -> int:
-    engine = create_engine(db_url)
-    with engine.connect() as connection:
-        n = connection.execute(select(func.count()).select_from(inbox)).scalar_one()
-    engine.dispose()
-    return n
-
-
 def waiting(amqp_uri) -> int:
     """Messages ready in the consumer's queue (an unacked one is ready again once its channel closed)."""
     with Connection(amqp_uri) as connection:
@@ -83,10 +72,10 @@ def test_stop_mid_transaction_commits_then_acks(stopping, rpc_proxy, amqp_uri):
     stopper = eventlet.spawn(container.stop)
     eventlet.sleep(0.5)
     assert not stopper.dead, "stop() must wait for the worker in flight"
-    assert committed(consumer_db) == 0
+    assert inbox_rows(consumer_db) == 0
     STATE["go_on"].send()
     stopper.wait()
-    assert committed(consumer_db) == 1 and STATE["applied"] == 1
+    assert inbox_rows(consumer_db) == 1 and STATE["applied"] == 1
     assert waiting(amqp_uri) == 0   # acked before the connection closed: not delivered again
 
 
@@ -97,11 +86,11 @@ def test_kill_mid_transaction_rolls_back_and_leaves_the_message(stopping, rpc_pr
         cluster["stopping-producer"].make("s2")
     STATE["inside"].wait()
     container.kill()   # the grace period ran out
-    assert committed(consumer_db) == 0 and STATE["applied"] == 0
+    assert inbox_rows(consumer_db) == 0 and STATE["applied"] == 0
     wait_until(lambda: waiting(amqp_uri) == 1, timeout=10, message="the unacked message back in its queue")
     STATE["go_on"] = None   # the next instance is not interrupted
     consumer()
     wait_until(lambda: STATE["applied"] == 1, timeout=10, message="redelivered and applied")
     eventlet.sleep(0.3)
-    assert committed(consumer_db) == 1 and STATE["applied"] == 1
+    assert inbox_rows(consumer_db) == 1 and STATE["applied"] == 1
     assert waiting(amqp_uri) == 0

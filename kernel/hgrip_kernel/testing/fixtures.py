@@ -197,6 +197,20 @@ def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, message
         eventlet.sleep(interval)
 
 
+def inbox_rows(database_url: str) -> int:
+    """How many events a service's database records as applied (its inbox), counted afresh."""
+    from sqlalchemy import func, select
+
+    from ..store import create_engine
+    from ..store.tables import inbox
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(inbox)).scalar_one()
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(name="wait_until")
 def wait_until_fixture():
     return wait_until
