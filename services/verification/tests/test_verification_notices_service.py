@@ -153,23 +153,37 @@ def test_smtp_away_is_retried_and_then_mailed_once(notices):
     assert "尚无备份号" in body(mail)
 
 
-def test_the_retired_consumers_queue_is_deleted_at_start(make_database, service_config, start_service, amqp_uri):
+def test_the_retired_consumers_queue_is_deleted_at_start_and_again_later(make_database, service_config,
+                                                                        start_service, amqp_uri):
     """Before: verification.on_backup_submitted kept a copy of every BackupSubmitted. A queue left by
-    the older code (with a message in it) is gone once the service has started, its retry queue too."""
+    the older code (with a message in it) is gone once the service has started, its retry queue too;
+    declared again (an instance of the older code during a rolling upgrade), it goes at the next pass."""
     from hgrip_kernel.messaging.topology import consumer_queue, declare_topology, retry_queue
     from hgrip_verification.entrypoints.service import VerificationService
 
     old = "verification.on_backup_submitted"
-    with Connection(amqp_uri) as connection:
-        channel = connection.default_channel
-        declare_topology(channel)
-        consumer_queue(old, "backups.BackupSubmitted")(channel).declare()
-        retry_queue(old, 1000)(channel).declare()
-    publish(amqp_uri, envelope("backups", "BackupSubmitted", {"backup_id": str(uuid.uuid4())}, 5))
-    start_service(VerificationService, service_config("verification", make_database("verification")))
-    with Connection(amqp_uri) as connection:
-        for name in (old, f"{old}.retry"):
-            channel = connection.channel()
-            with pytest.raises(Exception) as gone:
-                channel.queue_declare(name, passive=True)
-            assert getattr(gone.value, "code", None) == 404, gone.value
+
+    def declare_the_old_queues():
+        with Connection(amqp_uri) as connection:
+            channel = connection.default_channel
+            declare_topology(channel)
+            consumer_queue(old, "backups.BackupSubmitted")(channel).declare()
+            retry_queue(old, 1000)(channel).declare()
+        publish(amqp_uri, envelope("backups", "BackupSubmitted", {"backup_id": str(uuid.uuid4())}, 5))
+
+    def gone(name) -> bool:
+        with Connection(amqp_uri) as connection:
+            try:
+                connection.channel().queue_declare(name, passive=True)
+            except Exception as exc:
+                assert getattr(exc, "code", None) == 404, exc
+                return True
+            return False
+
+    declare_the_old_queues()
+    start_service(VerificationService, service_config("verification", make_database("verification"),
+                                                      RETIRED_QUEUES_INTERVAL=0.5))
+    assert gone(old) and gone(f"{old}.retry")
+    declare_the_old_queues()
+    assert not gone(old)
+    wait_until(lambda: gone(old) and gone(f"{old}.retry"), timeout=10, message="deleted again")
