@@ -2,13 +2,17 @@
 
 Listing takes every message without acknowledging it and then closes the channel, which returns
 them all to the queue untouched. Replaying re-publishes a message to the queue it failed in, with
-its attempt count reset, and acknowledges the dead letter only after the broker confirmed that.
+its attempt count reset, and acknowledges the dead letter only after the broker confirmed that. A
+dead letter whose queue no longer exists (a consumer retired since) is left where it is, with a
+warning: the default exchange would drop it silently, and the broker would still confirm.
 """
 import json
 from dataclasses import dataclass
 
+from amqp.exceptions import NotFound
 from kombu import Connection, Producer
 
+from .logging import get_logger
 from .masking import mask_text, mask_value
 from .messaging.topology import (
     ATTEMPTS_HEADER,
@@ -87,6 +91,19 @@ def get_dead_letter(amqp_uri: str, message_id: str) -> tuple[DeadLetter, dict] |
             channel.close()
 
 
+log = get_logger("hgrip.dead_letters")
+
+
+def _queue_exists(connection, name: str) -> bool:
+    channel = connection.channel()   # a 404 closes the channel it happens on: never the draining one
+    try:
+        channel.queue_declare(name, passive=True)
+    except NotFound:
+        return False
+    channel.close()
+    return True
+
+
 def replay(amqp_uri: str, message_id: str | None = None) -> list[DeadLetter]:
     """Replay one message (by id) or, with None, all of them. Returns what was replayed."""
     replayed = []
@@ -99,6 +116,9 @@ def replay(amqp_uri: str, message_id: str | None = None) -> list[DeadLetter]:
                     continue
                 info = _describe(message)
                 if not info.queue:
+                    continue
+                if not _queue_exists(connection, info.queue):   # left unacked: back in place at close
+                    log.warning("dead_letter_queue_gone", message_id=info.message_id, queue=info.queue)
                     continue
                 headers = {k: v for k, v in (message.headers or {}).items()
                            if k not in (ATTEMPTS_HEADER, ERROR_HEADER, FAILED_AT_HEADER, "x-death")}
