@@ -16,18 +16,13 @@ from ..app.queues import row_change
 from ..domain import OPEN_STATES
 from .tables import QUEUE_TABLES, owner_changes, sync_states
 
-__all__ = ["SqlPushRows", "apply", "claim_due", "exists", "get", "known", "owner_changes", "owner_changes_of",
+__all__ = ["SqlPushRows", "apply", "claim_due", "get", "known", "owner_changes", "owner_changes_of",
            "rows_of", "sql_ports", "sql_pusher", "summary", "sync_states"]
 
 
 def _key(table: Table) -> Column:
     [column] = table.primary_key.columns
     return column
-
-
-def exists(connection: Any, backup_number: str) -> bool:
-    query = select(sync_states.c.backup_number).where(sync_states.c.backup_number == backup_number)
-    return connection.execute(query).first() is not None
 
 
 def known(connection: Any, backup_numbers: Sequence[str]) -> set[str]:
