@@ -8,15 +8,18 @@ serialised anyway. A submit that rolls back takes its increment (or the day's ne
 serials have no gaps and are never reused.
 
 ``number_last`` (PostgreSQL): the same increment as the submit transaction's last statement, which
-also writes the number into the BackupSubmitted event and the backup's row the submit has already
-written in that transaction: the day's row is then locked for that one statement and the COMMIT,
-not for every write of the submit (app/numbering.py).
+also writes the number into the BackupSubmitted event the submit has already appended and writes
+the backup's ``backups`` row, every column, in that one statement: the day's row is then locked for
+that one statement and the COMMIT, not for every write of the submit (app/numbering.py), and the
+row (8 btree and 2 GIN expression indexes, none of its updates HOT) is written once per submit, not
+first without its number and then again with it.
 """
-from sqlalchemy import bindparam, text
+from sqlalchemy import Integer, String, bindparam, column, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.backup_number import MAX_SERIAL, PREFIX, SERIAL_DIGITS
 from .tables import backup_number_counters as counters
+from .tables import backups
 
 
 def _count_on(dialect_insert):
@@ -42,8 +45,15 @@ def numbers_last(connection) -> bool:
     return connection.dialect.name == "postgresql"
 
 
-# Past the day's last serial nothing is written: the caller refuses and rolls back.
-_NUMBER_LAST = text("""
+# The row's columns a submit binds (read_models.backup_row): every one but its key and its number.
+ROW_COLUMNS = tuple(c for c in backups.c if c.name not in ("id", "backup_number"))
+_SET_ROW = ", ".join(f"{c.name} = :{c.name}" for c in ROW_COLUMNS)
+
+# Past the day's last serial nothing is written: the caller refuses and rolls back. No backups row
+# yet (none to update): the row's columns come back NULL and the caller writes it (app/numbering.py).
+# Bind and result types are the table's (JSON categories, UTCDateTime times), so the row answered is
+# typed as write_backup's RETURNING is.
+_NUMBER_LAST = text(f"""
 WITH counted AS (
     INSERT INTO backup_number_counters AS c (day, last) VALUES (:day, 1)
     ON CONFLICT (day) DO UPDATE SET last = c.last + 1
@@ -52,24 +62,34 @@ WITH counted AS (
     SELECT :prefix || lpad(counted.last::text, :digits, '0') AS number
     FROM counted WHERE counted.last <= :max_serial
 ), event_written AS (
-    UPDATE events SET data = jsonb_set(events.data::jsonb, '{backup_number}', to_jsonb(numbered.number))::json
+    UPDATE events SET data = jsonb_set(events.data::jsonb, '{{backup_number}}', to_jsonb(numbered.number))::json
     FROM numbered WHERE events.event_id = :event_id RETURNING 1
 ), row_written AS (
-    UPDATE backups SET backup_number = numbered.number
-    FROM numbered WHERE backups.id = :backup_id RETURNING 1
+    UPDATE backups SET {_SET_ROW}, backup_number = numbered.number
+    FROM numbered WHERE backups.id = :backup_id RETURNING backups.*
 )
-SELECT counted.last, numbered.number,
-       (SELECT count(*) FROM event_written) + (SELECT count(*) FROM row_written) AS written
-FROM counted LEFT JOIN numbered ON true
-""")
+SELECT counted.last AS serial, numbered.number AS number,
+       (SELECT count(*) FROM event_written) AS events_written,
+       {", ".join(f"row_written.{c.name}" for c in backups.c)}
+FROM counted LEFT JOIN numbered ON true LEFT JOIN row_written ON true
+""").bindparams(  # nosec B608 # the SET and SELECT lists are the backups table's own column names
+    *(bindparam(c.name, type_=c.type) for c in ROW_COLUMNS)
+).columns(column("serial", Integer), column("number", String), column("events_written", Integer),
+          *backups.c)
 
 
-def number_last(connection, day: str, event_id: str, backup_id: str) -> tuple[int, str | None]:
-    """The day's next serial, and the number written into event ``event_id`` (its ``backup_number``)
-    and the ``backups`` row of ``backup_id``; None (nothing written) past the day's last serial."""
-    serial, number, written = connection.execute(_NUMBER_LAST, {
+def number_last(connection, day: str, event_id: str, backup_id: str,
+                row: dict) -> tuple[int, str | None, dict | None]:
+    """The day's next serial and the number written into event ``event_id`` (its ``backup_number``)
+    → ``(serial, number, stored)``: ``stored`` the ``backups`` row of ``backup_id`` as written, all of
+    ``row`` (``read_models.backup_row``) and the number; None when there is no such row yet (the
+    caller writes it). Number and row None (nothing written) past the day's last serial."""
+    result = connection.execute(_NUMBER_LAST, {
         "day": day, "prefix": PREFIX + day, "digits": SERIAL_DIGITS, "max_serial": MAX_SERIAL,
-        "event_id": event_id, "backup_id": backup_id}).one()
-    if number is not None and written != 2:  # pragma: no cover - the caller wrote both first
-        raise RuntimeError(f"number {number} written into {written} of the event and the row")
-    return serial, number
+        "event_id": event_id, "backup_id": backup_id,
+        **{c.name: row[c.name] for c in ROW_COLUMNS}}).mappings().one()
+    number = result["number"]
+    if number is not None and result["events_written"] != 1:  # pragma: no cover - the caller appended it
+        raise RuntimeError(f"number {number} written into {result['events_written']} events")
+    stored = {c.name: result[c.name] for c in backups.c} if result["id"] is not None else None
+    return result["serial"], number, stored

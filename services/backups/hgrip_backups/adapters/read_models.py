@@ -10,11 +10,12 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from ..app.views import backup_view as _backup_view
 from ..app.views import file_view as _file_view
-from .numbering import next_serial, number_last, numbers_last
+from . import numbering
+from .numbering import next_serial, numbers_last
 from .tables import backups, data_files, filings, known_projects
 
 # The day counters are this read model's too (app.ports.BackupRecords).
-__all__ = ["next_serial", "number_last", "numbers_last"]
+__all__ = ["next_serial", "numbers_last"]
 
 # --- known projects --------------------------------------------------------------------------
 def apply_project_created(connection, envelope) -> None:
@@ -92,17 +93,29 @@ def write_backup(connection, backup, changed: Collection[str] | None = None, num
     """Make the rows of ``backup`` (a saved Backup aggregate) equal to its state and answer its
     ``backups`` row as stored. ``changed``: the types of the events just saved; when all are in
     ROW_ONLY_EVENTS the files and filings are not even read (None: rewrite everything).
-    ``number_later``: the number column is left empty, for ``number_last`` to fill in."""
-    row = backup_row(backup)
-    if number_later:
-        row["backup_number"] = None
-    stored = connection.execute(_UPDATE_BACKUP, {"backup_id": backup.backup_id, **row}).mappings().first()
-    if stored is None:
-        stored = connection.execute(_INSERT_BACKUP, {"id": backup.backup_id, **row}).mappings().one()
-    if changed is None or not ROW_ONLY_EVENTS.issuperset(changed):
+    ``number_later`` (a submit on PostgreSQL): the ``backups`` row is ``number_last``'s to write,
+    with its number, and None is answered; only when the files or filings are rewritten is it
+    written here first (number empty), as the rows they reference."""
+    rewrite_all = changed is None or not ROW_ONLY_EVENTS.issuperset(changed)
+    stored = None
+    if rewrite_all or not number_later:
+        row = backup_row(backup)
+        if number_later:
+            row["backup_number"] = None
+        stored = connection.execute(_UPDATE_BACKUP, {"backup_id": backup.backup_id, **row}).mappings().first()
+        if stored is None:
+            stored = connection.execute(_INSERT_BACKUP, {"id": backup.backup_id, **row}).mappings().one()
+    if rewrite_all:
         _write_files(connection, backup)
         _write_filings(connection, backup)
     return stored
+
+
+def number_last(connection, backup, day: str, event_id: str):
+    """numbering.number_last with the row of ``backup`` (submitted, its number a stand-in): the
+    day's next serial written as its number into event ``event_id`` and its whole ``backups`` row,
+    in the submit's last statement → ``(serial, number or None, row as stored or None)``."""
+    return numbering.number_last(connection, day, event_id, backup.backup_id, backup_row(backup))
 
 
 def _write_filings(connection, backup) -> None:
@@ -144,8 +157,9 @@ def backup_view(connection, backup_id: str | None, owner_id: str | None) -> dict
 
 def written_view(connection, backup, row) -> dict:
     """backup_view of a backup just written, read back from nothing but its filings (only when it
-    has any): the ``row`` write_backup answered, and the files as the aggregate holds them — what
-    _write_files made the rows equal to, in the same order (positions follow the order of adding)."""
+    has any): the ``row`` write_backup (or a submit's number_last) answered, and the files as the
+    aggregate holds them — what _write_files made the rows equal to, in the same order (positions
+    follow the order of adding)."""
     files = [{**f.to_dict(), "created_at": _time(f.created_at), "updated_at": _time(f.updated_at)}
              for f in backup.files.values()]
     cited = filings_of(connection, row["id"]) if backup.filings else []

@@ -5,10 +5,11 @@ the submit's own transaction: concurrent submits wait for each other from that i
 COMMIT. Incremented first, the counter stayed locked while the submit appended its event, wrote the
 backup's row and committed — four round trips, each waiting for this process to get a core back, so
 under load most submits queued on it. Where the backend allows (PostgreSQL, ``numbers_last``), the
-event and the row are written first with a stand-in number, and the increment is the transaction's
-last statement, which also writes the number into both: the next submitter waits for that one
-statement and the COMMIT. Nobody else sees the stand-in (it never commits). On SQLite writers are
-serialised anyway: the serial is allocated when the domain asks for it.
+event is appended first with a stand-in number, and the increment is the transaction's last
+statement, which also writes the number into the event and writes the backup's row, number and all
+(its only write of the submit: the row's indexes are maintained once): the next submitter waits for
+that one statement and the COMMIT. Nobody else sees the stand-in (it never commits). On SQLite
+writers are serialised anyway: the serial is allocated when the domain asks for it.
 """
 from hgrip_kernel.envelope import utcnow
 from hgrip_kernel.ports import UnitOfWork
@@ -35,14 +36,18 @@ def submit_numbered(ports: Ports, uow: UnitOfWork, backup: Backup) -> tuple[str,
 
     backup.submit(utcnow(), stand_in)
     [submitted] = uow.save(backup)
-    # The row without its number until the last statement (a stand-in there would meet every other
+    # Only what the submit's events change beyond the backups row (a BackupSubmitted: nothing); the
+    # row is number_last's, written once with its number (a stand-in would meet every other
     # submitter's on UNIQUE(backup_number)).
-    view = ports.backups.written_view(connection, backup, ports.backups.write_backup(
-        connection, backup, [submitted.event_type], number_later=True))
-    serial, written = ports.backups.number_last(connection, days[0], submitted.event_id,
-                                                submitted.data["backup_id"])
+    ports.backups.write_backup(connection, backup, [submitted.event_type], number_later=True)
+    serial, written, row = ports.backups.number_last(connection, backup, days[0], submitted.event_id)
     number = format_backup_number(days[0], serial)  # past the day's last serial: refused, all rolled back
     if written != number:  # pragma: no cover - one rule, in domain/backup_number.py, formats both
         raise RuntimeError(f"the database wrote {written} for serial {serial}, not {number}")
-    backup.backup_number = view["backup_number"] = number
-    return number, view
+    backup.backup_number = number
+    if row is None:  # no backups row to number (a draft always has one): every row written now
+        row = ports.backups.write_backup(connection, backup)
+    if row is None:  # pragma: no cover - write_backup answers its row unless number_later
+        raise RuntimeError(f"no backups row written for {backup.backup_id}")
+    # Reads nothing after the numbering: a draft has no filings (only numbered backups are cited).
+    return number, ports.backups.written_view(connection, backup, row)

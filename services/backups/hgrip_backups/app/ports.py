@@ -29,16 +29,17 @@ class BackupRecords(Protocol):
     """Backups, their files and filings, known projects, the day counters (adapters/read_models.py)."""
 
     def write_backup(self, connection: Connection, backup: Backup,
-                     changed: Collection[str] | None = None, number_later: bool = False) -> Row:
+                     changed: Collection[str] | None = None, number_later: bool = False) -> Row | None:
         """Make the rows of a saved Backup equal to its state; answer its backup row as stored.
         ``changed``: the types of the events just saved (None: unknown, rewrite every row);
-        ``number_later``: its number column left empty (``number_last`` fills it in)."""
+        ``number_later``: its backup row is left to ``number_last`` (None answered), but for the
+        files and filings ``changed`` calls for (the row written first, its number empty)."""
 
     def backup_view(self, connection: Connection, backup_id: str | None, owner_id: str | None) -> dict | None:
         """The owner's backup with its files and filings as get_backup returns it; None otherwise."""
 
     def written_view(self, connection: Connection, backup: Backup, row: Row) -> dict:
-        """backup_view of the backup whose row write_backup just answered (not read again)."""
+        """backup_view of the backup whose row write_backup or number_last just answered (not read again)."""
 
     def file_view(self, connection: Connection, file_id: str) -> dict: ...
 
@@ -58,9 +59,12 @@ class BackupRecords(Protocol):
     def numbers_last(self, connection: Connection) -> bool:
         """Whether submits on this connection are numbered by ``number_last`` instead."""
 
-    def number_last(self, connection: Connection, day: str, event_id: str, backup_id: str) -> tuple[int, str | None]:
-        """As the transaction's last statement: the day's next serial, written as the backup's number
-        into the event ``event_id`` and the row of ``backup_id`` (None: past the day's last serial)."""
+    def number_last(self, connection: Connection, backup: Backup, day: str,
+                    event_id: str) -> tuple[int, str | None, Row | None]:
+        """As the transaction's last statement: the day's next serial, written as the submitted
+        backup's number into the event ``event_id`` and with every other column of its backup row
+        (its one write of the submit) → ``(serial, number, row as stored)``. Past the day's last
+        serial nothing is written (number and row None); no backup row yet: row None."""
 
     def apply_project_created(self, connection: Connection, envelope: Envelope) -> None: ...
 
