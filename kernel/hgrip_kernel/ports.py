@@ -40,6 +40,11 @@ class UnitOfWork(Protocol):
         """The stream's events, with those this unit of work appended."""
         ...
 
+    def appending_in_one(self) -> AbstractContextManager[Any]:
+        """A block whose appends are written together at its end (a batch of many streams: one
+        INSERT, not one per event); inside it, appended envelopes have no position yet."""
+        ...
+
     def first_time(self, consumer: str, event_id: str) -> bool:
         """Mark the event as applied by ``consumer`` (committed with the work); False if it was before."""
         ...

@@ -1,6 +1,7 @@
 """What every unit of work does with an aggregate, written once for the PostgreSQL/SQLite store and
 the in-memory one: load it by folding its stream, save it by appending its pending events."""
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 
 from .aggregate import Aggregate
 from .envelope import Envelope
@@ -16,6 +17,11 @@ class AggregateUnitOfWork:
     def append(self, stream_type: str, stream_id: str, expected_version: int,
                new_events: Iterable[DomainEvent]) -> list[Envelope]:
         raise NotImplementedError
+
+    def appending_in_one(self) -> AbstractContextManager:
+        """Appends inside the block written together when it ends (the database store: one INSERT for
+        them all); a store that writes nothing per append (in memory) has nothing to gather."""
+        return nullcontext()
 
     def load(self, aggregate_cls: type[Aggregate], stream_id: str):
         """The aggregate folded from its stream, or None when the stream is empty."""

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from hgrip_kernel.store import EventStore, create_engine
 from hgrip_kernel.store.tables import events
@@ -274,8 +274,16 @@ def test_a_batch_is_recorded_in_one_unit_of_work_each_push_under_its_own_request
         request_sync(store, payload, correlation_id=f"req-submit-{index}")
     body = request_owner_change(store, owner_events.delegated(payloads[0]["backup_id"],
                                                               payloads[0]["backup_number"], 2))
-    assert pusher.push_due() == 4
+    statements: list[str] = []
+    listener = lambda conn, cursor, statement, *_: statements.append(statement)  # noqa: E731
+    event.listen(store.engine, "before_cursor_execute", listener)
+    try:
+        assert pusher.push_due() == 4
+    finally:
+        event.remove(store.engine, "before_cursor_execute", listener)
     assert hgrg.batch_sizes() == [4] and hgrg.batch_statuses() == [200]   # one request for them all
+    # The four outcomes' events were written by one INSERT, not one each.
+    assert len([s for s in statements if s.startswith("INSERT INTO events")]) == 1
     for index, payload in enumerate(payloads):
         assert [(e.event_type, e.correlation_id) for e in store.read_stream(f"sync-{payload['backup_number']}")] \
             == [("SyncRequested", f"req-submit-{index}"), ("BackupSynced", f"req-submit-{index}")]

@@ -3,9 +3,11 @@ functions below are its queries, one connection each, usable on their own (the p
 """
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Table, bindparam, func, insert, select, update
+from sqlalchemy import JSON, Column, Table, TextClause, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql
 
 from hgrip_kernel.envelope import Envelope, utcnow
 from hgrip_kernel.ports import UnitOfWork
@@ -69,7 +71,7 @@ def rows_of(connection: Any, keys: Sequence[str], table: Table = sync_states) ->
 
 
 def _apply_all(connection: Any, changes: Sequence[RowChange]) -> None:
-    """Several changes, alike ones (same queue and columns) in one executemany; a row changed twice
+    """Several changes, alike ones (same queue and columns) in one statement; a row changed twice
     (an attempt and BackupSyncOverdue) gets both, the later values winning, in one statement."""
     merged: dict[tuple[str, str], RowChange] = {}
     for change in changes:
@@ -83,11 +85,33 @@ def _apply_all(connection: Any, changes: Sequence[RowChange]) -> None:
         table = QUEUE_TABLES[queue]
         if new:
             connection.execute(insert(table), [change.values for change in group])
-            continue
-        statement = (update(table).where(_key(table) == bindparam("key_"))
-                     .values({column: bindparam(f"v_{column}") for column in columns}))
-        connection.execute(statement, [{"key_": change.key, **{f"v_{c}": v for c, v in change.values.items()}}
-                                       for change in group])
+        elif connection.dialect.name == "postgresql" and len(group) > 1:
+            connection.execute(_update_from_arrays(queue, columns), {
+                "keys": [change.key for change in group],
+                **{f"v_{c}": [change.values[c] for change in group] for c in columns}})
+        else:
+            statement = (update(table).where(_key(table) == bindparam("key_"))
+                         .values({column: bindparam(f"v_{column}") for column in columns}))
+            connection.execute(statement, [{"key_": change.key, **{f"v_{c}": v for c, v in change.values.items()}}
+                                           for change in group])
+
+
+@cache
+def _update_from_arrays(queue: str, columns: tuple[str, ...]) -> TextClause:
+    """PostgreSQL: rows of one queue changed alike, by ONE statement whatever their number (psycopg2's
+    executemany sends one UPDATE per row): ``UPDATE … FROM unnest(each column's values as an array)``.
+    The queues' changes carry no JSON (the payload is written once, by the INSERT)."""
+    table = QUEUE_TABLES[queue]
+    key = _key(table)
+
+    def array_of(column: Column) -> str:
+        assert not isinstance(column.type, JSON), column   # (a list of dicts is no array)
+        return f"{column.type.compile(dialect=postgresql.dialect())}[]"
+
+    arrays = ", ".join([f"CAST(:keys AS {array_of(key)})", *(f"CAST(:v_{c} AS {array_of(table.c[c])})"
+                                                            for c in columns)])
+    return text(f"UPDATE {table.name} AS t SET {', '.join(f'{c} = v.{c}' for c in columns)} "  # nosec B608
+                f"FROM unnest({arrays}) AS v(key_, {', '.join(columns)}) WHERE t.{key.name} = v.key_")
 
 
 def apply(connection: Any, envelope: Envelope) -> None:

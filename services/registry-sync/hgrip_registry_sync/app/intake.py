@@ -1,7 +1,8 @@
 """What enters the push queues: submitted backup numbers (``backups.BackupSubmitted``, a prefetched
-batch of them in one unit of work) and a change of a numbered backup's owner (``backups.BackupDelegated``
-/ ``backups.BackupClaimed``, one per unit of work), each recorded once (inbox and key) with its pending
-row; the rows are handed to this process's pusher (born leased to it) once committed.
+batch of them in one unit of work, their events written by one INSERT) and a change of a numbered
+backup's owner (``backups.BackupDelegated`` / ``backups.BackupClaimed``, one per unit of work), each
+recorded once (inbox and key) with its pending row; the rows are handed to this process's pusher
+(born leased to it) once committed.
 """
 from collections.abc import Sequence
 from dataclasses import replace
@@ -42,20 +43,22 @@ def request_syncs(ports: Ports, request: Request, items: Sequence[Submitted],
         # of work rolls back whole, and its messages are retried alone, landing here.)
         numbers = list(dict.fromkeys(number for envelope, number, _ in items if envelope.event_id in fresh))
         taken = set(ports.rows.numbers_known(uow, numbers)) if numbers else set()
-        for item in items:
-            envelope, number, backup_id = item
-            if envelope.event_id not in fresh:   # applied before (or twice in this batch)
-                log.info("backup_submitted_duplicate", backup_number=number, correlation_id=envelope.correlation_id)
-                continue
-            fresh.discard(envelope.event_id)
-            if number in taken:
-                log.info("sync_already_requested", backup_number=number, correlation_id=envelope.correlation_id)
-                continue
-            taken.add(number)
-            [_], [change] = saved(uow, SyncState.request(number, backup_id, envelope.data, envelope.event_id, now),
-                                  cause=envelope)
-            changes.append(_leased(ports, change, pusher))
-            requested.append(item)
+        with uow.appending_in_one():   # the batch's events: one INSERT
+            for item in items:
+                envelope, number, backup_id = item
+                if envelope.event_id not in fresh:   # applied before (or twice in this batch)
+                    log.info("backup_submitted_duplicate", backup_number=number,
+                             correlation_id=envelope.correlation_id)
+                    continue
+                fresh.discard(envelope.event_id)
+                if number in taken:
+                    log.info("sync_already_requested", backup_number=number, correlation_id=envelope.correlation_id)
+                    continue
+                taken.add(number)
+                [_], [change] = saved(uow, SyncState.request(number, backup_id, envelope.data, envelope.event_id,
+                                                             now), cause=envelope)
+                changes.append(_leased(ports, change, pusher))
+                requested.append(item)
         if changes:
             ports.rows.apply(uow, changes)
     _hand_over(pusher, changes)

@@ -9,7 +9,7 @@ Three steps, and no database transaction is open while HGRG is being asked:
    transaction, bounded by the client's time-out (< lease). HGRG's signed receipt says of each item
    whether it has it or refused it; without a verified receipt every item of the batch failed;
 3. record — one unit of work appends each item's event (failed or synced), each carrying its own
-   request's correlation id, and updates the rows. Should that fail, each item is recorded in a
+   request's correlation id, all by one INSERT, and updates the rows. Should that fail, each item is recorded in a
    unit of work of its own, so one bad row cannot keep the others' outcomes from being recorded.
 A pusher that dies between 1 and 3 leaves the rows leased; when the lease runs out they are due
 again and someone pushes them again — HGRG's idempotence (by backup number, by change id) makes
@@ -103,26 +103,32 @@ class Pusher:
                     for queue in {claim.queue for claim in claims}}
             recorded: list[dict | None] = []
             changes: list[RowChange] = []
-            for claim, outcome in zip(claims, outcomes, strict=True):
-                push = QUEUES[claim.queue].restore(rows[claim.queue][claim.key])
-                if push.synced:   # only after a lease ran out under a stalled pusher: nothing to add
-                    recorded.append(None)
-                    continue
-                if outcome.hgrg_status:
-                    push.succeeded(outcome.hgrg_status, now)
-                else:
-                    push.attempt_failed(outcome.error or "", now, self.policy, self.rand)
-                    if self.overdue_after is not None and isinstance(push, SyncState):
-                        push.report_overdue(now, self.overdue_after, outcome.error or "")
-                stored, changed = saved(uow, push, claim.correlation_id)
-                changes += changed
-                recorded.append(stored[0].data)
-                for overdue in stored[1:]:   # BackupSyncOverdue, recorded once
-                    log.warning("hgrg_sync_overdue", correlation_id=claim.correlation_id, backup_number=claim.key,
-                                since=overdue.data["since"], attempts=overdue.data["attempts"],
-                                threshold_s=overdue.data["threshold_seconds"])
+            with uow.appending_in_one():   # the batch's events: one INSERT
+                for claim, outcome in zip(claims, outcomes, strict=True):
+                    data, changed = self._record_one(uow, now, rows[claim.queue][claim.key], claim, outcome)
+                    recorded.append(data)
+                    changes += changed
             self.rows.apply(uow, changes)
         return recorded
+
+    def _record_one(self, uow, now, row, claim: Claim, outcome: Outcome) -> tuple[dict | None, list[RowChange]]:
+        """One claim's outcome appended to its push (``row``, locked): the attempt's event data (None
+        if it was already synced) and what it does to the row."""
+        push = QUEUES[claim.queue].restore(row)
+        if push.synced:   # only after a lease ran out under a stalled pusher: nothing to add
+            return None, []
+        if outcome.hgrg_status:
+            push.succeeded(outcome.hgrg_status, now)
+        else:
+            push.attempt_failed(outcome.error or "", now, self.policy, self.rand)
+            if self.overdue_after is not None and isinstance(push, SyncState):
+                push.report_overdue(now, self.overdue_after, outcome.error or "")
+        stored, changed = saved(uow, push, claim.correlation_id)
+        for overdue in stored[1:]:   # BackupSyncOverdue, recorded once
+            log.warning("hgrg_sync_overdue", correlation_id=claim.correlation_id, backup_number=claim.key,
+                        since=overdue.data["since"], attempts=overdue.data["attempts"],
+                        threshold_s=overdue.data["threshold_seconds"])
+        return stored[0].data, changed
 
     def process(self, claims: Sequence[Claim]) -> list[dict | None]:
         """Push a batch of claimed rows and record the outcomes; log the batch and each failure."""
