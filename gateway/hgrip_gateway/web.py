@@ -9,7 +9,6 @@ Every answer is counted by route template (never the raw path) and status in the
 """
 import gzip
 import time
-from logging import getLogger
 
 from eventlet import wsgi
 from nameko.web.handlers import HttpRequestHandler
@@ -74,9 +73,13 @@ class GatewayWsgiApp(WsgiApp):
         secure_headers(response, environ.get("PATH_INFO", ""))
         compress_json(response, environ.get("HTTP_ACCEPT_ENCODING", ""))
         method = environ.get("REQUEST_METHOD", "")
+        route = environ.get(ROUTE_ENVIRON, UNMATCHED)
         metrics.http_answered(self.service, method if method in KNOWN_METHODS else "other",
-                              environ.get(ROUTE_ENVIRON, UNMATCHED), response.status_code,
-                              time.monotonic() - started)
+                              route, response.status_code, time.monotonic() - started)
+        if route == UNMATCHED:   # (a matched route logs its own http.request, with its correlation id)
+            log.info("http.request", method=method[:16], path=environ.get("PATH_INFO", "")[:200], route=route,
+                     status=response.status_code, duration_ms=round((time.monotonic() - started) * 1000, 1),
+                     correlation_id=request_id)
         return response(environ, start_response)
 
     def _dispatch(self, environ):
@@ -123,13 +126,30 @@ def _accepts_gzip(header: str) -> bool:
     return False
 
 
+class ServerLog:
+    """What eventlet's HTTP server logs, as JSON lines. Its access line per request (plain text, with
+    the query string, where a filter may carry a person's name) is left out: every API request has
+    its ``http.request`` line (path without query, route, status, duration, request id). What it
+    reports of a failure (a traceback, an I/O error on a connection) is kept."""
+
+    def debug(self, msg, *args, **kwargs):
+        pass
+
+    def info(self, msg, *args, **kwargs):
+        if msg.startswith("Traceback"):   # (an access line otherwise)
+            log.error("http.server_failed", traceback=msg)
+
+    def error(self, msg, *args, **kwargs):
+        log.warning("http.server_error", message=msg % args if args else msg)
+
+
 class GatewayWebServer(WebServer):
     def get_wsgi_app(self):
         return GatewayWsgiApp(self)
 
     def get_wsgi_server(self, sock, wsgi_app, protocol=GatewayProtocol, debug=False):
         return wsgi.Server(sock, sock.getsockname(), wsgi_app, protocol=protocol, debug=debug,
-                           log=getLogger(__name__), url_length_limit=MAX_REQUEST_LINE_BYTES)
+                           log=ServerLog(), url_length_limit=MAX_REQUEST_LINE_BYTES)
 
     def make_url_map(self):
         # nameko's own make_url_map, with the converter of page paths (webapp.PageConverter).
