@@ -67,6 +67,10 @@ class JsonHandler(BaseHTTPRequestHandler):
     """Routes `(METHOD, path)` to methods that return `(status, payload)`; always answers JSON."""
 
     protocol_version = "HTTP/1.1"   # keep-alive; every answer carries Content-Length
+    # An answer goes out as two writes (head, then body): with Nagle's algorithm the body waits for
+    # the client's ACK of the head, which a kept-alive client delays (up to 40 ms on Linux) — a
+    # stall per answer no real server has. TCP_NODELAY sends each write at once.
+    disable_nagle_algorithm = True
     server_version = "hgrip-standin/0.1"
     standin_name = "standin"
     routes: dict[tuple[str, str], str] = {}
