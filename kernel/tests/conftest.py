@@ -1,4 +1,30 @@
 import pytest
+from marshmallow import Schema, fields
+
+
+class Counted(Schema):
+    n = fields.Integer()
+
+
+@pytest.fixture
+def mixed_registry():
+    """A registry of ``tests.Noted`` (off the broker) and ``tests.Made`` (on it); ``tests.Other``
+    unregistered (on the broker, unchecked)."""
+    from hgrip_kernel.contracts import EventRegistry
+    registry = EventRegistry()
+    registry.register("tests", "Noted", 1, on_broker=False)(Counted)
+    registry.register("tests", "Made", 1)(Counted)
+    registry._loaded = True
+    return registry
+
+
+@pytest.fixture
+def mixed_store(store_url, mixed_registry):
+    """An event store of source ``tests`` on ``mixed_registry``, on each backend."""
+    from hgrip_kernel.store import EventStore, create_engine
+    engine = create_engine(store_url)
+    yield EventStore(engine, source="tests", registry=mixed_registry)
+    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -2,33 +2,16 @@
 the block ends — one INSERT for the events (one more for their outbox rows), one look at the streams
 that exist — with the same outcome and the same refusals as appending one by one."""
 import pytest
-from marshmallow import Schema, fields
 from sqlalchemy import event, func, select
 
-from hgrip_kernel.contracts import EventRegistry
 from hgrip_kernel.errors import ConcurrencyError, InvalidInput
 from hgrip_kernel.events import DomainEvent
-from hgrip_kernel.store import EventStore, create_engine
 from hgrip_kernel.store.tables import events, outbox
 
 
-class _Counted(Schema):
-    n = fields.Integer(required=True)
-
-
-def _registry() -> EventRegistry:
-    registry = EventRegistry()
-    registry.register("tests", "Noted", 1, on_broker=False)(_Counted)
-    registry.register("tests", "Made", 1)(_Counted)
-    registry._loaded = True
-    return registry
-
-
 @pytest.fixture
-def store(store_url):
-    engine = create_engine(store_url)
-    yield EventStore(engine, source="tests", registry=_registry())
-    engine.dispose()
+def store(mixed_store):
+    return mixed_store
 
 
 @pytest.fixture

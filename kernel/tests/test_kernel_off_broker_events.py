@@ -8,35 +8,18 @@ from marshmallow import Schema, fields
 from nameko.exceptions import ConfigurationError
 from sqlalchemy import func, select
 
-from hgrip_kernel.contracts import EventRegistry
 from hgrip_kernel.contracts import registry as platform_registry
 from hgrip_kernel.errors import ConcurrencyError
 from hgrip_kernel.events import DomainEvent
 from hgrip_kernel.messaging.topology import declare_topology, unroutable_queue
 from hgrip_kernel.nameko import event_consumer
 from hgrip_kernel.outbox_relay import OutboxRelay
-from hgrip_kernel.store import EventStore, create_engine
 from hgrip_kernel.store.tables import events, outbox
 
 
-class _Any(Schema):
-    n = fields.Integer()
-
-
-def _registry() -> EventRegistry:
-    """``tests.Noted`` off the broker, ``tests.Made`` on it (registered), ``tests.Other`` unregistered."""
-    registry = EventRegistry()
-    registry.register("tests", "Noted", 1, on_broker=False)(_Any)
-    registry.register("tests", "Made", 1)(_Any)
-    registry._loaded = True
-    return registry
-
-
 @pytest.fixture
-def store(store_url):
-    engine = create_engine(store_url)
-    yield EventStore(engine, source="tests", registry=_registry())
-    engine.dispose()
+def store(mixed_store):
+    return mixed_store
 
 
 def _outboxed(store) -> list[str]:
@@ -51,13 +34,13 @@ def _count(store, table) -> int:
         return connection.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-def test_on_broker_is_per_type_and_true_for_types_without_a_schema():
-    registry = _registry()
+def test_on_broker_is_per_type_and_true_for_types_without_a_schema(mixed_registry):
+    registry = mixed_registry
     assert registry.on_broker("tests", "Noted") is False
     assert registry.on_broker("tests", "Made") is True
     assert registry.on_broker("tests", "Other") is True
     with pytest.raises(ValueError, match="tests.Noted"):  # one routing key, one answer for every version
-        registry.register("tests", "Noted", 2)(_Any)
+        registry.register("tests", "Noted", 2)(Schema.from_dict({"n": fields.Integer()}))
     assert registry.on_broker("tests", "Noted") is False
 
 
