@@ -4,6 +4,8 @@ row are repaired; rows the events do not give are left alone."""
 import json
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -146,6 +148,40 @@ def test_a_read_model_emptied_is_refilled_and_others_are_left_alone(migrated_dat
     assert claimed_values("a", "sms", now) == {"claimed_at": now, "owner_id": "a", "how": "sms"}
     with pytest.raises(KeyError):
         PROJECTIONS.named(["nonsense"])
+
+
+def test_a_writer_that_locks_rows_before_it_appends_is_not_deadlocked_by_a_rebuild(migrated_database):
+    """A writer locks a read model's rows (FOR UPDATE, as registry-sync's record does), a rebuild starts,
+    then the writer appends and writes its rows: the rebuild holds none of the tables while it waits
+    (a LOCK TABLE that waited holding ``events`` deadlocked here), so the writer commits at once and the
+    rebuild then sees its write."""
+    engine = create_engine(migrated_database("backups", "postgresql"))
+    store = EventStore(engine, source="backups")
+    now = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+    backup = Backup.create(str(uuid.uuid4()), PROJECT, "先锁后写", ["targeted"], now)
+    _save(store, backup)
+    result: dict = {}
+
+    def rebuilding() -> None:
+        try:
+            result["report"] = rebuild(engine, PROJECTIONS.named(["backups"]), check_only=True)
+        except Exception as exc:   # the test reports it
+            result["error"] = exc
+
+    rebuilder = threading.Thread(target=rebuilding)
+    with store.unit_of_work(actor="t") as uow:
+        uow.connection.exec_driver_sql("SET LOCAL lock_timeout = '5s'")   # a wait on the rebuild fails, not hangs
+        uow.connection.execute(select(backups.c.id).where(backups.c.id == backup.backup_id).with_for_update())
+        rebuilder.start()
+        time.sleep(0.5)   # the rebuild is trying for its locks now
+        assert "report" not in result and "error" not in result   # held back by the writer
+        backup.update(name="先锁后写（改）")
+        changed = [event.type for event in backup.pending]
+        uow.save(backup)
+        write_backup(uow.connection, backup, changed)
+    rebuilder.join(timeout=30)
+    assert "error" not in result, result["error"]
+    assert result["report"].changed == 0 and result["report"].events == 2   # the writer's event seen
 
 
 def _hgrip_rebuild(*args: str) -> tuple[int, str]:

@@ -7,12 +7,14 @@ fold itself, which reuses the service's own row-writing rules) under the ``hgrip
 point; ``hgrip rebuild`` runs them.
 
 Concurrency with a running service: the rebuild's transaction first takes ``LOCK TABLE events, <the
-read model's tables> IN EXCLUSIVE MODE`` (PostgreSQL). That lock waits for every transaction that has
-already appended an event or written one of those tables to commit, then holds new writers back until
-the rebuild commits (they resume then, on the rebuilt rows); plain readers (SELECT) go on reading the
-old rows meanwhile. So no write is lost and the rebuild sees every committed event. On SQLite the
-transaction is BEGIN IMMEDIATE under the process's write lock: writers of every process wait on the
-database's lock (busy_timeout) as they do for any other writer.
+read model's tables> IN EXCLUSIVE MODE`` (PostgreSQL), all of them at once (NOWAIT, tried again until
+no transaction that has appended an event or written or locked one of those tables is left: never
+holding some while waiting for others, which would deadlock with a writer that takes them in the
+other order), then holds new writers back until the rebuild commits (they resume then, on the rebuilt
+rows); plain readers (SELECT) go on reading the old rows meanwhile. So no write is lost and the
+rebuild sees every committed event. On SQLite the transaction is BEGIN IMMEDIATE under the process's
+write lock: writers of every process wait on the database's lock (busy_timeout) as they do for any
+other writer.
 
 Fast: events are read with a server-side cursor in batches (``yield_per``) as plain named tuples,
 once for all the read models that fold the same streams, folded in memory one stream at a time,
@@ -53,6 +55,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import OperationalError
 
 from ..logging import get_logger
 from .engine import write_lock
@@ -67,7 +70,8 @@ EVENT_COLUMNS = (events.c.stream_id, events.c.stream_version, events.c.event_typ
 Event = namedtuple("Event", [column.name for column in EVENT_COLUMNS])  # type: ignore[misc]
 FETCH_BATCH = 5000    # events per server-side cursor fetch
 WRITE_BATCH = 2000    # rows per COPY or executemany
-LOCK_TIMEOUT = "60s"  # how long the rebuild waits for running writers before giving up (PostgreSQL)
+LOCK_WAIT_SECONDS = 60   # how long the rebuild waits for running writers before giving up (PostgreSQL)
+LOCK_TIMEOUT = f"{LOCK_WAIT_SECONDS}s"
 
 Row = dict[str, Any]
 Fold = Callable[[str, list[Any]], Iterable[tuple[Table, Row]]]
@@ -176,14 +180,32 @@ def _no_cycle_collection():
 
 
 def _lock_tables(connection, read_models: list[ReadModel]) -> None:
+    """EXCLUSIVE on the events and the read models' tables, all at once or none: never held while
+    waiting. Writers take these tables in either order (registry-sync's record locks its rows FOR UPDATE
+    before it appends; others append, then write rows), so a LOCK TABLE that waits, holding the tables
+    it already has, would deadlock with one of them (seen: ``deadlock detected``). Each attempt is NOWAIT
+    in a savepoint; a table in use undoes the attempt, and the next comes after a short pause, until
+    ``LOCK_WAIT_SECONDS`` (then lock_not_available, as a timeout would be)."""
     if connection.dialect.name != "postgresql":
         return   # SQLite: BEGIN IMMEDIATE already holds the database's write lock
     names = ["events"] + [table.name for model in read_models for table in model.tables]
     preparer = connection.dialect.identifier_preparer
-    connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-    # EXCLUSIVE: conflicts with every writer (ROW EXCLUSIVE), not with plain readers (ACCESS SHARE).
-    connection.exec_driver_sql(
-        f"LOCK TABLE {', '.join(preparer.quote(name) for name in names)} IN EXCLUSIVE MODE")
+    # EXCLUSIVE: conflicts with every writer (ROW EXCLUSIVE, ROW SHARE), not with plain readers.
+    statement = f"LOCK TABLE {', '.join(preparer.quote(name) for name in names)} IN EXCLUSIVE MODE NOWAIT"
+    deadline, pause = time.monotonic() + LOCK_WAIT_SECONDS, 0.002
+    while True:
+        attempt = connection.begin_nested()
+        try:
+            connection.exec_driver_sql(statement)
+        except OperationalError as error:
+            attempt.rollback()   # what this attempt locked is let go
+            if getattr(error.orig, "pgcode", None) != "55P03" or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+            continue
+        attempt.commit()   # RELEASE SAVEPOINT: the locks stay with the transaction
+        return
 
 
 def stream_events(connection, stream_types: Iterable[str]):
