@@ -73,13 +73,12 @@ class GatewayWsgiApp(WsgiApp):
         secure_headers(response, environ.get("PATH_INFO", ""))
         compress_json(response, environ.get("HTTP_ACCEPT_ENCODING", ""))
         method = environ.get("REQUEST_METHOD", "")
-        route = environ.get(ROUTE_ENVIRON, UNMATCHED)
+        route, took = environ.get(ROUTE_ENVIRON, UNMATCHED), time.monotonic() - started
         metrics.http_answered(self.service, method if method in KNOWN_METHODS else "other",
-                              route, response.status_code, time.monotonic() - started)
+                              route, response.status_code, took)
         if route == UNMATCHED:   # (a matched route logs its own http.request, with its correlation id)
             log.info("http.request", method=method[:16], path=environ.get("PATH_INFO", "")[:200], route=route,
-                     status=response.status_code, duration_ms=round((time.monotonic() - started) * 1000, 1),
-                     correlation_id=request_id)
+                     status=response.status_code, duration_ms=round(took * 1000, 1), correlation_id=request_id)
         return response(environ, start_response)
 
     def _dispatch(self, environ):

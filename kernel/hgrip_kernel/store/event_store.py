@@ -75,10 +75,9 @@ class UnitOfWork(AggregateUnitOfWork):
         self._held = []
         try:
             yield
+        finally:   # held appends are dropped if the block fails
             held, self._held = self._held, None
-            self._write_held(held)
-        finally:
-            self._held = None
+        self._write_held(held)
 
     def append(self, stream_type: str, stream_id: str, expected_version: int,
                new_events: Iterable[DomainEvent]) -> list[Envelope]:
