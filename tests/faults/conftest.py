@@ -69,8 +69,10 @@ def fault_platform(private_servers, request):
     running.pg, running.rabbit = pg, rabbit
     failed_before = request.session.testsfailed
     yield running
-    running.stop_all()
     failed = request.session.testsfailed > failed_before
+    if failed:   # where each process stands, hung or not, in its log before it stops
+        running.dump_green_threads()
+    running.stop_all()
     if os.environ.get("HGRIP_FAULT_KEEP") or failed:
         print(f"\nfault platform's logs kept in {var / 'logs'}")
         if failed:  # CI keeps only its output: what each process said last, beyond routine lines

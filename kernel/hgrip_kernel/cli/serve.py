@@ -15,6 +15,7 @@ def _run(args) -> int:
     from nameko.runners import ServiceRunner
 
     from ..config import service_config
+    from ..green_stacks import log_green_threads
     from ..logging import configure_logging, get_logger
     from ..metrics_http import serve_metrics
     from ..nameko import http_drain, register_rpc_errors
@@ -33,6 +34,8 @@ def _run(args) -> int:
     stop = _Stop(runner, log, args.service, grace=float(os.environ.get("HGRIP_STOP_TIMEOUT") or 10))
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, stop.on_signal)
+    # SIGUSR1: every green thread's stack to the log (where a process that answers nothing hangs).
+    signal.signal(signal.SIGUSR1, lambda *_: log_green_threads(log))
     try:
         serve_metrics(os.environ, args.service)   # only when $HGRIP_METRICS_ADDRESS is set
     except ValueError as exc:

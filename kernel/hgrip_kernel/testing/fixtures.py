@@ -39,29 +39,21 @@ def _report_hangs() -> None:
     """pytest-timeout's thread method dumps the OS threads' stacks, but under eventlet every green
     thread shares one OS thread whose stack is just the hub's loop. Add each green thread's stack, and
     name the test last: a CI log often keeps only its tail."""
-    import gc
     import traceback
 
-    import greenlet
     import pytest_timeout
+
+    from ..green_stacks import green_thread_stacks
 
     dump_threads, timer = pytest_timeout.dump_stacks, pytest_timeout.timeout_timer
     running = {}
 
     def dump_stacks(terminal):
         dump_threads(terminal)
-        waiting = []
-        for thread in gc.get_objects():
-            try:  # a dead weak proxy among the objects raises on any look at it
-                frame = thread.gr_frame if isinstance(thread, greenlet.greenlet) else None
-            except ReferenceError:
-                continue
-            if frame is not None:
-                waiting.append((thread, frame))
         # The test's own green thread (the root one, without a parent) last, its innermost frames at the end.
-        for thread, frame in sorted(waiting, key=lambda pair: pair[0].parent is None):
-            terminal.sep("~", title=f"Stack of green thread {thread!r:.80}")
-            terminal.write("".join(traceback.format_stack(frame)))
+        for name, stack in green_thread_stacks():
+            terminal.sep("~", title=f"Stack of green thread {name}")
+            terminal.write("".join(traceback.format_list(stack)))
         terminal.sep("+", title=f"Timeout in {running.get('nodeid', 'an unknown test')}")
 
     def timeout_timer(item, settings):

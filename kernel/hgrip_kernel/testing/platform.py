@@ -41,6 +41,14 @@ class Platform:
         self.processes[key] = process
         return process
 
+    def dump_green_threads(self, settle: float = 1.0) -> None:
+        """SIGUSR1 to every running ``hgrip serve`` process: each logs its green threads' stacks
+        (``green_thread`` lines), for a report of where a process hangs."""
+        for process in self.processes.values():
+            if process.poll() is None and list(process.args[1:2]) == ["serve"]:
+                process.send_signal(signal.SIGUSR1)
+        time.sleep(settle)
+
     def stop(self, key: str, sig=signal.SIGTERM, timeout: float = 20) -> int | None:
         process = self.processes.pop(key, None)
         if process is None or process.poll() is not None:
