@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -101,13 +102,27 @@ def _telling(line: str) -> bool:
 
 
 def log_tails(logs: Path, lines: int = 30) -> str:
-    """The last ``lines`` telling lines of every process's log, for a failed case's report."""
+    """The last ``lines`` telling lines of every process's log, for a failed case's report, then
+    the green threads it logged on SIGUSR1 (``Platform.dump_green_threads``): each distinct stack once,
+    with how many green threads stood there."""
     out = []
     for log in sorted(logs.glob("*.log")):
-        kept = [line for line in log.read_text(errors="replace").splitlines() if _telling(line)]
+        text = log.read_text(errors="replace").splitlines()
+        kept = [line for line in text if _telling(line) and '"green_thread' not in line]
         out.append(f"---- {log.name}: last {min(lines, len(kept))} of {len(kept)} warnings, errors, failed requests")
         out.extend(line[:400] for line in kept[-lines:])
+        stacks = Counter(_field(line, "stack") for line in text if '"event": "green_thread"' in line)
+        if stacks:
+            out.append(f"---- {log.name}: its {sum(stacks.values())} green threads, innermost frame first")
+            out.extend(f"{count} × {stack[:1500]}" for stack, count in stacks.most_common())
     return "\n".join(out)
+
+
+def _field(line: str, key: str) -> str:
+    try:
+        return str(json.loads(line).get(key))
+    except (ValueError, AttributeError):
+        return line
 
 
 def log_digest(logs: Path, width: int = 110) -> str:
