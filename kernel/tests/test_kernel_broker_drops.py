@@ -1,5 +1,6 @@
 """Settling a message on a connection the broker just dropped leaves the service running, and a reply
 that could not be sent does not cost the service a worker for good."""
+import eventlet
 import pytest
 from nameko.exceptions import RpcTimeout
 from nameko.messaging import QueueConsumer
@@ -82,3 +83,20 @@ def test_a_reply_that_could_not_be_sent_frees_its_workers_slot(service_config, s
             cluster.echo.echo("lost")
         assert failures == ["lost"]
         assert cluster.echo.echo("next") == "next"
+
+
+def test_a_consumer_whose_connection_died_under_it_consumes_again(service_config, start_service, rpc_proxy):
+    """A worker's ack fails on the consumer's dying connection and amqp marks it not connected. kombu
+    would reconnect quietly on the consumer's next wait, onto a connection where no queue is
+    consumed, and the service would answer nothing again (seen after a RabbitMQ restart under load).
+    The consumer notices instead, and reconnects with its consumers declared again."""
+    container = start_service(Echo, service_config("echo"))
+    [consumer] = [e for e in container.subextensions if isinstance(e, QueueConsumer)]
+    with rpc_proxy(timeout=5) as cluster:
+        assert cluster.echo.echo("before") == "before"
+    _, declared_on = consumer.hgrip_consuming
+    declared_on.transport.connected = False   # what amqp's transport does when a write on it fails
+    eventlet.sleep(2.5)   # the consumer's next waits (each times out after 1 s) find it so
+    with rpc_proxy(timeout=10) as cluster:
+        assert cluster.echo.echo("after") == "after"
+    assert consumer.hgrip_consuming[1] is not declared_on   # consuming on a new connection

@@ -13,8 +13,20 @@ deadline). But a reply can also fail on the publisher's own pooled connection wh
 channel lives on: a request left unacked there would hold one of the channel's prefetch slots (one per
 worker) until that connection closed, and a service that lost them all would take no request again.
 So a request whose reply could not be sent is acked when its channel still lives: its effect is
-committed, the caller answers 503 at its deadline, and a retry finds what was done. nameko is frozen at
-2.14, so the fix is applied to its classes, once, when hgrip_kernel.nameko is imported.
+committed, the caller answers 503 at its deadline, and a retry finds what was done.
+
+A third moment left a process up but deaf (about one RabbitMQ restart under load in ten, in the fault
+suite): a worker's ack fails on the consumer's dying connection, and amqp marks that connection
+not connected. The consumer's next wait on it asks kombu for ``Connection.connection``, which, finding
+it not connected, quietly opens a new one — on which no queue is consumed. The consumer then waits
+on that healthy, silent connection for ever (its heartbeats flow), logs nothing, and its process
+takes no request or event again: the gateway answered 503 for it until it was stopped. So before each
+wait the consumer checks that it still holds the very connection its consumers were declared on, and
+if not, closes that one and raises a connection error: kombu's loop then logs the loss and reconnects
+as for any other, declaring the consumers again.
+
+nameko is frozen at 2.14, so the fixes are applied to its classes, once, when hgrip_kernel.nameko
+is imported.
 """
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu.exceptions import OperationalError as BrokerError
@@ -51,10 +63,42 @@ def _reply_unless_dropped(handle_result):
     return handle_result_unless_dropped
 
 
+class ConsumerConnectionReplaced(AmqpConnectionError):
+    """The consumer's connection was replaced under it (kombu reconnected quietly): reconnect."""
+
+
+def _remember_connection(on_consume_ready):
+    def on_consume_ready_remembering(self, connection, channel, consumers, **kwargs):
+        # (``_connection``, not the ``connection`` property: that one may reconnect quietly.)
+        self.hgrip_consuming = (connection, connection._connection)
+        return on_consume_ready(self, connection, channel, consumers, **kwargs)
+    on_consume_ready_remembering.hgrip_tolerant = True
+    return on_consume_ready_remembering
+
+
+def _check_connection(on_iteration):
+    def on_iteration_checking(self):
+        on_iteration(self)
+        connection, declared_on = getattr(self, "hgrip_consuming", (None, None))
+        if declared_on is not None and (connection._connection is not declared_on or not declared_on.connected):
+            self.hgrip_consuming = (None, None)
+            try:   # let go of it for good: the broker gives back what it had delivered there
+                declared_on.collect()
+            except OSError:
+                pass
+            raise ConsumerConnectionReplaced("the connection the consumers were declared on is gone")
+    on_iteration_checking.hgrip_tolerant = True
+    return on_iteration_checking
+
+
 def tolerate_broker_drops() -> None:
     for name in ("ack_message", "requeue_message"):
         settle = getattr(QueueConsumer, name)
         if not getattr(settle, "hgrip_tolerant", False):
             setattr(QueueConsumer, name, _tolerant(settle))
+    for name, fix in (("on_consume_ready", _remember_connection), ("on_iteration", _check_connection)):
+        method = getattr(QueueConsumer, name)
+        if not getattr(method, "hgrip_tolerant", False):
+            setattr(QueueConsumer, name, fix(method))
     if not getattr(RpcConsumer.handle_result, "hgrip_tolerant", False):
         RpcConsumer.handle_result = _reply_unless_dropped(RpcConsumer.handle_result)
