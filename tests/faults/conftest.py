@@ -94,7 +94,10 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def _telling(line: str) -> bool:
-    """A warning or error, a line that is not JSON (a traceback), or a request that did not end "ok"."""
+    """A warning or error, a line that is not JSON (a traceback), or a request that did not end "ok";
+    not the green threads' stacks of a SIGUSR1 dump (``log_tails`` shows those apart)."""
+    if '"green_thread' in line:
+        return False
     if not line.startswith("{"):  # the stand-ins' access lines are not; a traceback's last line names it
         return any(word in line for word in ("Traceback", "Error", "Exception"))
     return any(f'"level": "{level}"' in line for level in ("warning", "error", "critical")) or (
@@ -108,7 +111,7 @@ def log_tails(logs: Path, lines: int = 30) -> str:
     out = []
     for log in sorted(logs.glob("*.log")):
         text = log.read_text(errors="replace").splitlines()
-        kept = [line for line in text if _telling(line) and '"green_thread' not in line]
+        kept = [line for line in text if _telling(line)]
         out.append(f"---- {log.name}: last {min(lines, len(kept))} of {len(kept)} warnings, errors, failed requests")
         out.extend(line[:400] for line in kept[-lines:])
         stacks = Counter(_field(line, "stack") for line in text if '"event": "green_thread"' in line)
