@@ -1,4 +1,7 @@
 """The embedded default (SQLite per service) end to end, and several instances of one service at once."""
+import os
+from pathlib import Path
+
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -27,9 +30,17 @@ def create_many(platform, names, Client):
 APPLIED_PROJECTS = "SELECT count(*) FROM inbox WHERE consumer = 'backups.on_project_created'"
 
 
+def niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 def test_platform_on_sqlite(launch_platform, client_class, tmp_path):
     platform = launch_platform(tmp_path, backend="sqlite")
     try:
+        # One machine's cores: registry-sync's pushes yield to the request path (hgrip_kernel.niceness).
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        assert {key: niceness(process.pid) for key, process in platform.processes.items()} == {
+            key: max(own, 19) if key == "registry-sync" else own for key in platform.processes}
         zhang, ids = create_many(platform, [f"嵌入式-{i}" for i in range(5)], client_class)
         assert sorted(p["id"] for p in zhang.get("/api/v1/projects").json()["items"]) == sorted(ids)
         wait_until(lambda: count(platform, "backups", "SELECT count(*) FROM known_projects") == 5,

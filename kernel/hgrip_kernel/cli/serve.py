@@ -19,10 +19,16 @@ def _run(args) -> int:
     from ..logging import configure_logging, get_logger
     from ..metrics_http import serve_metrics
     from ..nameko import http_drain, register_rpc_errors
+    from ..niceness import lower_priority
 
     services = {ep.name: ep for ep in entry_points(group="hgrip.services")}
     if args.service not in services:
         print(f"unknown service {args.service!r}; known: {', '.join(sorted(services))}")
+        return 2
+    try:   # before any thread starts (they inherit it)
+        niceness = lower_priority(args.service, os.environ)
+    except ValueError as exc:
+        print(exc)
         return 2
     configure_logging(args.service, level=args.log_level)
     register_rpc_errors()
@@ -43,7 +49,7 @@ def _run(args) -> int:
         return 2
     runner.start()
     stop.drain = http_drain.install(runner)
-    log.info("service_started", service=args.service, amqp=_safe(config["AMQP_URI"]))
+    log.info("service_started", service=args.service, amqp=_safe(config["AMQP_URI"]), niceness=niceness)
     # Started: a stop asked for while starting happens now (nameko cannot stop a half-started container).
     eventlet.spawn_n(stop.when_asked)
     runner.wait()
