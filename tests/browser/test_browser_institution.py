@@ -206,8 +206,9 @@ def test_zhangs_row_then_a_delegation_seen_by_both(browsing, api, submitted):
     dialog = page.get_by_role("dialog")
     dialog.get_by_text("名下的全部备份").wait_for()
     dialog.get_by_label("新委托人").click(force=True)
+    # the candidates load when the dialog opens: read the list once it has arrived (all at once)
+    page.get_by_role("option", name="王雨晴（生物信息研究部）", exact=True).wait_for()
     offered = [o.strip() for o in page.get_by_role("option").all_inner_texts() if o.strip()]
-    assert "王雨晴（生物信息研究部）" in offered
     assert not any(o.startswith(("张晓寒", "李文博", "陈静怡")) for o in offered), offered
     page.get_by_role("option", name="王雨晴（生物信息研究部）", exact=True).click()
     browsing.screenshot(page, "zh", "institution-delegation-dialog")
