@@ -123,9 +123,11 @@ def test_the_menu_the_backup_list_and_a_backups_detail(browsing, submitted):
     # sorted by 备份号, oldest number first: the legacy ones come before the new one
     page.locator(".el-table__header th", has_text="备份号").locator(".caret-wrapper .ascending").click()
     page.wait_for_url(re.compile(r"sort=backup_number"))
-    page.locator("tbody tr").first.wait_for()
-    numbers = [n.strip() for n in page.locator("tbody tr td:nth-child(2)").all_inner_texts()]
-    assert numbers == sorted(numbers) and number in numbers, numbers
+    # the sorted page replaces the shown one when it arrives: wait for it rather than read the old rows
+    def sorted_numbers() -> list[str] | None:
+        numbers = [n.strip() for n in page.locator("tbody tr td:nth-child(2)").all_inner_texts()]
+        return numbers if numbers == sorted(numbers) and number in numbers else None
+    wait_until(sorted_numbers, message="the rows sorted by 备份号")
 
     # 备份详细信息
     page.get_by_role("link", name=number, exact=True).click()
