@@ -76,6 +76,14 @@ def headers(page) -> list[str]:
     return [h.strip() for h in page.locator("[data-test=institution-backups] .el-table__header th").all_inner_texts()]
 
 
+def answered(table):
+    """A list once its request has answered: Element Plus's v-loading mask is on the table from its
+    first drawing while the request is out, and gone after (an empty list says 暂无数据 and 共 0 条
+    before its answer as after it)."""
+    table.wait_for()
+    table.locator(".el-loading-mask").wait_for(state="detached")
+
+
 def choose(page, scope, label: str, option: str):
     """Element Plus's select: click through to its input, pick the option in the popper."""
     scope.get_by_label(label).click(force=True)
@@ -119,6 +127,10 @@ def test_the_menu_the_backup_list_and_a_backups_detail(browsing, submitted):
     page.locator("tbody tr").filter(has_text=number).wait_for()
     page.get_by_role("button", name="重置", exact=True).click()
     page.wait_for_url(re.compile(r"/institution/backups$"))
+    # the unfiltered page replaces the filtered one when it arrives: until then the one row shown
+    # (the new backup alone) would pass for sorted below
+    for legacy in ZHANG_LEGACY:
+        page.locator("tbody tr", has_text=legacy).wait_for()
 
     # sorted by 备份号, oldest number first: the legacy ones come before the new one
     page.locator(".el-table__header th", has_text="备份号").locator(".caret-wrapper .ascending").click()
@@ -248,6 +260,7 @@ def test_a_unit_administrator_sees_only_their_unit(browsing, watch, submitted):
     assert "数据资源部" in unit.inner_text()
     assert page.locator("[data-test=unit-filter] .is-disabled").count() >= 1
     page.get_by_text(re.compile(r"共 \d+ 条")).wait_for()
+    answered(page.locator("[data-test=institution-backups]"))     # not the empty table drawn before
     body = page.locator("[data-test=institution-backups]").inner_text()
     assert submitted["number"] not in body and not any(n in body for n in ZHANG_LEGACY)
     browsing.screenshot(page, "zh", "institution-backups-unit-admin")
