@@ -37,6 +37,8 @@ def test_the_screens_in_english(browsing):
     for item in ("Operation guide", "Projects", "New project", "Claim backups"):
         browsing.nav_link(page, item).wait_for()
     page.get_by_role("button", name="Log out").wait_for()
+    # the repositories' table is filled from the taxonomy, asked when the guide opens: check it filled
+    page.get_by_role("cell", name="Omics raw sequencing data", exact=True).wait_for()
     no_chinese_interface(page, "guide")
     browsing.screenshot(page, "en", "guide")
 
@@ -111,8 +113,10 @@ def test_the_screens_in_english(browsing):
     told.wait_for()
     told.get_by_role("button", name="OK").click()
     page.locator("[data-test=backup-number]").filter(has_text=re.compile(r"BF\d{13}")).wait_for()
-    page.get_by_role("region", name="Backup history").wait_for()
-    page.get_by_role("region", name="Sync with HGRG").wait_for()
+    # both regions are there before the submission; their new content is asked after it: check that
+    page.get_by_role("region", name="Backup history").get_by_text(
+        re.compile(r"Submitted the backup: backup number BF\d{13}")).wait_for()
+    page.get_by_role("region", name="Sync with HGRG").get_by_role("button", name="Refresh").wait_for()
     no_chinese_interface(page, "numbered files")
     browsing.screenshot(page, "en", "files-numbered")
 
