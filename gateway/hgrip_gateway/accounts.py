@@ -5,6 +5,8 @@ answer to ``authenticate``, kept per account while the revocation feed is connec
 (account_views.py, revocation_feed.py). A change of the account reaches every gateway within the
 relay's and the broker's delay (milliseconds), and the next request asks identity again, which
 refuses an account that has left (account_inactive) and answers the new roles and authorisation.
+The gateway that carried the change (HGRG's call) forgets the account itself when identity has
+committed it (``changed``), so there the very next request is answered anew.
 """
 from nameko.extensions import DependencyProvider
 
@@ -32,6 +34,14 @@ class Accounts:
         if account.get("id") == account_id:
             self.views.keep(account_id, account, epoch)
         return account
+
+    def changed(self, account_id: str | None = None) -> None:
+        """Identity has committed a change of this account (None: of an institution, every account's
+        view): forget it here at once, without waiting for the event (the other gateways wait for it)."""
+        if account_id is None:
+            self.views.clear()
+        else:
+            self.views.drop(str(account_id))
 
 
 class AccountCache(DependencyProvider):

@@ -406,13 +406,18 @@ class GatewayService:
            summary="Create or update an institution and its units (idempotent)",
            body=schemas.InstitutionUpsertRequest, response=schemas.InstitutionUpsertResponse)
     def upsert_institution(self, request, body, code):
-        return call(self.identity.upsert_institution, {"code": code, **body}, timeout=self.rpc_timeout)
+        result = call(self.identity.upsert_institution, {"code": code, **body}, timeout=self.rpc_timeout)
+        self.accounts.changed()   # its members' views name it: this gateway forgets them at once
+        return result
 
     @route("PUT", f"{PREFIX}/hgrg/accounts/<username>", auth=HGRG, tag="hgrg",
            summary="Create or update an account, its real-name status and authorisation (idempotent)",
            body=schemas.AccountUpsertRequest, response=schemas.AccountUpsertResponse)
     def upsert_account(self, request, body, username):
-        return call(self.identity.upsert_account, {"username": username, **body}, timeout=self.rpc_timeout)
+        result = call(self.identity.upsert_account, {"username": username, **body}, timeout=self.rpc_timeout)
+        if result.get("account"):   # left, withdrawn, moved...: refused or answered anew here at once
+            self.accounts.changed(result["account"]["id"])
+        return result
 
     @route("POST", f"{PREFIX}/hgrg/filings", auth=HGRG, tag="hgrg",
            summary="A prior report was filed: link its filing number to the backups it cites (idempotent)",

@@ -201,6 +201,28 @@ def test_a_changed_account_is_answered_anew_at_once_on_every_gateway_under_load(
         assert response.status_code == 401 and response.json()["error"]["code"] == "account_inactive"
 
 
+def test_the_gateway_that_carried_the_change_answers_anew_without_waiting_for_the_event(two_gateways, monkeypatch):
+    first, second, token = two_gateways
+    account_id = first.get("/api/v1/me", token=token).json()["id"]
+    assert second.get("/api/v1/me", token=token).json()["authorised"] is True
+    assert all(views_of(api).get(account_id) is not None for api in (first, second))
+    events = []
+    # Identity's events still arrive but no longer drop anything: only HGRG's own call can
+    monkeypatch.setattr("hgrip_gateway.revocation_feed.apply_event", lambda views, body: events.append(body))
+    assert first.hgrg_put("/api/v1/hgrg/accounts/liuxiaohan",
+                          {**RESEARCHER, "authorised": False}).status_code == 200
+    assert first.get("/api/v1/me", token=token).json()["authorised"] is False   # at once, here
+    wait_for(lambda: events, 5.0)   # the event came, and was ignored: the other gateway still has the old view
+    assert second.get("/api/v1/me", token=token).json()["authorised"] is True
+    assert first.hgrg_put("/api/v1/hgrg/accounts/liuxiaohan",
+                          {**RESEARCHER, "authorised": False, "employed": False}).status_code == 200
+    response = first.get("/api/v1/me", token=token)
+    assert response.status_code == 401 and response.json()["error"]["code"] == "account_inactive"
+    views_of(first).keep(account_id, {"id": account_id, "name": "old"}, views_of(first).epoch)
+    assert first.hgrg_put("/api/v1/hgrg/institutions/I1", {**INSTITUTION, "name": "Renamed"}).status_code == 200
+    assert views_of(first).get(account_id) is None   # an institution's change: every view forgotten here
+
+
 def test_a_tampered_or_expired_token_is_refused_by_the_gateway_alone(two_gateways):
     import jwt
 
