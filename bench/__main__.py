@@ -49,7 +49,12 @@ NOTES = """
   robust on a shared machine; the rates are not. `python -m bench submissions` runs the (c) rows
   alone (not part of `make bench`); `HGRIP_BENCH_PAUSE_DURING_SUBMITS=registry-sync,verification`
   stops those processes while the submits run, a diagnostic that measures the reply path alone
-  (its rate row is then not judged).
+  (its rate row is then not judged). The third (c) row is a diagnostic of the first: what one read
+  and one submission cost the whole machine while their phases ran (bench/machine_cpu.py: every
+  process's CPU from /proc, grouped — the platform's processes, PostgreSQL and RabbitMQ by process
+  name, the stand-ins, the load generator, and "other": the rest of the machine, kernel threads
+  writing back files included), and the share of the cores left idle. With the cores busy in both
+  phases, the rates' ratio is about the inverse of these costs' ratio.
 - (d) is the delay a user cannot see but HGRG can: from the submit reply to HGRG recording the
   number, at steady offered rates. The load is open loop: each submit leaves on its schedule
   whatever earlier replies do, from up to 400 green threads ("sent late" counts those that left more
