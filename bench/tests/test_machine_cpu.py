@@ -9,7 +9,9 @@ import psycopg2
 from bench.machine_cpu import IDLE, LOAD, OTHER, MachineCpu, describe, summed
 from bench.resources import PG_ADMIN
 
-BUSY_CHILD = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass\ntime.sleep(30)"
+# Burns 0.4 s of CPU once told to (a line on stdin), says so, then waits to be killed.
+BUSY_CHILD = ("import sys, time\nsys.stdin.readline()\nend = time.process_time() + 0.4\n"
+              "while time.process_time() < end: pass\nprint('done', flush=True)\ntime.sleep(60)")
 
 
 def _burn(seconds: float) -> None:
@@ -19,7 +21,8 @@ def _burn(seconds: float) -> None:
 
 
 def test_each_group_is_charged_with_its_own_cpu_time():
-    child = subprocess.Popen([sys.executable, "-c", BUSY_CHILD])
+    child = subprocess.Popen([sys.executable, "-c", BUSY_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
     # PostgreSQL: a backend counting in its own process (open across both snapshots: a process that
     # ends between them is not counted)
     with closing(psycopg2.connect(PG_ADMIN.replace("postgresql+psycopg2://", "postgresql://"))) as db, \
@@ -27,15 +30,13 @@ def test_each_group_is_charged_with_its_own_cpu_time():
         try:
             machine = MachineCpu({"named child": [child.pid]})
             before = machine.snapshot()
+            child.stdin.write("go\n")
+            child.stdin.flush()
             _burn(0.3)   # the load generator: this process
             cursor.execute("SELECT count(*) FROM generate_series(1, 3000000)")
             assert cursor.fetchone()[0] == 3_000_000
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:   # the child's 0.4 s of CPU, on a busy machine too
-                costs = machine.per_request(before, machine.snapshot(), requests=2)
-                if costs["named child"] >= 190:
-                    break
-                time.sleep(0.1)
+            assert child.stdout.readline().strip() == "done"
+            costs = machine.per_request(before, machine.snapshot(), requests=2)
         finally:
             child.kill()
             child.wait()
