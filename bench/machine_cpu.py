@@ -19,7 +19,7 @@ SERVICE_NAMES = {"postgres": "PostgreSQL", "beam.smp": "RabbitMQ", "erl_child_se
 LOAD, OTHER, IDLE = "load generator", "other", "idle"
 
 
-def _stat(pid: str) -> tuple[str, int, float] | None:
+def process_stat(pid: int | str) -> tuple[str, int, float] | None:
     """(comm, start time, CPU ms) of a process, None if it is gone. The start time tells a process
     from a later one with the same pid (a kernel worker's comm changes with its work, so not that)."""
     try:
@@ -50,7 +50,7 @@ class MachineCpu:
         processes = {}
         for entry in os.listdir("/proc"):
             if entry.isdigit():
-                found = _stat(entry)
+                found = process_stat(entry)
                 if found is not None:
                     processes[int(entry)] = found
         return {"processes": processes, "machine": _machine()}

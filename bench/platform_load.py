@@ -21,7 +21,7 @@ import requests
 from hgrip_kernel.config import env_key
 from hgrip_kernel.testing.platform import PLATFORM_SERVICES, Platform, free_port
 
-from .machine_cpu import MachineCpu, describe, summed
+from .machine_cpu import MachineCpu, describe, process_stat, summed
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-hgrg-shared-secret-of-enough-length"
@@ -113,8 +113,10 @@ def _spawn(argv: list[str], env: dict, log_path: Path) -> subprocess.Popen:
 
 
 def _cpu_ms(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    found = process_stat(pid)
+    if found is None:
+        raise ProcessLookupError(f"platform process {pid} is gone")
+    return found[2]
 
 
 def _cpu_by_process(running: Running) -> dict:
