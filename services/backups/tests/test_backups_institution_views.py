@@ -285,6 +285,15 @@ def test_each_filter(views, query, expected):
     assert page["total"] == len(expected)
 
 
+@pytest.mark.parametrize("text,has_case", [
+    ("测序", False), ("2023 0628", False), ("BF2023", True), ("100%_", False), ("（父母子）", False),
+    ("wgs", True), ("WGS", True), ("三例Trio", True), ("ｗｇｓ", True), ("ß", True), ("ⅰ", True),
+])
+def test_only_a_text_with_a_letter_that_has_a_case_is_matched_by_ilike(text, has_case):
+    """The others are matched by LIKE: a character without case is equal only to itself."""
+    assert institution_queries._has_case(text) is has_case
+
+
 def test_paging_keeps_the_total_and_pages_are_disjoint(views):
     seen = []
     for page_number in (1, 2, 3, 4):

@@ -5,20 +5,23 @@ unit of its institution, a unit administrator its own unit, nobody another insti
 outside the scope are not filtered afterwards, they are never read.
 
 The backup list costs three statements whatever the page: the page (the scoped, filtered and
-sorted ids with LIMIT/OFFSET in a subquery, then joined to their delegates and units), its count,
-and the filing numbers of the page's backups with each filing's volume check. The indexes behind
-them are in migrations 0004 and 0006 (tables.py declares them all).
+sorted ids with LIMIT/OFFSET in a subquery, then joined to their rows, delegates and units), its
+count, and the filing numbers of the page's backups with each filing's volume check. The indexes
+behind them are in migrations 0004, 0006 and 0007 (tables.py declares them all): each sort's index
+ends with id, the tie-breaker, so the ids of a page, however deep, are read off the index alone.
 
-Substring filters (backup name, PI, delegate name) are ILIKE '%…%' everywhere. On PostgreSQL a
-text of two or more characters also asks a GIN index over each value's character bigrams
+Substring filters (backup name, PI, delegate name) are case-insensitive: ILIKE '%…%', or LIKE when
+the text has no letter that has a case (Chinese, digits) — the same rows, and LIKE does not lower
+every candidate value first (a common search's 10 000 candidates: about 4 ms of 15). On
+PostgreSQL a text of two or more characters also asks a GIN index over each value's character bigrams
 (``hgrip_bigrams``: every two-character piece of lower(value)): names here are Chinese, where a
 two-character search ("张晓", "测序") is common and trigram indexes (pg_trgm) cannot help. The
-bigram test only narrows the rows; ILIKE still decides.
+bigram test only narrows the rows; (I)LIKE still decides.
 """
 import re
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select, tuple_
 
 from ..app.views import file_view, filing_view
 from ..domain.backup import COMPLETED, DRAFT
@@ -59,10 +62,17 @@ def _code_name(code, name):
 # --- 备份列表 -------------------------------------------------------------------------------------
 def contains(column, text: str, dialect: str):
     """``column`` contains ``text``, case-insensitively (see the module's docstring)."""
-    condition = column.ilike(_contains(text), escape="\\")
+    match = column.ilike if _has_case(text) else column.like
+    condition = match(_contains(text), escape="\\")
     if dialect == "postgresql" and len(text) >= 2:
         condition = and_(func.hgrip_bigrams(column).op("@>")(func.hgrip_bigrams(text)), condition)
     return condition
+
+
+def _has_case(text: str) -> bool:
+    """Whether some character of ``text`` has another case: only then can ILIKE match a row LIKE
+    does not (a character without case is equal only to itself, lower-cased or not)."""
+    return text.lower() != text or text.upper() != text
 
 
 def number_prefix(text: str) -> list:
@@ -130,11 +140,21 @@ def backup_page(connection, authority: Authority, query: dict) -> dict:
 
 
 def _list_rows(connection, conditions: list, sort: str, limit: int, offset: int = 0) -> list:
-    # The page's rows alone first (an index range scan, LIMIT/OFFSET on backups only), then
-    # their delegates and unit names: joins cost 20 lookups, not one per skipped row.
-    chosen = (select(*_LIST_COLUMNS).where(*conditions)
-              .order_by(*_order(sort, backups.c)).limit(limit).offset(offset)
-              .subquery("chosen"))
+    """The rows of a page (``offset``: the rows before it), joined to their delegates and units."""
+    if offset:
+        # The page's ids alone first, LIMIT/OFFSET over the sort's index, which ends with id: an
+        # index-only range scan when no filter needs the rows; then the page's rows by id. The
+        # skipped rows are never fetched from the table (page 500: 2 ms instead of 14).
+        column, _ = _SORTS[sort]
+        ids = (select(backups.c.id, column).where(*conditions)
+               .order_by(*_order(sort, backups.c)).limit(limit).offset(offset).subquery("ids"))
+        chosen = select(*_LIST_COLUMNS).select_from(ids.join(backups, backups.c.id == ids.c.id))
+    else:
+        # The first page or an export batch: the rows in the index's order, as many as wanted. (By
+        # id here, PostgreSQL would join a batch of 1 000 by reading the whole table.)
+        chosen = select(*_LIST_COLUMNS).where(*conditions).order_by(*_order(sort, backups.c)).limit(limit)
+    # Then their delegates and unit names: the joins cost one lookup per row of the page.
+    chosen = chosen.subquery("chosen")
     return list(connection.execute(
         select(chosen, members.c.username.label("delegate_username"),
                members.c.name.label("delegate_name"), _unit.c.name.label("unit_name"))
@@ -156,7 +176,9 @@ def _after(sort: str, after: list) -> object:
     beyond = (lambda c, v: c < v) if descending else (lambda c, v: c > v)
     if key is None:
         return and_(column.is_(None), beyond(backups.c.id, last_id))
-    return or_(beyond(column, key), and_(column == key, beyond(backups.c.id, last_id)))
+    # A row comparison, (key, id) beyond (key, id): the sort's index ends with id, so a batch
+    # starts where the last one ended instead of reading past every row before it.
+    return beyond(tuple_(column, backups.c.id), tuple_(key, last_id))
 
 
 def backup_batch(connection, authority: Authority, query: dict, after: list | None, limit: int) -> dict:

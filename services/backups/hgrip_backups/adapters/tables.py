@@ -14,10 +14,10 @@ Read models, written in the same transaction as the events they reflect:
 UNIQUE(backup_number) and UNIQUE(backup_id, accession) back up the domain's rules: whatever
 the code above them gets wrong, the database refuses to store a duplicate.
 
-The migrations (versions/0001..0006) spell the same tables out; a test runs Alembic's autogenerate
-against a migrated database and expects no proposal. Migration 0006's indexes are ``INDEXES`` below;
-its ``hgrip_bigrams`` function is created before the tables when this metadata creates them
-(PostgreSQL only).
+The migrations (versions/0001..0007) spell the same tables out; a test runs Alembic's autogenerate
+against a migrated database and expects no proposal. Migration 0006's indexes are ``INDEXES`` below
+(0007 ends the list's sort indexes with id); its ``hgrip_bigrams`` function is created before the
+tables when this metadata creates them (PostgreSQL only).
 """
 from sqlalchemy import (
     DDL,
@@ -76,9 +76,10 @@ backups = Table(
     Index("ix_backups_project_created", "project_id", "created_at"),
     Index("ix_backups_owner", "owner_id"),
     Index("ix_backups_institution_unit", "institution_code", "unit_code"),
-    Index("ix_backups_scope_status_created", "institution_code", "status", "created_at"),
+    # The list's sort orders end with id, its tie-breaker (0007): a page is read off the index.
+    Index("ix_backups_scope_status_created", "institution_code", "status", "created_at", "id"),
     Index("ix_backups_scope_unit_status_created", "institution_code", "unit_code", "status",
-          "created_at"),
+          "created_at", "id"),
 )
 
 data_files = Table(
@@ -186,12 +187,12 @@ def _bigram_index(name: str, column: Column) -> Index:
 
 
 INDEXES = (
-    # The other sort orders of the list, inside the scope and the tab: a page is an index range
-    # scan for them too (0004 covers created_at).
+    # The other sort orders of the list, inside the scope and the tab, each ending with the
+    # tie-breaker id: a page is an index range scan for them too (0004 covers created_at).
     Index("ix_backups_scope_status_number", backups.c.institution_code, backups.c.status,
-          backups.c.backup_number),
+          backups.c.backup_number, backups.c.id),
     Index("ix_backups_scope_status_name", backups.c.institution_code, backups.c.status,
-          backups.c.name),
+          backups.c.name, backups.c.id),
     # Substring filters (PostgreSQL only).
     _bigram_index("ix_backups_name_bigrams", backups.c.name),
     _bigram_index("ix_backups_pi_name_bigrams", backups.c.pi_name),
