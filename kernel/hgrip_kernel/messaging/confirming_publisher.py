@@ -3,6 +3,7 @@
 Waiting for each confirm costs a round trip per message; a window of unconfirmed messages costs
 one per batch. Returns which messages the broker confirmed, so callers mark only those as sent.
 """
+import contextlib
 import time
 
 import amqp
@@ -16,11 +17,14 @@ class PublishTimeout(Exception):
 
 
 class ConfirmingPublisher:
-    def __init__(self, amqp_uri: str, exchange: str, confirm_timeout: float = 10.0):
+    def __init__(self, amqp_uri: str, exchange: str, confirm_timeout: float = 10.0,
+                 close_timeout: float = 5.0):
         self.amqp_uri = amqp_uri
         self.exchange = exchange
         self.confirm_timeout = confirm_timeout
+        self.close_timeout = close_timeout
         self._kombu: Connection | None = None
+        self._amqp: amqp.Connection | None = None
         self._channel: amqp.Channel | None = None
         self._next_tag = 1
         self._acked: set[int] = set()
@@ -33,6 +37,7 @@ class ConfirmingPublisher:
             return self._kombu, self._channel
         self._kombu = kombu = Connection(self.amqp_uri, connect_timeout=5, heartbeat=0)
         kombu.connect()
+        self._amqp = kombu.connection
         declare_topology(kombu.default_channel)
         self._channel = channel = kombu.connection.channel()
         channel.confirm_select()
@@ -84,10 +89,21 @@ class ConfirmingPublisher:
         return [self._confirmed(t) for t in tags]
 
     def close(self):
+        """Close the connection, waiting at most ``close_timeout`` for the broker's answer.
+
+        Closing is a handshake: sent Close, the client reads until the broker's Close-OK. A broker
+        that never answers (the connection stalled, not reset) held a stopping service in that read
+        for good (the relay is closed when its service is killed). Past the time-out the socket is
+        closed without the answer; the broker drops the connection on its side."""
+        kombu, connection = self._kombu, self._amqp
+        self._kombu = self._amqp = self._channel = None
         try:
-            if self._kombu is not None:
-                self._kombu.release()
+            transport = connection.transport if connection is not None else None
+            if transport is not None and transport.sock is not None:
+                transport.sock.settimeout(self.close_timeout)
+            if kombu is not None:
+                kombu.release()
         except Exception:  # closing a broken connection may fail; it is gone either way
-            pass
-        self._kombu = None
-        self._channel = None
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    connection.collect()   # the socket, whatever state the handshake was left in
