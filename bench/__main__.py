@@ -46,8 +46,10 @@ NOTES = """
   process (the five services and the gateway) spent per submission, from /proc, including the work
   after the reply (relay, consumers, HGRG push), and their sum; its baseline is the same sum measured
   by this benchmark before issue 12 (commit 319344c; the halving target). CPU per submission is
-  robust on a shared machine; the rates are not. `python -m bench submissions` runs the (c) rows
-  alone (not part of `make bench`); `HGRIP_BENCH_PAUSE_DURING_SUBMITS=registry-sync,verification`
+  robust on a shared machine; the rates are not. The reads are timed before the submits and again
+  after their work is done, and the baseline is the mean of the two, so a machine whose speed
+  drifts during the run (a shared host) moves both sides of the ratio. `python -m bench submissions`
+  runs the (c) rows alone (not part of `make bench`); `HGRIP_BENCH_PAUSE_DURING_SUBMITS=registry-sync,verification`
   stops those processes while the submits run, a diagnostic that measures the reply path alone
   (its rate row is then not judged). The third (c) row is a diagnostic of the first: what one read
   and one submission cost the whole machine while their phases ran (bench/machine_cpu.py: every
