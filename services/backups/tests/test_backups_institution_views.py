@@ -325,6 +325,18 @@ def test_sorting_with_ties_broken_by_id(views, sort, key, reverse):
         assert tied == sorted(["l1", "l2"], key=ident, reverse=reverse)
 
 
+@pytest.mark.parametrize("status", ["completed", "incomplete"])
+@pytest.mark.parametrize("sort", institution_schemas.SORTS)
+def test_pages_past_the_first_follow_the_first_pages_order(views, sort, status):
+    """A page past the first reads its ids alone, then their rows: pages of 3 (ties, and the
+    drafts' missing numbers, broken by id) put together are the one page of every backup."""
+    query = {"sort": sort, "status": status}
+    whole = views.labels("legal", {**query, "page_size": 100})
+    paged = [label for page in range(1, len(whole) // 3 + 2)
+             for label in views.labels("legal", {**query, "page": page, "page_size": 3})]
+    assert len(whole) > 3 and paged == whole
+
+
 def _exported(views, actor, query, limit):
     ids, after = [], None
     while True:
