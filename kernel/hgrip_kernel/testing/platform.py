@@ -66,9 +66,21 @@ class Platform:
         self.processes.pop(key)
         return code
 
-    def stop_all(self):
-        for key in list(self.processes):
-            self.stop(key)
+    def stop_all(self, timeout: float = 20):
+        """SIGTERM to every process at once, then wait for them; one still running after
+        ``timeout`` is killed. Each service takes 1.5-3 s to stop gracefully: one after another,
+        that was about 16 s of every platform's teardown."""
+        stopping = [self.processes.pop(key) for key in list(self.processes)]
+        stopping = [process for process in stopping if process.poll() is None]
+        for process in stopping:
+            process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in stopping:
+            try:
+                process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
     def wait_healthy(self, timeout: float = 60):
         deadline = time.monotonic() + timeout
