@@ -54,11 +54,7 @@ class Platform:
         if process is None or process.poll() is not None:
             return process.returncode if process else None
         process.send_signal(sig)
-        try:
-            return process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            return process.wait()
+        return _ended(process, timeout)
 
     def wait_exit(self, key: str, timeout: float = 20) -> int:
         process = self.processes[key]
@@ -76,11 +72,7 @@ class Platform:
             process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + timeout
         for process in stopping:
-            try:
-                process.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _ended(process, max(0.0, deadline - time.monotonic()))
 
     def wait_healthy(self, timeout: float = 60):
         deadline = time.monotonic() + timeout
@@ -123,3 +115,12 @@ class Platform:
 
 
 __all__ = ["Platform", "PLATFORM_SERVICES", "free_port", "signal"]
+
+
+def _ended(process: subprocess.Popen, timeout: float) -> int:
+    """``process``'s exit code once it has ended, killed if it has not after ``timeout``."""
+    try:
+        return process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
