@@ -180,6 +180,10 @@ class SqlPushRows:
     def numbers_known(self, uow: UnitOfWork, backup_numbers: Sequence[str]) -> set[str]:
         return known(uow.connection, backup_numbers)
 
+    def numbers_committed(self, backup_numbers: Sequence[str]) -> set[str]:
+        with self.store.engine.connect() as connection:
+            return known(connection, backup_numbers)
+
     def sync_state(self, backup_number: str) -> Mapping[str, Any] | None:
         with self.store.engine.connect() as connection:
             return get(connection, backup_number)

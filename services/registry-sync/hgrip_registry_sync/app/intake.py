@@ -2,7 +2,8 @@
 batch of them in one unit of work, their events written by one INSERT) and a change of a numbered
 backup's owner (``backups.BackupDelegated`` / ``backups.BackupClaimed``, one per unit of work), each
 recorded once (inbox and key) with its pending row; the rows are handed to this process's pusher
-(born leased to it) once committed.
+(born leased to it) once committed. While HGRG answers, a batch of numbers is pushed first and
+recorded with its outcome, in the same one unit of work (``request_syncs``).
 """
 from collections.abc import Sequence
 from dataclasses import replace
@@ -12,6 +13,7 @@ from hgrip_kernel.ports import Request
 
 from ..domain import OwnerChange, PushState, SyncState, owner_change_body
 from .ports import DueRow, Handover, Ports, RowChange
+from .pushing import Claim, Outcome, log_batch
 from .writing import saved
 
 INBOX_CONSUMER = "registry-sync.on_backup_submitted"
@@ -29,12 +31,22 @@ def request_syncs(ports: Ports, request: Request, items: Sequence[Submitted],
     ``envelope.data``, in delivery order), in ONE unit of work; the items whose number was requested,
     in order (not an event seen before, nor a number already known or taken earlier in the batch).
     Each sync's event and row carry its own submit's correlation id (the log lines too) and its event's
-    id as causation. With ``pusher``, the rows are born leased to it and handed over once committed."""
+    id as causation.
+
+    With ``pusher``, while HGRG answers, the batch's numbers are pushed first, before the unit of work
+    (no transaction is open while HGRG is asked), and each outcome is recorded in it with its request:
+    a row is born synced (or failing, due again after its backoff). One transaction per batch, not
+    one for the requests and one for their outcomes. A crash between the push and the commit
+    redelivers the events, and the number is pushed again: HGRG answers "duplicate". Otherwise the
+    rows are born pending, leased to ``pusher``, and handed over once committed."""
     if not items:
         return []
     log, now = request.log, ports.clock()
+    pushed = _pushed_first(ports, items, pusher)
+    pushed_at = ports.clock()
     requested: list[Submitted] = []
     changes: list[RowChange] = []
+    first: list[tuple[Claim, Outcome, dict | None]] = []
     # Each sync's events take their ids from their own event (``saved(..., cause=)``).
     with ports.store.unit_of_work(correlation_id=request.correlation_id) as uow:
         fresh = set(uow.first_times(INBOX_CONSUMER, [envelope.event_id for envelope, _, _ in items]))
@@ -55,14 +67,41 @@ def request_syncs(ports: Ports, request: Request, items: Sequence[Submitted],
                     log.info("sync_already_requested", backup_number=number, correlation_id=envelope.correlation_id)
                     continue
                 taken.add(number)
-                [_], [change] = saved(uow, SyncState.request(number, backup_id, envelope.data, envelope.event_id,
-                                                             now), cause=envelope)
-                changes.append(_leased(ports, change, pusher))
+                sync = SyncState.request(number, backup_id, envelope.data, envelope.event_id, now)
+                [_], [change] = saved(uow, sync, cause=envelope)
                 requested.append(item)
+                if number not in pushed:
+                    changes.append(_leased(ports, change, pusher))
+                    continue
+                assert pusher is not None
+                claim = Claim(number, envelope.data, envelope.correlation_id, attempt=1)
+                data, outcome_changes = pusher.record_first(uow, pushed_at, sync, claim, pushed[number])
+                changes += [change, *outcome_changes]
+                first.append((claim, pushed[number], data))
         if changes:
             ports.rows.apply(uow, changes)
-    _hand_over(pusher, changes)
+    if first:
+        assert pusher is not None
+        log_batch([claim for claim, _, _ in first], [outcome for _, outcome, _ in first],
+                  [data for _, _, data in first], pusher.instance)
+    _hand_over(pusher, [change for change in changes if change.new and change.key not in pushed])
     return requested
+
+
+def _pushed_first(ports: Ports, items: Sequence[Submitted], pusher: Handover | None) -> dict[str, Outcome]:
+    """The batch's new numbers pushed by ``pusher`` before they are recorded, each number once, in
+    delivery order: HGRG's outcome of each; {} when it pushed nothing (HGRG away). A number already
+    known (a redelivered event) is not pushed again; one whose event is redelivered before the
+    unit of work that requested it committed (a crash, a lost race) is, and HGRG answers "duplicate"."""
+    if pusher is None:
+        return {}
+    claims: dict[str, Claim] = {}
+    for envelope, number, _ in items:
+        claims.setdefault(number, Claim(number, envelope.data, envelope.correlation_id, attempt=1))
+    for number in ports.rows.numbers_committed(list(claims)):
+        del claims[number]
+    outcomes = pusher.push_first(list(claims.values())) if claims else None
+    return dict(zip(claims, outcomes, strict=True)) if outcomes is not None else {}
 
 
 def request_sync(ports: Ports, request: Request, envelope: Envelope, backup_number: str, backup_id: str,

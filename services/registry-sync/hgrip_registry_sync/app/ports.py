@@ -11,9 +11,12 @@ push's original request id to its log itself — and it alone talks to HGRG, so 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hgrip_kernel.ports import EventStore, UnitOfWork
+
+if TYPE_CHECKING:   # (pushing.py imports this module)
+    from .pushing import Claim, Outcome
 
 
 # --- HGRG ----------------------------------------------------------------------------------------------
@@ -92,6 +95,9 @@ class PushRows(Protocol):
     def numbers_known(self, uow: UnitOfWork, backup_numbers: Sequence[str]) -> set[str]:
         """Which of these backup numbers a sync was already requested of (one statement)."""
 
+    def numbers_committed(self, backup_numbers: Sequence[str]) -> set[str]:
+        """``numbers_known`` outside any unit of work: of the requests committed now (one statement)."""
+
     def sync_state(self, backup_number: str) -> Mapping[str, Any] | None:
         """The ``sync_states`` row of a backup number, if any."""
 
@@ -104,13 +110,25 @@ class PushRows(Protocol):
 
 
 class Handover(Protocol):
-    """This process's pusher: a row it is handed was leased to it in the unit of work that wrote the
-    row, so it pushes it at once, without a claim (a round trip per batch saved). Should the process
-    die first, the lease runs out and any pusher claims the row."""
+    """This process's pusher. While HGRG answers, the intake has it push a batch of new numbers first
+    and records each push's outcome with its request, in one unit of work (``push_first``,
+    ``record_first``). Otherwise a row it is handed was leased to it in the unit of work that wrote
+    the row, so it pushes it at once, without a claim. Should the process die first, the lease runs
+    out and any pusher claims the row."""
     lease: timedelta
+    instance: str   # the pusher's name: its events' actor, in its log lines
 
     def hand_over(self, row: DueRow) -> None:
         """Push this committed, leased row soon."""
+
+    def push_first(self, claims: Sequence["Claim"]) -> Sequence["Outcome"] | None:
+        """Push these, not yet recorded, now (in one of the pusher's batch slots); an outcome per
+        claim, or None — nothing pushed — while HGRG did not answer the last push or the pusher stops."""
+
+    def record_first(self, uow: UnitOfWork, now: datetime, push: Any, claim: "Claim",
+                     outcome: "Outcome") -> tuple[dict | None, list[RowChange]]:
+        """A ``push_first`` outcome appended to ``push`` in the unit of work recording its request
+        (``pushing.Pusher.record_first``)."""
 
 
 # --- what a use case is given ------------------------------------------------------------------------

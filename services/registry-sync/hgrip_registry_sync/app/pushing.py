@@ -15,6 +15,10 @@ A pusher that dies between 1 and 3 leaves the rows leased; when the lease runs o
 again and someone pushes them again — HGRG's idempotence (by backup number, by change id) makes
 that harmless.
 
+While HGRG answers, the intake skips 1 and 3 for a batch of new numbers: it has the pusher push them
+before they are recorded (``push_first``) and records each outcome with its request, in its own unit
+of work (``record_first``; ``intake.request_syncs``).
+
 The queues (``queues.py``) say what differs between the kinds of push; the store, the database behind
 the queues (a ``PushRows`` port) and the clock are the service's ``Ports``, HGRG an ``HgrgReceipts``
 port: everything here runs on fakes as well. The pusher serves no request (see ``ports.py``).
@@ -25,10 +29,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from hgrip_kernel.context import bind_request_context, clear_request_context
+from hgrip_kernel.context import request_context
 from hgrip_kernel.logging import get_logger
 
-from ..domain import BackoffPolicy, SyncState
+from ..domain import BackoffPolicy, PushState, SyncState
 from .ports import BatchItem, HgrgReceipts, HgrgRefused, HgrgUnavailable, Ports, RowChange
 from .queues import NUMBERS, QUEUES
 from .writing import saved
@@ -73,6 +77,8 @@ class Pusher:
         self.rand = rand
         self.overdue_after = overdue_after   # a number failing longer than this is reported, once
         self._first = 0            # the queue claimed from first, in turn: neither starves the other
+        self.answering = True      # HGRG gave a verified receipt for the last batch pushed
+        self._taken_first: dict[str, Outcome] = {}   # what HGRG has of the last batch pushed first, by key
 
     def claim(self, limit: int) -> list[Claim]:
         now = self.clock()
@@ -89,10 +95,23 @@ class Pusher:
             outcomes = [Outcome(hgrg_status=receipt.status) if receipt.status
                         else Outcome(error=receipt.refusal, refused=True)
                         for receipt in self.client.push_batch(items)]
+            self.answering = True
         except HgrgUnavailable as exc:   # no verified receipt: nothing of this batch is taken as accepted
             outcomes = [Outcome(error=exc.reason, refused=isinstance(exc, HgrgRefused))] * len(claims)
+            self.answering = False
         took = round((time.monotonic() - started) * 1000, 1)
         return [replace(outcome, duration_ms=took) for outcome in outcomes]
+
+    def push_first(self, claims: Sequence[Claim]) -> list[Outcome]:
+        """``push`` for claims not recorded yet (the intake's). HGRG's word that it has an item is
+        kept for the last such batch: should the unit of work recording the batch fail, its events
+        are retried one by one (the kernel's batch) and their numbers are not pushed again."""
+        if claims and all(claim.key in self._taken_first for claim in claims):
+            return [self._taken_first[claim.key] for claim in claims]
+        outcomes = self.push(claims)
+        self._taken_first = {claim.key: outcome for claim, outcome in zip(claims, outcomes, strict=True)
+                             if outcome.hgrg_status}
+        return outcomes
 
     def record(self, claims: Sequence[Claim], outcomes: Sequence[Outcome]) -> list[dict | None]:
         """Append every outcome and update the rows in one unit of work; per claim the attempt's event
@@ -105,16 +124,25 @@ class Pusher:
             changes: list[RowChange] = []
             with uow.appending_in_one():   # the batch's events: one INSERT
                 for claim, outcome in zip(claims, outcomes, strict=True):
-                    data, changed = self._record_one(uow, now, rows[claim.queue][claim.key], claim, outcome)
+                    push = QUEUES[claim.queue].restore(rows[claim.queue][claim.key])
+                    data, changed = self._record_one(uow, now, push, claim, outcome)
                     recorded.append(data)
                     changes += changed
             self.rows.apply(uow, changes)
         return recorded
 
-    def _record_one(self, uow, now, row, claim: Claim, outcome: Outcome) -> tuple[dict | None, list[RowChange]]:
-        """One claim's outcome appended to its push (``row``, locked): the attempt's event data (None
-        if it was already synced) and what it does to the row."""
-        push = QUEUES[claim.queue].restore(row)
+    def record_first(self, uow, now, push: PushState, claim: Claim,
+                     outcome: Outcome) -> tuple[dict | None, list[RowChange]]:
+        """The outcome of a push made before it was recorded (``push_first``, the intake's), appended
+        in the unit of work that records its request (``push``, just saved): as ``record`` would
+        append it, this pusher its actor; the attempt's event data and what it does to the row."""
+        uow.actor, uow.causation_id = self.instance, None
+        return self._record_one(uow, now, push, claim, outcome)
+
+    def _record_one(self, uow, now, push: PushState, claim: Claim,
+                    outcome: Outcome) -> tuple[dict | None, list[RowChange]]:
+        """One claim's outcome appended to its push (restored from its locked row, or just requested):
+        the attempt's event data (None if it was already synced) and what it does to the row."""
         if push.synced:   # only after a lease ran out under a stalled pusher: nothing to add
             return None, []
         if outcome.hgrg_status:
@@ -140,7 +168,7 @@ class Pusher:
                 raise
             log.warning("sync_batch_record_failed", items=len(claims), error=repr(exc))
             recorded = [self._record_alone(claim, outcome) for claim, outcome in zip(claims, outcomes, strict=True)]
-        _log_batch(claims, outcomes, recorded, self.instance)
+        log_batch(claims, outcomes, recorded, self.instance)
         return [entry if isinstance(entry, dict) else None for entry in recorded]
 
     def _record_alone(self, claim: Claim, outcome: Outcome) -> dict | None | Exception:
@@ -157,7 +185,7 @@ class Pusher:
         return len(claims)
 
 
-def _log_batch(claims: Sequence[Claim], outcomes: Sequence[Outcome], recorded: Sequence, pusher: str) -> None:
+def log_batch(claims: Sequence[Claim], outcomes: Sequence[Outcome], recorded: Sequence, pusher: str) -> None:
     """One line for what HGRG took; one line per other attempt, under the correlation id of the
     request behind it."""
     took = [(c, o) for c, o, r in zip(claims, outcomes, recorded, strict=True) if o.hgrg_status and isinstance(r, dict)]
@@ -170,10 +198,9 @@ def _log_batch(claims: Sequence[Claim], outcomes: Sequence[Outcome], recorded: S
         if outcome.hgrg_status and isinstance(entry, dict):
             continue
         queue = QUEUES[claim.queue]
-        bind_request_context(claim.correlation_id, push=queue.name,
+        with request_context(claim.correlation_id, push=queue.name,
                              **{"backup_number": claim.backup_number, queue.key: claim.key},
-                             attempt=claim.attempt, pusher=pusher)
-        try:
+                             attempt=claim.attempt, pusher=pusher):
             if isinstance(entry, Exception):   # outcome not recorded: the lease runs out, then it is due again
                 log.error("sync_record_failed", error=repr(entry), hgrg_status=outcome.hgrg_status)
             elif entry is None:
@@ -184,5 +211,3 @@ def _log_batch(claims: Sequence[Claim], outcomes: Sequence[Outcome], recorded: S
                 (log.error if outcome.refused else log.warning)(
                     "hgrg_push_failed", error=outcome.error, duration_ms=outcome.duration_ms,
                     next_attempt_at=entry["next_attempt_at"])
-        finally:
-            clear_request_context()

@@ -6,7 +6,8 @@ consumer that committed it, already leased to this pusher (``hand_over``): no cl
 pusher is idle it reaches HGRG within milliseconds; under load, whatever came in while a batch was
 on its way goes in the next one (batches form by themselves, nothing waits to fill them). Due
 retries and rows whose lease ran out (another instance died) are claimed from the database every
-SYNC_POLL_INTERVAL.
+SYNC_POLL_INTERVAL. While HGRG answers, the intake has it push a batch of new numbers before
+recording them (``push_first``), and records their outcomes with them: nothing is handed over then.
 """
 import os
 import socket
@@ -63,6 +64,18 @@ class SyncPusherProvider(DependencyProvider):
         """Push this committed row soon: it was leased to this pusher when it was written."""
         self._handed.append(Claim(row.key, row.payload, row.correlation_id, row.attempts + 1, row.queue))
         self._wake.set()
+
+    def push_first(self, claims):
+        """The intake's batch of new numbers, pushed before it is recorded, in one of the batch slots
+        (waiting for one: at most SYNC_CONCURRENCY batches of SYNC_BATCH_SIZE are in flight to HGRG);
+        None — pushed by no one — while HGRG did not answer the last push, for a batch larger than
+        SYNC_BATCH_SIZE, or when the service is stopping."""
+        if self._stopping or not self.pusher.answering or len(claims) > self.settings.batch_size:
+            return None
+        return self._pool.spawn(self.pusher.push_first, claims).wait()
+
+    def record_first(self, uow, now, push, claim, outcome):
+        return self.pusher.record_first(uow, now, push, claim, outcome)
 
     def _dispatch(self):
         failures = 0

@@ -55,6 +55,9 @@ class FakePushRows:
         self.known_asked.append(list(backup_numbers))
         return {number for number in backup_numbers if number in self.tables["number"]}
 
+    def numbers_committed(self, backup_numbers):
+        return {number for number in backup_numbers if number in self.tables["number"]}
+
     def sync_state(self, backup_number):
         return self.tables["number"].get(backup_number)
 
@@ -111,6 +114,32 @@ class FakeHgrg:
         return self._take(BatchItem("backup", payload, request_id)).status
 
 
+class LocalPusher:
+    """This process's pusher as the intake sees it (the ``Handover`` port, ``pusher_provider.py``):
+    it keeps what it is handed; with ``pusher`` (a real ``Pusher``) it also pushes a batch first while
+    HGRG answers, as the provider does, else it pushes nothing first."""
+    lease = timedelta(seconds=15)
+
+    def __init__(self, pusher: Pusher | None = None):
+        self.pusher = pusher
+        self.instance = pusher.instance if pusher else "pusher-local"
+        self.handed: list[DueRow] = []
+        self.pushed_first: list[list[str]] = []   # the keys of every batch pushed first
+
+    def hand_over(self, row):
+        self.handed.append(row)
+
+    def push_first(self, claims):
+        if self.pusher is None or not self.pusher.answering:
+            return None
+        self.pushed_first.append([claim.key for claim in claims])
+        return self.pusher.push_first(claims)
+
+    def record_first(self, uow, now, push, claim, outcome):
+        assert self.pusher is not None
+        return self.pusher.record_first(uow, now, push, claim, outcome)
+
+
 @dataclass
 class Sync:
     store: InMemoryEventStore = field(default_factory=lambda: InMemoryEventStore("registry-sync"))
@@ -135,6 +164,10 @@ class Sync:
 
     def pusher(self, **options) -> Pusher:
         return Pusher(self.ports, self.hgrg, lease_seconds=10, rand=lambda: 0.0, instance="pusher-a", **options)
+
+    def local_pusher(self, pushing: bool = False) -> LocalPusher:
+        """The intake's ``Handover``: with ``pushing``, it pushes first through ``pusher()``."""
+        return LocalPusher(self.pusher() if pushing else None)
 
     def stream(self, stream_id: str) -> list[tuple[str, dict]]:
         return [(e.event_type, e.data) for e in self.store.read_stream(stream_id)]

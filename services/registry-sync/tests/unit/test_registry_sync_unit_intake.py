@@ -58,14 +58,7 @@ def test_owner_changes_need_a_backup_number(sync, number):
 def test_a_new_row_is_born_leased_to_the_local_pusher_and_handed_over(sync, delivered, backup_payload, owner_events):
     from datetime import timedelta
 
-    class Pusher:
-        lease = timedelta(seconds=15)
-        handed: list = []
-
-        def hand_over(self, row):
-            self.handed.append(row)
-
-    pusher = Pusher()
+    pusher = sync.local_pusher()
     payload = backup_payload()
     envelope = delivered("BackupSubmitted", payload)
     args = (payload["backup_number"], payload["backup_id"])
