@@ -164,7 +164,7 @@ test-faults: setup
 test-fast: setup
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
-bench: setup
+bench: setup web-build browser
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # py-spy profile of every platform process under a steady submission load (PROFILE_ARGS="--rate 50").
