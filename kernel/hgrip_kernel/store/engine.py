@@ -1,6 +1,8 @@
 """Engines for PostgreSQL (production) and SQLite (embedded default)."""
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy
 import sqlalchemy.exc
@@ -82,3 +84,14 @@ def _sqlite_engine(url: str, **kwargs) -> sqlalchemy.Engine:
 def write_lock(engine: sqlalchemy.Engine) -> "threading.RLock | None":
     """The process's write lock of a SQLite engine (None for PostgreSQL: its writers wait in the server)."""
     return _WRITE_LOCKS.get(engine)
+
+
+@contextmanager
+def single_statement(engine: sqlalchemy.Engine) -> Iterator[sqlalchemy.Connection]:
+    """A connection for one read outside any unit of work. On PostgreSQL it runs in autocommit: one
+    statement sees one snapshot anyway, so BEGIN and ROLLBACK would be two round trips for nothing
+    (a hot path: registry-sync asks this once per batch). On SQLite, a plain connection."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection

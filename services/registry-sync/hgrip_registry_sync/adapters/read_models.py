@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 from hgrip_kernel.envelope import Envelope, utcnow
 from hgrip_kernel.ports import UnitOfWork
+from hgrip_kernel.store.engine import single_statement
 
 from ..app.ports import DueRow, HgrgReceipts, Ports, RowChange
 from ..app.pushing import Pusher
@@ -181,7 +182,7 @@ class SqlPushRows:
         return known(uow.connection, backup_numbers)
 
     def numbers_committed(self, backup_numbers: Sequence[str]) -> set[str]:
-        with self.store.engine.connect() as connection:
+        with single_statement(self.store.engine) as connection:
             return known(connection, backup_numbers)
 
     def sync_state(self, backup_number: str) -> Mapping[str, Any] | None:

@@ -74,10 +74,10 @@ def request_syncs(ports: Ports, request: Request, items: Sequence[Submitted],
                     changes.append(_leased(ports, change, pusher))
                     continue
                 assert pusher is not None
-                claim = Claim(number, envelope.data, envelope.correlation_id, attempt=1)
-                data, outcome_changes = pusher.record_first(uow, pushed_at, sync, claim, pushed[number])
+                claim, outcome = pushed[number]   # built from this item: a number's first fresh event
+                data, outcome_changes = pusher.record_first(uow, pushed_at, sync, claim, outcome)
                 changes += [change, *outcome_changes]
-                first.append((claim, pushed[number], data))
+                first.append((claim, outcome, data))
         if changes:
             ports.rows.apply(uow, changes)
     if first:
@@ -88,12 +88,15 @@ def request_syncs(ports: Ports, request: Request, items: Sequence[Submitted],
     return requested
 
 
-def _pushed_first(ports: Ports, items: Sequence[Submitted], pusher: Handover | None) -> dict[str, Outcome]:
+def _pushed_first(ports: Ports, items: Sequence[Submitted],
+                  pusher: Handover | None) -> dict[str, tuple[Claim, Outcome]]:
     """The batch's new numbers pushed by ``pusher`` before they are recorded, each number once, in
-    delivery order: HGRG's outcome of each; {} when it pushed nothing (HGRG away). A number already
-    known (a redelivered event) is not pushed again; one whose event is redelivered before the
-    unit of work that requested it committed (a crash, a lost race) is, and HGRG answers "duplicate"."""
-    if pusher is None:
+    delivery order: its claim (from the number's first event in the batch) and HGRG's outcome; {}
+    when nothing was pushed (HGRG away: then the committed numbers are not even looked up). A number
+    already known (a redelivered event) is not pushed again; one whose event is redelivered before
+    the unit of work that requested it committed (a crash, a lost race) is, and HGRG answers
+    "duplicate"."""
+    if pusher is None or not pusher.pushing_first:
         return {}
     claims: dict[str, Claim] = {}
     for envelope, number, _ in items:
@@ -101,7 +104,9 @@ def _pushed_first(ports: Ports, items: Sequence[Submitted], pusher: Handover | N
     for number in ports.rows.numbers_committed(list(claims)):
         del claims[number]
     outcomes = pusher.push_first(list(claims.values())) if claims else None
-    return dict(zip(claims, outcomes, strict=True)) if outcomes is not None else {}
+    if outcomes is None:
+        return {}
+    return {claim.key: (claim, outcome) for claim, outcome in zip(claims.values(), outcomes, strict=True)}
 
 
 def request_sync(ports: Ports, request: Request, envelope: Envelope, backup_number: str, backup_id: str,

@@ -118,6 +118,10 @@ class Handover(Protocol):
     lease: timedelta
     instance: str   # the pusher's name: its events' actor, in its log lines
 
+    @property
+    def pushing_first(self) -> bool:
+        """Whether ``push_first`` would push now: HGRG answered the last push, the pusher runs."""
+
     def hand_over(self, row: DueRow) -> None:
         """Push this committed, leased row soon."""
 

@@ -65,12 +65,16 @@ class SyncPusherProvider(DependencyProvider):
         self._handed.append(Claim(row.key, row.payload, row.correlation_id, row.attempts + 1, row.queue))
         self._wake.set()
 
+    @property
+    def pushing_first(self) -> bool:
+        return not self._stopping and self.pusher.answering
+
     def push_first(self, claims):
         """The intake's batch of new numbers, pushed before it is recorded, in one of the batch slots
         (waiting for one: at most SYNC_CONCURRENCY batches of SYNC_BATCH_SIZE are in flight to HGRG);
         None — pushed by no one — while HGRG did not answer the last push, for a batch larger than
         SYNC_BATCH_SIZE, or when the service is stopping."""
-        if self._stopping or not self.pusher.answering or len(claims) > self.settings.batch_size:
+        if not self.pushing_first or len(claims) > self.settings.batch_size:
             return None
         return self._pool.spawn(self.pusher.push_first, claims).wait()
 

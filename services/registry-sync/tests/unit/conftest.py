@@ -27,6 +27,7 @@ class FakePushRows:
     def __init__(self):
         self.tables: dict[str, dict[str, dict]] = {"number": {}, "owner_change": {}}
         self.known_asked: list[list[str]] = []   # every numbers_known look, its numbers
+        self.committed_asked: list[list[str]] = []   # every numbers_committed look (outside a unit of work)
         self.applied: list[int] = []             # every apply, its number of changes
 
     def claim_due(self, queues, now, lease_until, limit):
@@ -56,6 +57,7 @@ class FakePushRows:
         return {number for number in backup_numbers if number in self.tables["number"]}
 
     def numbers_committed(self, backup_numbers):
+        self.committed_asked.append(list(backup_numbers))
         return {number for number in backup_numbers if number in self.tables["number"]}
 
     def sync_state(self, backup_number):
@@ -129,8 +131,12 @@ class LocalPusher:
     def hand_over(self, row):
         self.handed.append(row)
 
+    @property
+    def pushing_first(self):
+        return self.pusher is not None and self.pusher.answering
+
     def push_first(self, claims):
-        if self.pusher is None or not self.pusher.answering:
+        if not self.pushing_first:
             return None
         self.pushed_first.append([claim.key for claim in claims])
         return self.pusher.push_first(claims)

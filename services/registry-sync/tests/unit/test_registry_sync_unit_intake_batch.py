@@ -130,9 +130,11 @@ def test_a_batch_pushed_first_while_hgrg_is_down_is_recorded_failing_and_the_nex
         assert [e.event_type for e in sync.store.read_stream(f"sync-{payload['backup_number']}")] == [
             "SyncRequested", "SyncAttemptFailed"]
 
-    later = backup_payload()   # HGRG did not answer the last push: recorded pending, handed over
+    later = backup_payload()   # HGRG did not answer the last push: recorded pending, handed over,
+    asked = len(sync.rows.committed_asked)   # without looking up which numbers are committed
     intake.request_syncs(sync.ports, sync.request("req-later"), [submitted(delivered, later, "req-later")], pusher)
     assert len(pusher.pushed_first) == 1 and [row.key for row in pusher.handed] == [later["backup_number"]]
+    assert len(sync.rows.committed_asked) == asked
     assert sync.rows.sync_state(later["backup_number"])["state"] == "pending"
 
     sync.hgrg.mode = "ok"   # the pusher's next push is answered: the intake pushes first again
