@@ -92,6 +92,6 @@ def single_statement(engine: sqlalchemy.Engine) -> Iterator[sqlalchemy.Connectio
     statement sees one snapshot anyway, so BEGIN and ROLLBACK would be two round trips for nothing
     (a hot path: registry-sync asks this once per batch). On SQLite, a plain connection."""
     with engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
+        if not is_sqlite(engine):
             connection.execution_options(isolation_level="AUTOCOMMIT")
         yield connection
