@@ -1,6 +1,7 @@
 """Plumbing shared by the HTTP stand-ins: addresses, the var dir, a JSON request handler, serving."""
 import json
 import os
+import queue
 import signal
 import sys
 import threading
@@ -169,6 +170,18 @@ def start_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
     return thread
 
 
+def signal_queue(signums) -> "queue.SimpleQueue[int]":
+    """Handlers for ``signums`` that only put the signal's number on the queue returned; whoever acts
+    on a signal takes it from there. A Python signal handler runs in the main thread between two
+    bytecodes, perhaps while that thread holds a lock (an Event's inside its ``wait``, an output
+    lock): a handler taking the same lock would wait for itself forever. ``SimpleQueue.put`` is
+    reentrant, so it is safe there."""
+    signals: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for signum in signums:
+        signal.signal(signum, lambda number, _frame: signals.put(number))
+    return signals
+
+
 def run_until_signalled(start, stop, name: str) -> None:
     """Start a server, block until SIGINT/SIGTERM, then stop it (the runner sends SIGTERM).
 
@@ -177,23 +190,20 @@ def run_until_signalled(start, stop, name: str) -> None:
     "stopping" and "stopped" are the lines a supervisor (or a test) reads.
     """
     asked: list[int] = []
-    stopping = threading.Event()
-    stop_at: list[float] = []
-
-    def on_signal(signum, _frame):
-        asked.append(signum)
-        if signum != signal.SIGHUP:
-            stopping.set()
-        elif not stop_at:
-            stop_at.append(time.monotonic() + float(os.environ.get("HGRIP_ORPHAN_STOP_DELAY") or 0))
-
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, on_signal)
+    stop_at: float | None = None
+    signals = signal_queue((signal.SIGINT, signal.SIGTERM, signal.SIGHUP))
     start()
     try:
-        # A timed wait so the signal handler gets to run promptly.
-        while not stopping.wait(0.2) and not (stop_at and time.monotonic() >= stop_at[0]):
-            pass
+        while stop_at is None or time.monotonic() < stop_at:
+            try:
+                signum = signals.get(timeout=0.2)   # timed: a SIGHUP's delay is watched meanwhile
+            except queue.Empty:
+                continue
+            asked.append(signum)
+            if signum != signal.SIGHUP:
+                break
+            if stop_at is None:
+                stop_at = time.monotonic() + float(os.environ.get("HGRIP_ORPHAN_STOP_DELAY") or 0)
     finally:
         log(name, f"stopping ({signal.Signals(asked[0]).name if asked else 'error'})")
         stop()

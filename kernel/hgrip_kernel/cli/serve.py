@@ -41,7 +41,7 @@ def _run(args) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, stop.on_signal)
     # SIGUSR1: every green thread's stack to the log (where a process that answers nothing hangs).
-    signal.signal(signal.SIGUSR1, lambda *_: log_green_threads(log))
+    signal.signal(signal.SIGUSR1, lambda _signum, frame: log_green_threads(log, running=frame))
     try:
         serve_metrics(os.environ, args.service)   # only when $HGRIP_METRICS_ADDRESS is set
     except ValueError as exc:

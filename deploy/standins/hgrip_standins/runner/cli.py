@@ -1,12 +1,14 @@
 """`hgrip-run [--scale service=N …] [--no-provision] [--no-legacy] [--no-feed]` — see docs in deploy/README.md."""
 import argparse
 import os
+import queue
 import signal
 import sys
 import threading
 from pathlib import Path
 
 from hgrip_kernel.config import shared_secret, var_dir
+from hgrip_standins.common import signal_queue
 from hgrip_standins.hgrg.provision import DEFAULT_ACCOUNTS, load_accounts, provision
 from hgrip_standins.runner import summary
 from hgrip_standins.runner.app import Runner, wait_for_login
@@ -62,6 +64,11 @@ def on_stop_signal(signum: int, stop_event: threading.Event, supervisor: Supervi
         supervisor.say(f"{name} again: already stopping")
 
 
+def _take_signals(signals: "queue.SimpleQueue[int]", stop_event: threading.Event, supervisor: Supervisor) -> None:
+    while True:
+        on_stop_signal(signals.get(), stop_event, supervisor)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="hgrip-run", description="Run HGRIP with its stand-ins on this machine")
     parser.add_argument("--scale", action="append", default=[], metavar="SERVICE=N",
@@ -99,8 +106,11 @@ def main(argv=None) -> None:
     gateway = summary.gateway_url(env)
     stop_event = threading.Event()
 
-    signal.signal(signal.SIGINT, lambda signum, _frame: on_stop_signal(signum, stop_event, supervisor))
-    signal.signal(signal.SIGTERM, lambda signum, _frame: on_stop_signal(signum, stop_event, supervisor))
+    # Acted on in a thread of its own, not in the handler: it sets events and prints, taking locks the
+    # main thread may hold at the moment the signal interrupts it.
+    signals = signal_queue((signal.SIGINT, signal.SIGTERM))
+    threading.Thread(target=lambda: _take_signals(signals, stop_event, supervisor), name="signals",
+                     daemon=True).start()
     plan = load_plan(args.plan) if args.plan else default_plan(scale)
     if not args.plan and not args.no_legacy:
         with_legacy_import(plan, args.legacy)
