@@ -109,7 +109,7 @@ def main(argv=None) -> None:
     # Acted on in a thread of its own, not in the handler: it sets events and prints, taking locks the
     # main thread may hold at the moment the signal interrupts it.
     signals = signal_queue((signal.SIGINT, signal.SIGTERM))
-    threading.Thread(target=lambda: _take_signals(signals, stop_event, supervisor), name="signals",
+    threading.Thread(target=_take_signals, args=(signals, stop_event, supervisor), name="signals",
                      daemon=True).start()
     plan = load_plan(args.plan) if args.plan else default_plan(scale)
     if not args.plan and not args.no_legacy:
